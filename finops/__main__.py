@@ -1,0 +1,7 @@
+"""``python -m finops``: the same as the ``finops`` command."""
+
+import sys
+
+from finops.cli import main
+
+sys.exit(main())

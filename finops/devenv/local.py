@@ -1,0 +1,155 @@
+"""The local environment: paths, ports and the services ``make up``, ``make demo`` and the tests use."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from finops.devenv.postgres import Cluster
+from finops.devenv.processes import Service, wait_for_http
+
+BIN = Path(sys.executable).parent
+
+
+def local_dir() -> Path:
+    return Path(os.environ.get("FINOPS_LOCAL_DIR", ".local")).absolute()
+
+
+def port(name: str, default: int) -> int:
+    return int(os.environ.get(f"FINOPS_{name}_PORT", default))
+
+
+def cluster() -> Cluster:
+    return Cluster(root=local_dir() / "pg", port=port("PG", 54329))
+
+
+def airflow_port() -> int:
+    return port("AIRFLOW", 54380)
+
+
+def passwords_file() -> Path:
+    return Path(os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", local_dir() / "passwords.json"))
+
+
+def ensure_passwords() -> dict[str, str]:
+    """Passwords of the local users admin and viewer: generated once into a git-ignored file."""
+    path = passwords_file()
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    passwords = {"admin": secrets.token_urlsafe(12), "viewer": secrets.token_urlsafe(12)}
+    path.write_text(json.dumps(passwords))
+    path.chmod(0o600)
+    return passwords
+
+
+def run(argv: list[str], **kwargs) -> None:
+    subprocess.run(argv, check=True, **kwargs)
+
+
+def airflow(*args: str, quiet: bool = True) -> None:
+    out = subprocess.run([str(BIN / "airflow"), *args], capture_output=quiet, text=True, check=False)
+    if out.returncode != 0:
+        tail = "\n".join(((out.stdout or "") + (out.stderr or "")).splitlines()[-20:])
+        raise RuntimeError(f"`airflow {' '.join(args)}` failed:\n{tail}")
+
+
+def setup() -> None:
+    """Embedded PostgreSQL, Airflow's metadata, the warehouse schema and the settings; idempotent."""
+    started = cluster().start()
+    print(f"PostgreSQL {'started' if started else 'running'} on 127.0.0.1:{cluster().port}")
+    ensure_passwords()
+    airflow("db", "migrate")
+    print("Airflow metadata database migrated")
+    run([str(BIN / "finops"), "db", "upgrade"], stderr=subprocess.DEVNULL)
+    run([str(BIN / "finops"), "settings", "import"], stderr=subprocess.DEVNULL)
+
+
+# -- services ---------------------------------------------------------------------------------
+def kms_service() -> Service:
+    return Service("kms", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port("KMS", 54330))], local_dir())
+
+
+def simulator_service() -> Service:
+    config = os.environ.get("FINOPS_SIMULATOR_CONFIG", str(Path(__file__).parent / "demo_simulator.yaml"))
+    return Service(
+        "simulator",
+        [str(BIN / "finops"), "simulator", "--host", "127.0.0.1", "--port", str(port("SIMULATOR", 54331)), "--config", config],
+        local_dir(),
+    )
+
+
+AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+
+
+def airflow_services() -> list[Service]:
+    return [Service(f"airflow-{c}", [str(BIN / "airflow"), c], local_dir()) for c in AIRFLOW_COMPONENTS]
+
+
+def start_backing_services() -> None:
+    """moto's KMS server and the Costs API simulator, with the demo KMS key."""
+    kms, sim = kms_service(), simulator_service()
+    kms.start()
+    sim.start()
+    wait_for_http(f"http://127.0.0.1:{port('KMS', 54330)}/", service=kms)
+    wait_for_http(f"http://127.0.0.1:{port('SIMULATOR', 54331)}/_simulator/health", service=sim)
+    from finops.devenv.kms import ensure_key
+
+    ensure_key(f"http://127.0.0.1:{port('KMS', 54330)}", "alias/finops-admin-keys")
+
+
+def up() -> None:
+    start_backing_services()
+    for service in airflow_services():
+        service.start()
+    wait_for_http(f"http://127.0.0.1:{airflow_port()}/api/v2/monitor/health", timeout=120, service=airflow_services()[0])
+    passwords = ensure_passwords()
+    print(f"Airflow UI: http://127.0.0.1:{airflow_port()}  (admin / {passwords['admin']}, viewer / {passwords['viewer']})")
+
+
+def down() -> None:
+    for service in [*airflow_services(), simulator_service(), kms_service()]:
+        if service.stop():
+            print(f"stopped {service.name}")
+    if cluster().stop():
+        print("stopped PostgreSQL")
+
+
+def status() -> None:
+    for service in [*airflow_services(), simulator_service(), kms_service()]:
+        pid = service.pid()
+        print(f"{service.name:22} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    print(f"{'postgresql':22} {cluster().status()}")
+
+
+def ensure_chromium() -> None:
+    """Debian's chromium for the browser tests; installed with apt when root and missing."""
+    if shutil.which("chromium") or os.environ.get("FINOPS_CHROMIUM"):
+        return
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing Debian's chromium for the browser tests ...")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL)
+        run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, stdout=subprocess.DEVNULL)
+    else:
+        print("chromium is missing: install it (apt-get install chromium) or set FINOPS_CHROMIUM; the browser tests will fail.")
+
+
+def run_tests(pytest_args: list[str]) -> int:
+    """Start PostgreSQL (and stop it afterwards if it was not running), then run pytest."""
+    pg = cluster()
+    started = pg.start()
+    try:
+        ensure_passwords()
+        airflow("db", "migrate")
+        ensure_chromium()
+        result = subprocess.run([str(BIN / "pytest"), *pytest_args], check=False)
+        return result.returncode
+    finally:
+        if started:
+            pg.stop()

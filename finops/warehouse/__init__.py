@@ -1,0 +1,1 @@
+"""The warehouse: connections to PostgreSQL, the versioned schema, and loading cost rows."""

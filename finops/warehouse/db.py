@@ -1,0 +1,74 @@
+"""Connections to the warehouse, resolved from the Airflow connection ``finops_db``."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from finops.errors import FinopsError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import psycopg
+
+FINOPS_DB_CONN_ID = "finops_db"
+SCHEMA = "finops"
+
+
+class WarehouseUnavailable(FinopsError):
+    """PostgreSQL could not be reached or dropped the connection."""
+
+    retryable = True
+
+
+def connection_params(conn_id: str = FINOPS_DB_CONN_ID) -> dict[str, Any]:
+    """psycopg keyword arguments for an Airflow connection (env var, secrets backend or metastore)."""
+    from finops.lookup import get_connection
+
+    conn = get_connection(conn_id)
+    params: dict[str, Any] = {
+        "host": conn.host or "127.0.0.1",
+        "port": conn.port or 5432,
+        "dbname": conn.schema or "finops",
+        "user": conn.login,
+        "password": conn.password,
+        "application_name": "finops",
+        "connect_timeout": 10,
+    }
+    extra = conn.extra_dejson or {}
+    for key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "options", "connect_timeout"):
+        if key in extra:
+            params[key] = extra[key]
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def sqlalchemy_url(conn_id: str = FINOPS_DB_CONN_ID) -> str:
+    p = connection_params(conn_id)
+    auth = quote(p.get("user", ""), safe="")
+    if p.get("password"):
+        auth += ":" + quote(p["password"], safe="")
+    query = f"?sslmode={p['sslmode']}" if "sslmode" in p else ""
+    return f"postgresql+psycopg://{auth}@{p['host']}:{p['port']}/{p['dbname']}{query}"
+
+
+@contextmanager
+def connect(conn_id: str = FINOPS_DB_CONN_ID, **overrides: Any) -> Iterator[psycopg.Connection]:
+    """A psycopg 3 connection; commits on success, rolls back on error, always closes."""
+    import psycopg
+
+    params = {**connection_params(conn_id), **overrides}
+    try:
+        conn = psycopg.connect(**params)
+    except psycopg.OperationalError as exc:
+        raise WarehouseUnavailable(
+            f"The warehouse database at {params['host']}:{params['port']}/{params['dbname']} cannot be reached "
+            f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); check that it "
+            f"runs and that the `{conn_id}` connection is right."
+        ) from None
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
