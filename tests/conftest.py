@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_DB = "finops_test"
+# Parallel test sessions (several developers on one machine) each set their own database.
+TEST_DB = os.environ.get("FINOPS_TEST_DB", "finops_test")
+
+pytest_plugins = ["simulator_fixtures"]
 
 os.environ.setdefault("FINOPS_PROJECT_DIR", str(ROOT))
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")

@@ -1,0 +1,1 @@
+"""Fixtures that start the Costs API simulator over HTTP for the tests."""
