@@ -1,0 +1,136 @@
+"""Deterministic synthetic costs: every amount is a pure function of (seed, project, day, line item).
+
+The costs endpoint and :func:`expected_costs` both read :func:`bucket_results`, so the totals a test
+expects are, to the last digit, what the endpoint serves, whatever the page size or request order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from finops.simulator.config import DEFAULT_LINE_ITEMS, Organization, SimulatorConfig
+
+UNASSIGNED = "unassigned"
+CURRENCY = "usd"
+_QUANTITY_RANGE = {"tokens": (1_000, 4_000_000), "images": (1, 120), "duration_seconds": (30, 20_000)}
+
+
+def _rng(*parts: object) -> random.Random:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:16], "big"))
+
+
+def unit_hash(*parts: object) -> float:
+    """A number in [0, 1) fixed by its parts: the simulator's only source of randomness."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One project's spend on one line item on one day (``unassigned``: served with project_id null)."""
+
+    project_id: str
+    line_item: str
+    amount: float
+    quantity: int
+    quantity_unit: str
+    unassigned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One result of a bucket as served, after grouping."""
+
+    project_id: str | None
+    line_item: str | None
+    amount: float
+    quantity: int | None
+    quantity_unit: str | None
+
+
+def daily_charges(org: Organization, project_id: str, day: date) -> list[Charge]:
+    """The project's charges of the day (none on a zero-spend day)."""
+    if unit_hash(org.seed, project_id, day, "zero-day") < org.zero_day_share:
+        return []
+    charges = []
+    for item in org.line_items or list(DEFAULT_LINE_ITEMS):
+        rng = _rng(org.seed, project_id, day, item)
+        if rng.random() < 0.3:
+            continue
+        price, unit = DEFAULT_LINE_ITEMS.get(item, (1e-06, "tokens"))
+        low, high = _QUANTITY_RANGE.get(unit, (1, 50))
+        quantity = rng.randint(low, high)
+        charges.append(Charge(
+            project_id=project_id,
+            line_item=item,
+            amount=quantity * price,
+            quantity=quantity,
+            quantity_unit=unit,
+            unassigned=unit_hash(org.seed, project_id, day, item, "null-project") < org.faults.null_project_share,
+        ))
+    return charges
+
+
+def bucket_results(
+    org: Organization,
+    day: date,
+    project_ids: Iterable[str] | None,
+    *,
+    by_project: bool = True,
+    by_line_item: bool = True,
+) -> list[Result]:
+    """The results of one daily bucket, grouped as requested (float sums in a fixed order)."""
+    wanted = None if project_ids is None else set(project_ids)
+    groups: dict[tuple[str | None, str | None], list[Charge]] = {}
+    for project in sorted(org.projects, key=lambda p: p.id):
+        if wanted is not None and project.id not in wanted:
+            continue
+        for charge in daily_charges(org, project.id, day):
+            pid = charge.project_id if by_project and not charge.unassigned else None
+            groups.setdefault((pid, charge.line_item if by_line_item else None), []).append(charge)
+    results = []
+    for (pid, item), charges in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or "")):
+        amount = 0.0
+        for charge in charges:
+            amount += charge.amount
+        units = {c.quantity_unit for c in charges}
+        results.append(Result(
+            project_id=pid,
+            line_item=item,
+            amount=amount,
+            quantity=sum(c.quantity for c in charges) if by_line_item else None,
+            quantity_unit=units.pop() if by_line_item and len(units) == 1 else None,
+        ))
+    return results
+
+
+def days(start: date, end: date) -> list[date]:
+    """The UTC days of ``[start, end)``."""
+    return [start + timedelta(days=n) for n in range((end - start).days)]
+
+
+def exact(amount: float) -> Decimal:
+    """The exact decimal a client reads from the served JSON number (its shortest repr)."""
+    return Decimal(repr(amount))
+
+
+def expected_costs(
+    config: SimulatorConfig, org_id: str, start: date, end: date, project_ids: Sequence[str] | None = None
+) -> dict[tuple[date, str, str, str], Decimal]:
+    """Totals per (usage_date, project_id, line_item, currency) that the costs endpoint serves for the window.
+
+    Grouped by project and line item as the collector asks; null project IDs count as ``unassigned``.
+    """
+    org = config.organization(org_id)
+    totals: dict[tuple[date, str, str, str], Decimal] = {}
+    for day in days(start, end):
+        for result in bucket_results(org, day, project_ids):
+            key = (day, result.project_id or UNASSIGNED, result.line_item or "", CURRENCY)
+            totals[key] = totals.get(key, Decimal(0)) + exact(result.amount)
+    return totals
