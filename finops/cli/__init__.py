@@ -35,7 +35,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def refuse_keys_on_argv(argv: list[str]) -> None:
+    """A key on the command line is visible to other users (ps) and lands in shell history."""
+    from finops.registry.admin_keys import LOOKS_LIKE_KEY
+
+    if any(LOOKS_LIKE_KEY.search(arg) for arg in argv):
+        raise UsageError(
+            "An OpenAI key was given on the command line, where other users and the shell history can see it; "
+            "pass it with --key-file PATH or on standard input, and consider rotating it."
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        refuse_keys_on_argv(argv)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -1,0 +1,52 @@
+"""``finops teams add | list | deactivate``."""
+
+from __future__ import annotations
+
+import argparse
+
+from finops.cli._common import actor, table
+from finops.registry import Registry
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    teams = sub.add_parser("teams", help="teams whose costs are collected")
+    actions = teams.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="register a team (or reactivate it)")
+    add.add_argument("team_id")
+    add.add_argument("--name", help="display name (default: the id)")
+    add.set_defaults(func=_add)
+    lst = actions.add_parser("list", help="list teams with their key status")
+    lst.add_argument("--all", action="store_true", help="include deactivated teams")
+    lst.set_defaults(func=_list)
+    deact = actions.add_parser("deactivate", help="stop collecting a team (its data stays)")
+    deact.add_argument("team_id")
+    deact.set_defaults(func=_deactivate)
+
+
+def _add(args: argparse.Namespace) -> int:
+    team = Registry().add_team(args.team_id, actor(), name=args.name)
+    print(f"Team {team.team_id} ({team.name}) is registered; next: `finops keys register {team.team_id}`.")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    registry = Registry()
+    rows = []
+    for team in registry.teams(include_inactive=args.all):
+        key = registry.active_key(team.team_id)
+        projects = registry.projects(team.team_id)
+        rows.append([
+            team.team_id, team.name, "active" if team.active else "deactivated",
+            f"{key.redacted} {key.fingerprint}" if key else "no key", str(len(projects)),
+        ])
+    if not rows:
+        print("No teams yet; add one with `finops teams add TEAM_ID --name NAME`.")
+        return 0
+    print(table(rows, ["team", "name", "status", "admin key", "projects"]))
+    return 0
+
+
+def _deactivate(args: argparse.Namespace) -> int:
+    Registry().deactivate_team(args.team_id, actor())
+    print(f"Team {args.team_id} is deactivated: it is no longer collected; its data and history stay.")
+    return 0

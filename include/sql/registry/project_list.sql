@@ -1,0 +1,5 @@
+SELECT team_id, project_id, name, active, archived, verified_at, created_at, created_by
+FROM finops.projects
+WHERE (%(team_id)s::text IS NULL OR team_id = %(team_id)s)
+  AND (active OR %(include_removed)s)
+ORDER BY team_id, project_id;
