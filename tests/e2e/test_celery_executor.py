@@ -1,0 +1,241 @@
+"""The project on Airflow's CeleryExecutor, without Docker: Redis, a Celery worker, the scheduler.
+
+Starts its own stack on free ports (so it runs beside ``make up`` and other test sessions):
+redis-server, the API server (the workers' Execution API), the dag-processor, the scheduler with
+``CeleryExecutor`` and one ``airflow celery worker``, with Airflow's metadata in a fresh database of
+the embedded PostgreSQL. A DAG run is triggered and must succeed, with its tasks executed by the
+Celery worker process (the smoke task checks a variable only the worker's environment has).
+
+Needs ``apache-airflow-providers-celery`` (in requirements.txt) and ``redis-server`` (Debian's
+package; installed with apt-get when running as root and missing). Run alone with:
+``pytest tests/e2e/test_celery_executor.py``. Which DAGs run: the smoke DAG always, and each DAG id
+in ``FINOPS_CELERY_DAGS`` (comma separated; default ``openai_costs_daily``) from ``dags/``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from finops.devenv.postgres import free_port
+from finops.devenv.processes import Service, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+TEST_DB = os.environ.get("FINOPS_TEST_DB", "finops_test")
+METADATA_DB = f"{TEST_DB}_celery_airflow"
+WORKER_MARK = "FINOPS_RUNS_IN_CELERY_WORKER"
+PROJECT_DAGS = [d.strip() for d in os.environ.get("FINOPS_CELERY_DAGS", "openai_costs_daily").split(",") if d.strip()]
+
+SMOKE_DAG = textwrap.dedent(
+    f'''
+    """Smoke DAG for the CeleryExecutor test: two tasks that must run inside the Celery worker."""
+    from __future__ import annotations
+
+    import os
+
+    import pendulum
+    from airflow.sdk import dag, task
+
+
+    @dag(dag_id="celery_smoke", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+         catchup=False, tags=["test"], default_args={{"owner": "test", "retries": 0}})
+    def celery_smoke():
+        @task
+        def where() -> str:
+            if os.environ.get("{WORKER_MARK}") != "1":
+                raise RuntimeError("this task did not run in the Celery worker")
+            return os.uname().nodename
+
+        @task
+        def echo(host: str) -> str:
+            return host
+
+        echo(where())
+
+
+    celery_smoke()
+    '''
+)
+
+
+def _ensure_redis() -> str:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "redis-server"]
+        if subprocess.run(install, env=env, capture_output=True, check=False).returncode != 0:
+            subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False)
+            subprocess.run(install, env=env, capture_output=True, check=False)
+        found = shutil.which("redis-server")
+        if found:
+            return found
+    pytest.skip("redis-server is missing: install it (apt-get install redis-server) or run the tests as root.")
+
+
+def _airflow(env: dict[str, str], *args: str, timeout: float = 180) -> str:
+    out = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    if out.returncode != 0:
+        tail = "\n".join((out.stdout + out.stderr).splitlines()[-25:])
+        raise AssertionError(f"`airflow {' '.join(args)}` failed:\n{tail}")
+    return out.stdout
+
+
+def _log_tail(service: Service, lines: int = 40) -> str:
+    if not service.log_file.exists():
+        return f"({service.name}: no log)"
+    return f"--- {service.name} ---\n" + "\n".join(service.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+
+class CeleryStack:
+    def __init__(self, base: Path, env: dict[str, str], metadata_url: str) -> None:
+        self.base, self.env, self.metadata_url = base, env, metadata_url
+        self.services: list[Service] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> Service:
+        service = Service(name, argv, self.base)
+        service.start(env=env or self.env)
+        self.services.append(service)
+        return service
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop(timeout=20)
+
+    def logs(self) -> str:
+        return "\n".join(_log_tail(s) for s in self.services)
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.metadata_url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def wait_until_parsed(self, dag_id: str, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.query("SELECT 1 FROM serialized_dag WHERE dag_id = %s", dag_id):
+                return
+            self._check_alive()
+            time.sleep(1)
+        errors = self.query("SELECT filename, stacktrace FROM import_error")
+        raise AssertionError(f"{dag_id} was not parsed within {timeout:.0f} s; import errors: {errors}\n{self.logs()}")
+
+    def run_dag(self, dag_id: str, timeout: float = 300) -> tuple[str, list[tuple]]:
+        """Trigger ``dag_id`` and wait for the run to finish; returns its state and task states."""
+        self.wait_until_parsed(dag_id)
+        run_id = f"celery_test__{secrets.token_hex(4)}"
+        _airflow(self.env, "dags", "unpause", dag_id)
+        _airflow(self.env, "dags", "trigger", dag_id, "--run-id", run_id)
+        deadline = time.monotonic() + timeout
+        state = None
+        while time.monotonic() < deadline:
+            rows = self.query("SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", dag_id, run_id)
+            state = rows[0][0] if rows else None
+            if state in ("success", "failed"):
+                break
+            self._check_alive()
+            time.sleep(2)
+        tasks = self.query(
+            "SELECT task_id, map_index, state, hostname, executor FROM task_instance "
+            "WHERE dag_id = %s AND run_id = %s ORDER BY task_id, map_index", dag_id, run_id,
+        )
+        return str(state), tasks
+
+    def _check_alive(self) -> None:
+        dead = [s.name for s in self.services if s.pid() is None]
+        if dead:
+            raise AssertionError(f"{', '.join(dead)} exited\n{self.logs()}")
+
+
+@pytest.fixture(scope="module")
+def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
+    pytest.importorskip(
+        "airflow.providers.celery",
+        reason="apache-airflow-providers-celery is not installed; it belongs in requirements.txt",
+    )
+    redis_server = _ensure_redis()
+    import psycopg
+
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{METADATA_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{METADATA_DB}"')
+
+    base = tmp_path_factory.mktemp("celery") / ".local"
+    dags = base.parent / "dags"
+    dags.mkdir()
+    (dags / "celery_smoke.py").write_text(SMOKE_DAG)
+    for dag_file in (ROOT / "dags").glob("*.py"):
+        shutil.copy(dag_file, dags / dag_file.name)
+
+    redis_port, api_port, log_port = free_port(), free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update({
+        "AIRFLOW_HOME": str(base / "airflow"),
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(base / "plugins"),
+        "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg_cluster.url(METADATA_DB, driver="postgresql+psycopg2"),
+        "AIRFLOW__CELERY__BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + pg_cluster.url(METADATA_DB),
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{api_port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),
+        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__METRICS__STATSD_ON": "False",
+        "FINOPS_PROJECT_DIR": str(ROOT),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    })
+    _airflow(env, "db", "migrate", timeout=300)
+
+    stack = CeleryStack(base, env, pg_cluster.url(METADATA_DB))
+    try:
+        stack.start("redis", [redis_server, "--bind", "127.0.0.1", "--port", str(redis_port),
+                              "--save", "", "--appendonly", "no", "--dir", str(base)])
+        api = stack.start("api-server", [str(BIN / "airflow"), "api-server"])
+        stack.start("dag-processor", [str(BIN / "airflow"), "dag-processor"])
+        stack.start("scheduler", [str(BIN / "airflow"), "scheduler"])
+        stack.start("celery-worker", [str(BIN / "airflow"), "celery", "worker", "--concurrency", "2"],
+                    env={**env, WORKER_MARK: "1"})
+        wait_for_http(f"http://127.0.0.1:{api_port}/api/v2/monitor/health", timeout=180, service=api)
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.mark.timeout(900)
+def test_smoke_dag_runs_on_celery_worker(celery_stack):
+    state, tasks = celery_stack.run_dag("celery_smoke")
+    assert state == "success", f"celery_smoke ended {state}: {tasks}\n{celery_stack.logs()}"
+    assert [(t[0], t[2]) for t in tasks] == [("echo", "success"), ("where", "success")]
+    worker_log = next(s for s in celery_stack.services if s.name == "celery-worker").log_file.read_text(errors="replace")
+    assert "celery_smoke" in worker_log, "the Celery worker's log does not mention the smoke DAG's tasks"
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("dag_id", PROJECT_DAGS)
+def test_project_dag_runs_on_celery_worker(celery_stack, dag_id):
+    state, tasks = celery_stack.run_dag(dag_id, timeout=600)
+    assert state == "success", f"{dag_id} ended {state}: {tasks}\n{celery_stack.logs()}"
+    assert tasks and all(t[2] in ("success", "skipped") for t in tasks), tasks
