@@ -1,1 +1,144 @@
-"""Fixtures that start the Costs API simulator over HTTP for the tests."""
+"""Fixtures that start the Costs API simulator over HTTP for the tests.
+
+``simulator`` (session scope) serves four organizations with freshly generated random keys and points
+the ``openai_api`` connection at it (``AIRFLOW_CONN_OPENAI_API``, with tiny backoffs so retries do not
+wait). Use it like this::
+
+    def test_something(simulator):
+        key = simulator.key(HEALTHY)                       # or simulator.keys[HEALTHY]["revoked"]
+        ids = simulator.project_ids(HEALTHY)
+        rows = list(CostsClient().costs(key, date(2025, 1, 1), date(2025, 1, 8), ids))
+        assert totals(rows) == simulator.expected(HEALTHY, date(2025, 1, 1), date(2025, 1, 8), ids)
+
+Organizations (import the ids from this module):
+- ``HEALTHY`` (org-healthy): 3 projects, no faults; keys ``active``, ``revoked`` (401), ``no_scope`` (403).
+- ``OTHER`` (org-other): 2 projects, no faults; key ``active`` (a second team's organization).
+- ``FAULTY`` (org-faulty): 2 projects; 30 % 429 (Retry-After 0) and 20 % 500/503, at most 2 in a row.
+- ``QUIRKY`` (org-quirky): 2 projects; amounts as strings, 25 % results with project_id null, 5 ms latency.
+Dates: any window works; the data is a pure function of the seed, so use fixed past dates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+HEALTHY, OTHER, FAULTY, QUIRKY = "org-healthy", "org-other", "org-faulty", "org-quirky"
+
+#: The ``openai_api`` connection's extra in tests: real retries, near-zero waits.
+TEST_CONNECTION_EXTRA = {
+    "connect_timeout": 5,
+    "read_timeout": 30,
+    "max_retries": 4,
+    "backoff_base_seconds": 0.001,
+    "backoff_max_seconds": 0.01,
+    "retry_after_max_seconds": 0,
+    "max_retry_seconds": 60,
+}
+
+
+def build_test_config():
+    """The four test organizations with fresh random keys: (SimulatorConfig, {org_id: {status: key}})."""
+    from finops.simulator.config import (
+        AdminKey,
+        Faults,
+        Organization,
+        ProjectConfig,
+        SimulatorConfig,
+        random_key,
+    )
+
+    keys: dict[str, dict[str, str]] = {
+        HEALTHY: {"active": random_key(), "revoked": random_key(), "no_scope": random_key()},
+        OTHER: {"active": random_key()},
+        FAULTY: {"active": random_key()},
+        QUIRKY: {"active": random_key()},
+    }
+
+    def org(org_id: str, seed: int, projects: list[tuple[str, str]], **faults) -> Organization:
+        return Organization(
+            id=org_id, name=org_id.removeprefix("org-"), seed=seed,
+            keys=[AdminKey(key=k, status=s) for s, k in keys[org_id].items()],
+            projects=[ProjectConfig(id=pid, name=name) for pid, name in projects],
+            faults=Faults(**faults),
+        )
+
+    config = SimulatorConfig(organizations=[
+        org(HEALTHY, 11, [("proj_healthyWeb", "Web"), ("proj_healthyBatch", "Batch"), ("proj_healthyEvals", "Evals")]),
+        org(OTHER, 22, [("proj_otherChat", "Chat"), ("proj_otherSearch", "Search")]),
+        org(FAULTY, 33, [("proj_faultyAgents", "Agents"), ("proj_faultyTools", "Tools")],
+            rate_429=0.3, retry_after_seconds=0, rate_5xx=0.2, max_consecutive_faults=2),
+        org(QUIRKY, 44, [("proj_quirkyVoice", "Voice"), ("proj_quirkyImages", "Images")],
+            string_amounts=True, null_project_share=0.25, latency_ms=5),
+    ])
+    return config, keys
+
+
+@dataclass
+class RunningSimulator:
+    """A simulator serving the test organizations; ``keys[org_id][status]`` holds their Admin keys."""
+
+    base_url: str
+    config: object
+    keys: dict[str, dict[str, str]]
+    connection: dict = field(default_factory=dict)
+
+    def key(self, org_id: str = HEALTHY, status: str = "active") -> str:
+        """The organization's Admin key with that status (``active``, ``revoked`` or ``no_scope``)."""
+        return self.keys[org_id][status]
+
+    def project_ids(self, org_id: str = HEALTHY) -> list[str]:
+        """The organization's project IDs, in config order."""
+        return [p.id for p in self.config.organization(org_id).projects]
+
+    def expected(
+        self, org_id: str, start: date, end: date, project_ids: Sequence[str] | None = None
+    ) -> dict[tuple[date, str, str, str], Decimal]:
+        """Totals per (usage_date, project_id, line_item, currency) the costs endpoint serves for [start, end)."""
+        from finops.simulator.data import expected_costs
+
+        return expected_costs(self.config, org_id, start, end, project_ids)
+
+    def reset_faults(self) -> None:
+        """Restart every request's fault sequence (so a test sees the same faults whatever ran before)."""
+        import requests
+
+        requests.post(f"{self.base_url}/_simulator/reset", timeout=10).raise_for_status()
+
+
+@pytest.fixture(scope="session")
+def simulator() -> Iterator[RunningSimulator]:
+    """The simulator in a thread on a free port; ``openai_api`` points at it for the whole session."""
+    from finops.simulator.server import run_in_thread
+
+    config, keys = build_test_config()
+    base_url, stop = run_in_thread(config)
+    connection = {"conn_type": "http", "host": base_url, "extra": dict(TEST_CONNECTION_EXTRA)}
+    previous = os.environ.get("AIRFLOW_CONN_OPENAI_API")
+    os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps(connection)
+    try:
+        yield RunningSimulator(base_url=base_url, config=config, keys=keys, connection=connection)
+    finally:
+        stop()
+        if previous is None:
+            os.environ.pop("AIRFLOW_CONN_OPENAI_API", None)
+        else:
+            os.environ["AIRFLOW_CONN_OPENAI_API"] = previous
+
+
+@pytest.fixture
+def costs_client(simulator) -> Iterator:
+    """A ``CostsClient`` on the ``openai_api`` connection (the simulator), with sleeps recorded, not slept."""
+    from finops.costs import CostsClient
+
+    slept: list[float] = []
+    client = CostsClient(sleep=slept.append)
+    client.slept = slept
+    yield client
+    client.close()
