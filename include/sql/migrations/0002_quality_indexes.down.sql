@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS finops.collection_runs_success_window;
