@@ -16,9 +16,14 @@ from pathlib import Path
 from typing import Any
 
 OFFLINE_CSS = Path(__file__).resolve().parent / "data_docs_offline.css"
-_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>\s*", re.IGNORECASE)
+_REMOTE_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>\s*", re.IGNORECASE
+)
 _REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^\"']*[\"'][^>]*>\s*", re.IGNORECASE)
-_REMOTE_IMG = re.compile(r"(<img\b[^>]*\bsrc=)[\"']https?://[^\"']*?/([\w.-]+\.(?:png|svg|gif|ico))(?:\?[^\"']*)?[\"']", re.IGNORECASE)
+_REMOTE_IMG = re.compile(
+    r"(<img\b[^>]*\bsrc=)[\"']https?://[^\"']*?/([\w.-]+\.(?:png|svg|gif|ico))(?:\?[^\"']*)?[\"']",
+    re.IGNORECASE,
+)
 _JS_TABLE = re.compile(
     r"\$\('#(?P<id>[\w-]+)'\)\.bootstrapTable\(\s*Object\.assign\(\s*\{\s*columns:\s*(?P<columns>\[.*?\]),\s*"
     r"data:\s*(?P<data>\[.*?\]),\s*toolbar:",
@@ -33,7 +38,10 @@ def site_config(docs_dir: Path) -> dict[str, Any]:
     return {
         "class_name": "SiteBuilder",
         "show_how_to_buttons": False,
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
+        "store_backend": {
+            "class_name": "TupleFilesystemStoreBackend",
+            "base_directory": str(docs_dir.resolve()),
+        },
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
     }
 

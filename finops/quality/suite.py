@@ -95,10 +95,14 @@ def load_suite_config(path: Path | None = None) -> dict[str, Any]:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise ConfigurationError(f"The expectation suite {path} cannot be read ({exc}); restore it from git.") from None
+        raise ConfigurationError(
+            f"The expectation suite {path} cannot be read ({exc}); restore it from git."
+        ) from None
 
 
-def expectation_configs(scope: WindowScope, path: Path | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def expectation_configs(
+    scope: WindowScope, path: Path | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Suite-level config and its expectations with each ``meta.sql`` query rendered for the scope."""
     config = load_suite_config(path)
     expectations = []
@@ -124,7 +128,11 @@ def build_suite(scope: WindowScope, path: Path | None = None):
         suite = gx.ExpectationSuite(name=config["name"], expectations=expectations, meta=config.get("meta"))
     if len(suite.expectations) != len(expectations):
         kept = {e.meta.get("name") for e in suite.expectations}
-        dropped = [e.get("meta", {}).get("name", e.get("type")) for e in expectations if e.get("meta", {}).get("name") not in kept]
+        dropped = [
+            e.get("meta", {}).get("name", e.get("type"))
+            for e in expectations
+            if e.get("meta", {}).get("name") not in kept
+        ]
         raise ConfigurationError(
             f"The expectation suite {path or suite_path()} holds invalid expectations {dropped}; fix their kwargs."
         )
@@ -134,7 +142,9 @@ def build_suite(scope: WindowScope, path: Path | None = None):
 def batch_query(scope: WindowScope, path: Path | None = None) -> str:
     """The window's SELECT over cost_data that every expectation validates."""
     config = load_suite_config(path)
-    return render_sql(config.get("meta", {}).get("batch_query", "quality/cost_data_window"), scope, keep_batch=False)
+    return render_sql(
+        config.get("meta", {}).get("batch_query", "quality/cost_data_window"), scope, keep_batch=False
+    )
 
 
 def team_scope(team_ids: Sequence[str] | None) -> tuple[str, ...] | None:

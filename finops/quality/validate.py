@@ -41,7 +41,9 @@ def validate_window(
 ) -> QualityReport:
     """Run the cost_data_window suite on [window_start, window_end) and report what failed."""
     if window_end <= window_start:
-        raise UsageError(f"The window {window_start}..{window_end} is empty; window_end is exclusive and must be later.")
+        raise UsageError(
+            f"The window {window_start}..{window_end} is empty; window_end is exclusive and must be later."
+        )
     if settle_days < 0:
         raise UsageError(f"settle_days must be zero or more, not {settle_days}.")
     today = today or datetime.now(UTC).date()
@@ -93,7 +95,9 @@ def _run_gx(scope: WindowScope, *, docs_dir: Path | None, conn_id: str) -> tuple
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )
-    source = context.data_sources.add_postgres(name="finops_warehouse", connection_string=sqlalchemy_url(conn_id))
+    source = context.data_sources.add_postgres(
+        name="finops_warehouse", connection_string=sqlalchemy_url(conn_id)
+    )
     asset = source.add_query_asset(name="cost_data_window", query=batch_query(scope))
     batch_definition = asset.add_batch_definition_whole_table(
         f"{scope.window_start.isoformat()}..{scope.window_end.isoformat()}"
@@ -136,7 +140,12 @@ def _report(scope: WindowScope, result: Any) -> QualityReport:
             continue
         count, sample = _unexpected(r)
         failures.append(
-            FailedExpectation(name=name, description=config.description or config.type, unexpected_count=count, sample=sample)
+            FailedExpectation(
+                name=name,
+                description=config.description or config.type,
+                unexpected_count=count,
+                sample=sample,
+            )
         )
     return QualityReport(
         window_start=scope.window_start,
@@ -193,5 +202,9 @@ def _key(row: Any) -> str:
 
 def _plain(value: Any) -> str:
     if isinstance(value, (date, datetime)):
-        return value.isoformat()[:10] if isinstance(value, datetime) and value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.isoformat()[:10]
+            if isinstance(value, datetime) and value.time() == datetime.min.time()
+            else value.isoformat()
+        )
     return str(value)
