@@ -1,15 +1,29 @@
 """
 ### OpenAI costs, daily
 
-Collects every active team's OpenAI costs for the previous UTC day (plus a look-back for
-late-settling days) into `finops.cost_data`.
+Collects every active team's OpenAI costs (Costs API, grouped by project and line item) into
+`finops.cost_data`, proves the window complete with Great Expectations, and checks the share of
+teams collected against `finops_success_rate_threshold`.
+
+**Window.** A scheduled or backfill run covers its data interval, one UTC day, plus
+`finops_lookback_days` earlier days (costs settle late). A manual run may load a range with the
+`start_date`/`end_date` params (inclusive) and restrict the teams with `team_ids`.
+
+**Tasks.** `list_active_teams` and `plan_window` -> `collect_team` (one mapped instance per team, labelled with the team id,
+in the `openai_api` pool) -> `check_data_quality` -> `check_success_rate`.
+
+Reruns replace the team's rows in the window in one transaction: running a day twice leaves the
+same rows as running it once.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
-from airflow.sdk import dag, task
-from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
+
+from finops.notify import CollectionFailureNotifier
 
 
 @dag(
@@ -17,16 +31,75 @@ from airflow.timetables.interval import CronDataIntervalTimetable
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    max_active_runs=4,
     doc_md=__doc__,
-    tags=["finops", "openai"],
-    default_args={"owner": "finops", "retries": 2},
+    tags=["finops", "openai", "costs"],
+    default_args={
+        "owner": "finops",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=15),
+    },
+    on_failure_callback=CollectionFailureNotifier(),
+    params={
+        "team_ids": Param([], type="array", items={"type": "string"},
+                          description="Teams to collect; empty means every active team."),
+        "lookback_days": Param(None, type=["null", "integer"], minimum=0, maximum=90,
+                               description="Earlier days to re-collect; empty means the finops_lookback_days variable."),
+        "start_date": Param(None, type=["null", "string"], format="date",
+                            description="Load a range: first day (UTC, inclusive). Needs end_date."),
+        "end_date": Param(None, type=["null", "string"], format="date",
+                          description="Load a range: last day (UTC, inclusive)."),
+    },
+    render_template_as_native_obj=False,
 )
 def openai_costs_daily():
     @task
-    def list_active_teams() -> list[str]:
-        return []
+    def list_active_teams(params: dict) -> list[str]:
+        """The active teams to collect (all, or the `team_ids` param); ids only cross XCom."""
+        from finops.tasks import list_active_teams_task
 
-    list_active_teams()
+        return list_active_teams_task(params.get("team_ids") or [])
+
+    @task(multiple_outputs=True)
+    def plan_window(params: dict, data_interval_start=None, data_interval_end=None) -> dict:
+        """The UTC days this run collects: its data interval plus the look-back, or the params' range."""
+        from finops.tasks import plan_window_task
+
+        return plan_window_task(params, data_interval_start, data_interval_end)
+
+    @task(pool="openai_api", map_index_template="{{ team_id }}", retries=3)
+    def collect_team(team_id: str, window_start: str, window_end: str) -> dict:
+        """Decrypt the team's key, fetch its costs, replace its window; returns counts only."""
+        from finops.tasks import collect_team_task
+
+        context = get_current_context()
+        context["team_id"] = team_id
+        return collect_team_task(team_id, window_start, window_end, context["run_id"])
+
+    @task(trigger_rule="all_done")
+    def check_data_quality(team_ids: list[str], window_start: str, window_end: str) -> dict:
+        """Great Expectations on the window's rows and completeness; fails the run on any failed expectation."""
+        from finops.tasks import data_quality_task
+
+        return data_quality_task(team_ids, window_start, window_end)
+
+    @task(trigger_rule="all_done")
+    def check_success_rate(team_ids: list[str], window_start: str, window_end: str) -> dict:
+        """Successful teams / teams in the run; published as metrics; fails below the threshold."""
+        from finops.tasks import success_rate_task
+
+        return success_rate_task(team_ids, window_start, window_end, get_current_context()["run_id"])
+
+    teams = list_active_teams()
+    window = plan_window()
+    collected = collect_team.partial(window_start=window["window_start"], window_end=window["window_end"]).expand(
+        team_id=teams
+    )
+    quality = check_data_quality(teams, window["window_start"], window["window_end"])
+    rate = check_success_rate(teams, window["window_start"], window["window_end"])
+    collected >> quality >> rate
 
 
 openai_costs_daily()

@@ -1,3 +1,4 @@
+DROP TABLE IF EXISTS finops.success_rates;
 DROP TABLE IF EXISTS finops.cost_data;
 DROP TABLE IF EXISTS finops.collection_run_days;
 DROP TABLE IF EXISTS finops.collection_runs;

@@ -102,3 +102,16 @@ CREATE TABLE finops.cost_data (
 );
 -- Window-scoped reads (validation, the UI's spend chart) filter on the date first.
 CREATE INDEX cost_data_usage_date ON finops.cost_data (usage_date);
+
+-- One row per DAG run: the share of active teams collected, checked against the threshold.
+CREATE TABLE finops.success_rates (
+    dag_run_id      text PRIMARY KEY,
+    window_start    date NOT NULL,
+    window_end      date NOT NULL,
+    teams_total     integer NOT NULL,
+    teams_succeeded integer NOT NULL,
+    success_rate    numeric NOT NULL CONSTRAINT success_rates_range CHECK (success_rate BETWEEN 0 AND 1),
+    threshold       numeric NOT NULL,
+    failed_teams    text[] NOT NULL DEFAULT '{}',
+    computed_at     timestamptz NOT NULL DEFAULT now()
+);

@@ -1,0 +1,206 @@
+"""The collection pipeline's steps, each called by one task of ``openai_costs_daily``."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from finops import paths
+from finops.errors import FinopsError, UsageError
+from finops.warehouse.db import connect
+from finops.warehouse.loader import Window, record_failure, replace_window
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LOOKBACK_DAYS = 2
+DEFAULT_THRESHOLD = Decimal("0.95")
+MAX_WINDOW_DAYS = 3660
+
+
+class NoProjectsRegistered(FinopsError):
+    """A team without project IDs cannot be filtered, so it is not collected."""
+
+
+class SuccessRateBelowThreshold(FinopsError):
+    """Too few teams were collected in a run."""
+
+
+# -- window -----------------------------------------------------------------------------------
+def _as_date(value: Any, name: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise UsageError(f"The param {name} must be a date like 2026-01-31 (got {value!r}).") from None
+
+
+def resolve_window(
+    data_interval_start: datetime,
+    data_interval_end: datetime,
+    *,
+    lookback_days: int,
+    start_date: Any = None,
+    end_date: Any = None,
+    today: date | None = None,
+) -> Window:
+    """The UTC days a run collects.
+
+    Scheduled, backfill and plain manual runs: the data interval's days (one UTC day) plus
+    ``lookback_days`` earlier days, which are re-collected because costs settle late. With the
+    ``start_date``/``end_date`` params (inclusive dates) the run loads exactly that range.
+    """
+    today = today or datetime.now(UTC).date()
+    first, last = _as_date(start_date, "start_date"), _as_date(end_date, "end_date")
+    if first or last:
+        if not (first and last):
+            raise UsageError("Give both start_date and end_date (inclusive) to load a range, or neither.")
+        if first > last:
+            raise UsageError(f"start_date {first} is after end_date {last}; swap them.")
+        window = Window(first, last + timedelta(days=1))
+    else:
+        if lookback_days < 0:
+            raise UsageError(f"lookback_days must be 0 or more (got {lookback_days}).")
+        start = data_interval_start.astimezone(UTC).date()
+        end = data_interval_end.astimezone(UTC).date()
+        if data_interval_end.astimezone(UTC).time() != datetime.min.time() or end <= start:
+            end += timedelta(days=1)  # a partial or zero-length interval still covers its day
+        window = Window(start - timedelta(days=lookback_days), end)
+    if window.start > today:
+        raise UsageError(f"The window {window} is in the future (today is {today} UTC); costs exist only for past days.")
+    if window.end > today + timedelta(days=1):
+        window = Window(window.start, today + timedelta(days=1))
+    if window.days > MAX_WINDOW_DAYS:
+        raise UsageError(f"The window {window} spans {window.days} days; load at most {MAX_WINDOW_DAYS} days per run.")
+    return window
+
+
+# -- teams ------------------------------------------------------------------------------------
+def select_teams(requested: list[str] | None) -> list[str]:
+    """Active team ids to collect: all, or the requested ones (unknown or inactive ones are an error)."""
+    with connect() as conn:
+        if not requested:
+            return [row[0] for row in conn.execute(paths.sql("collection/active_team_ids"))]
+        known = dict(conn.execute(paths.sql("collection/known_team_ids"), {"team_ids": list(requested)}).fetchall())
+    unknown = sorted(set(requested) - set(known))
+    if unknown:
+        raise UsageError(f"Unknown team ids in team_ids: {', '.join(unknown)}; see `finops teams list`.")
+    inactive = sorted(t for t, active in known.items() if not active)
+    if inactive:
+        raise UsageError(f"Deactivated teams in team_ids: {', '.join(inactive)}; reactivate them with `finops teams add`.")
+    return list(dict.fromkeys(requested))
+
+
+# -- one team ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TeamResult:
+    """What a collection task returns (XCom): counts and totals only, never a secret."""
+
+    team_id: str
+    window_start: str
+    window_end: str
+    rows: int
+    pages: int
+    requests: int
+    retries: int
+    amount_total: str
+
+    def as_xcom(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None) -> TeamResult:
+    """Decrypt the team's key, fetch its costs for the window and replace them in the warehouse.
+
+    Every attempt is recorded in ``collection_runs``; a failure leaves the team's rows as they were.
+    """
+    from finops.registry import Registry
+
+    registry = registry or Registry()
+    client = client or registry.api
+    started_at = datetime.now(UTC)
+    stream = None
+    try:
+        project_ids = [p.project_id for p in registry.projects(team_id)]
+        if not project_ids:
+            raise NoProjectsRegistered(
+                f"Team {team_id} has no OpenAI project IDs registered, so its costs cannot be filtered; add them "
+                f"with `finops projects add {team_id} proj_...` or on the FinOps page."
+            )
+        api_key = registry.decrypt_key(team_id)
+        stream = client.costs(api_key, window.start, window.end, project_ids)
+        del api_key
+        result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream)
+    except Exception as exc:
+        message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}; see the task log"
+        try:
+            record_failure(team_id, window, message, dag_run_id=dag_run_id, started_at=started_at, stats=stream)
+        except FinopsError as record_exc:
+            log.warning("Could not record the failed attempt of team %s: %s", team_id, record_exc)
+        raise
+    seen = {day_currency for day_currency in result.per_day}
+    log.info("Team %s: %d rows, %s total, %d pages, %d requests, %d retries, window %s.",
+             team_id, result.rows, result.amount_total, stream.pages, stream.requests, stream.retries, window)
+    if not seen:
+        log.info("Team %s has no costs in %s (zero-cost days are normal).", team_id, window)
+    return TeamResult(
+        team_id=team_id, window_start=window.start.isoformat(), window_end=window.end.isoformat(), rows=result.rows,
+        pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
+    )
+
+
+def silent_projects(team_id: str, window: Window) -> list[str]:
+    """Registered projects with no cost row in the window (a warning: idle projects are normal)."""
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT p.project_id FROM finops.projects p WHERE p.team_id = %(team_id)s AND p.active "
+            "AND NOT EXISTS (SELECT 1 FROM finops.cost_data c WHERE c.team_id = p.team_id "
+            "AND c.project_id = p.project_id AND c.usage_date >= %(start)s AND c.usage_date < %(end)s) "
+            "ORDER BY 1",
+            {"team_id": team_id, "start": window.start, "end": window.end},
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+# -- the run ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SuccessRate:
+    teams_total: int
+    teams_succeeded: int
+    rate: Decimal
+    threshold: Decimal
+    failed: dict[str, str]
+
+    @property
+    def passed(self) -> bool:
+        return self.rate >= self.threshold
+
+    def summary(self) -> str:
+        lines = [f"Collection success rate {self.rate:.1%} ({self.teams_succeeded}/{self.teams_total} teams), "
+                 f"threshold {self.threshold:.0%}: {'PASSED' if self.passed else 'BELOW THRESHOLD'}."]
+        lines += [f"  failed: {team}: {reason}" for team, reason in sorted(self.failed.items())]
+        return "\n".join(lines)
+
+
+def success_rate(dag_run_id: str, team_ids: list[str], window: Window, threshold: Decimal) -> SuccessRate:
+    """Successful teams / teams of the run (a team with no recorded attempt counts as failed); recorded."""
+    with connect() as conn:
+        outcomes = {row[0]: (row[1], row[2]) for row in
+                    conn.execute(paths.sql("collection/run_outcomes"), {"dag_run_id": dag_run_id})}
+        failed = {t: (outcomes[t][1] if t in outcomes else "no attempt recorded (the task did not run or crashed)")
+                  for t in team_ids if outcomes.get(t, ("failed",))[0] != "success"}
+        total = len(team_ids)
+        succeeded = total - len(failed)
+        rate = (Decimal(succeeded) / Decimal(total)).quantize(Decimal("0.0001")) if total else Decimal(1)
+        conn.execute(paths.sql("collection/success_rate_upsert"), {
+            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end, "teams_total": total,
+            "teams_succeeded": succeeded, "success_rate": rate, "threshold": threshold, "failed_teams": sorted(failed),
+        })
+    return SuccessRate(total, succeeded, rate, threshold, failed)

@@ -1,0 +1,115 @@
+"""Bodies of the DAG's tasks: a few lines each over the library, so the DAG file stays a table of contents."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+
+from finops import collection
+from finops.errors import FinopsError
+from finops.warehouse.loader import Window
+
+log = logging.getLogger(__name__)
+
+
+def _window(window_start: str, window_end: str) -> Window:
+    return Window(date.fromisoformat(window_start), date.fromisoformat(window_end))
+
+
+def _stats():
+    from airflow.sdk.observability.stats import Stats
+
+    return Stats
+
+
+def list_active_teams_task(requested: list[str]) -> list[str]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from finops.errors import UsageError
+
+    try:
+        team_ids = collection.select_teams(requested)
+    except UsageError as exc:
+        raise AirflowFailException(str(exc)) from None
+    log.info("%d teams to collect: %s", len(team_ids), ", ".join(team_ids) or "none (register one with `finops teams add`)")
+    return team_ids
+
+
+def plan_window_task(params: dict, data_interval_start, data_interval_end) -> dict:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from finops.errors import UsageError
+    from finops.lookup import get_variable
+
+    lookback = params.get("lookback_days")
+    if lookback is None:
+        lookback = get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS)
+    try:
+        window = collection.resolve_window(
+            data_interval_start, data_interval_end, lookback_days=int(lookback),
+            start_date=params.get("start_date"), end_date=params.get("end_date"),
+        )
+    except UsageError as exc:
+        raise AirflowFailException(str(exc)) from None
+    log.info("Window %s (%d days, end exclusive %s).", window, window.days, window.end)
+    return {"window_start": window.start.isoformat(), "window_end": window.end.isoformat()}
+
+
+def data_docs_dir():
+    """Where the Data Docs site is written: ``$AIRFLOW_HOME/finops_data_docs``."""
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow")) / "finops_data_docs"
+
+
+def collect_team_task(team_id: str, window_start: str, window_end: str, dag_run_id: str) -> dict:
+    """Permanent failures (bad key, no scope, undecryptable key) fail at once; transient ones retry."""
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+
+    window = _window(window_start, window_end)
+    try:
+        result = collection.collect_team(team_id, window, dag_run_id=dag_run_id)
+    except FinopsError as exc:
+        _stats().incr("finops.collection.team_failed", tags={"team_id": team_id})
+        if exc.retryable:
+            raise AirflowException(f"Team {team_id}: {exc} (will retry)") from None
+        raise AirflowFailException(f"Team {team_id}: {exc}") from None
+    _stats().incr("finops.collection.rows_loaded", result.rows)
+    if result.retries:
+        _stats().incr("finops.api.retries", result.retries)
+    for project_id in collection.silent_projects(team_id, window):
+        log.warning("Team %s: registered project %s returned no costs in %s (normal when idle; otherwise check "
+                    "the ID belongs to this key's organization).", team_id, project_id, window)
+    return result.as_xcom()
+
+
+def data_quality_task(team_ids: list[str], window_start: str, window_end: str) -> dict:
+    from finops.lookup import get_variable
+    from finops.quality import run_quality_check
+
+    window = _window(window_start, window_end)
+    settle_days = int(get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS))
+    docs_dir = data_docs_dir()
+    report = run_quality_check(window.start, window.end, team_ids, settle_days, docs_dir)
+    return {"success": report.success, "rows_validated": report.rows_validated,
+            "not_yet_settled": [d.isoformat() for d in report.not_yet_settled],
+            "docs_path": str(report.docs_path) if report.docs_path else None}
+
+
+def success_rate_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> dict:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from finops.lookup import get_variable
+
+    threshold = Decimal(str(get_variable("finops_success_rate_threshold", collection.DEFAULT_THRESHOLD)))
+    rate = collection.success_rate(dag_run_id, team_ids, _window(window_start, window_end), threshold)
+    stats = _stats()
+    stats.gauge("finops.collection.success_rate", float(rate.rate))
+    stats.gauge("finops.collection.teams_succeeded", rate.teams_succeeded)
+    stats.gauge("finops.collection.teams_failed", rate.teams_total - rate.teams_succeeded)
+    log.info("%s", rate.summary())
+    if not rate.passed:
+        raise AirflowFailException(rate.summary().splitlines()[0])
+    return {"success_rate": str(rate.rate), "teams_total": rate.teams_total, "teams_succeeded": rate.teams_succeeded}
