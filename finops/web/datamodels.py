@@ -1,0 +1,116 @@
+"""Typed responses of the FinOps view: what the page renders and what ``/finops/api/...`` returns."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DayState = Literal["success", "failed", "unsettled", "missing"]
+
+
+class AdminKeyView(BaseModel):
+    """An Admin key as shown: the redacted form and fingerprint, never the key."""
+
+    redacted: str
+    fingerprint: str
+    status: Literal["active", "rotated", "revoked"]
+    created_at: datetime
+    created_by: str
+    last_verified_at: datetime | None = None
+    rotated_at: datetime | None = None
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+
+class ProjectView(BaseModel):
+    """A registered OpenAI project ID, with its name when it was verified live."""
+
+    project_id: str
+    name: str | None = None
+    archived: bool = False
+    verified_at: datetime | None = None
+    created_at: datetime
+    created_by: str
+
+
+class DayStatus(BaseModel):
+    """One cell of the collection grid."""
+
+    day: date
+    state: DayState
+    detail: str = Field(description="What the cell means; for a failed day, the reason.")
+
+
+class DaySpend(BaseModel):
+    """Spend of one day in one currency."""
+
+    day: date
+    amount: Decimal
+
+
+class SpendSeries(BaseModel):
+    """Daily spend of a team in one currency over the chart's days (zero where nothing was collected)."""
+
+    currency: str
+    days: list[DaySpend]
+    total: Decimal
+
+
+class AuditView(BaseModel):
+    """One audit log entry."""
+
+    at: datetime
+    actor: str
+    action: str
+    fingerprint: str | None = None
+    detail: str | None = None
+
+
+class TeamSummary(BaseModel):
+    """A team's identity, for deactivated teams."""
+
+    team_id: str
+    name: str
+    active: bool
+    created_at: datetime
+    created_by: str
+
+
+class TeamOverview(TeamSummary):
+    """Everything the page shows about an active team."""
+
+    key: AdminKeyView | None = None
+    key_history: list[AdminKeyView] = Field(default_factory=list)
+    projects: list[ProjectView] = Field(default_factory=list)
+    collection: list[DayStatus] = Field(default_factory=list)
+    spend: list[SpendSeries] = Field(default_factory=list)
+    audit: list[AuditView] = Field(default_factory=list)
+
+
+class Overview(BaseModel):
+    """The whole page: active teams in full, deactivated teams by name, and what the user may do."""
+
+    today: date
+    lookback_days: int
+    status_days: int
+    spend_days: int
+    can_manage: bool
+    teams: list[TeamOverview]
+    inactive_teams: list[TeamSummary]
+
+
+class ProjectList(BaseModel):
+    """Registered project IDs of one team or of every team."""
+
+    team_id: str | None
+    projects: list[ProjectView]
+
+
+class KeyHistory(BaseModel):
+    """A team's Admin keys, newest first."""
+
+    team_id: str
+    keys: list[AdminKeyView]

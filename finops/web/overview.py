@@ -1,0 +1,146 @@
+"""Builds the page's data from the registry and the collection tables (one place for page and JSON API)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from finops import paths
+from finops.web.datamodels import (
+    AdminKeyView,
+    AuditView,
+    DaySpend,
+    DayStatus,
+    Overview,
+    ProjectView,
+    SpendSeries,
+    TeamOverview,
+    TeamSummary,
+)
+
+if TYPE_CHECKING:
+    from finops.registry import Registry
+
+STATUS_DAYS = 14
+SPEND_DAYS = 30
+AUDIT_ENTRIES = 8
+DEFAULT_LOOKBACK_DAYS = 2
+
+
+def get_registry() -> Registry:
+    """The registry shared with the CLI and the DAG (a dependency, so tests may replace it)."""
+    from finops.registry import Registry
+
+    return Registry()
+
+
+def lookback_days() -> int:
+    """The ``finops_lookback_days`` variable: days younger than this are not yet settled."""
+    from finops.lookup import get_variable
+
+    try:
+        return max(0, int(get_variable("finops_lookback_days", DEFAULT_LOOKBACK_DAYS)))
+    except (TypeError, ValueError):
+        return DEFAULT_LOOKBACK_DAYS
+
+
+def _query(name: str, **params: Any) -> list[tuple]:
+    from finops.warehouse.db import connect
+
+    with connect() as conn:
+        return conn.execute(paths.sql(f"web/{name}"), params).fetchall()
+
+
+def key_view(info: Any) -> AdminKeyView:
+    """The display form of a registry ``AdminKeyInfo``."""
+    return AdminKeyView(
+        redacted=info.redacted, fingerprint=info.fingerprint, status=info.status, created_at=info.created_at,
+        created_by=info.created_by, last_verified_at=info.last_verified_at, rotated_at=info.rotated_at,
+        revoked_at=info.revoked_at, revoked_by=info.revoked_by,
+    )
+
+
+def project_view(project: Any) -> ProjectView:
+    """The display form of a registry ``Project``."""
+    return ProjectView(
+        project_id=project.project_id, name=project.name, archived=project.archived,
+        verified_at=project.verified_at, created_at=project.created_at, created_by=project.created_by,
+    )
+
+
+def _day_status(day: date, status: str | None, error: str | None, finished_at: datetime | None,
+                unsettled: bool) -> DayStatus:
+    when = f" (attempt finished {finished_at:%Y-%m-%d %H:%M} UTC)" if finished_at else ""
+    if status == "failed":
+        return DayStatus(day=day, state="failed", detail=f"{day}: failed{when}: {error or 'no reason recorded'}")
+    if unsettled:
+        collected = "collected provisionally" if status == "success" else "not collected yet"
+        return DayStatus(day=day, state="unsettled",
+                         detail=f"{day}: not yet settled, {collected}; costs are collected again within the look-back")
+    if status == "success":
+        return DayStatus(day=day, state="success", detail=f"{day}: collected{when}")
+    return DayStatus(day=day, state="missing", detail=f"{day}: not collected")
+
+
+def collection_grid(team_ids: list[str], today: date, lookback: int, days: int = STATUS_DAYS) -> dict[str, list[DayStatus]]:
+    """Per team, the last ``days`` days (ending today) as collection states."""
+    grid: dict[str, list[DayStatus]] = defaultdict(list)
+    if not team_ids:
+        return grid
+    rows = _query("collection_status", team_ids=team_ids, last_day=today, today=today, days=days,
+                  lookback_days=lookback)
+    for team_id, day, status, error, finished_at, unsettled in rows:
+        grid[team_id].append(_day_status(day, status, error, finished_at, unsettled))
+    return grid
+
+
+def spend_series(team_ids: list[str], today: date, days: int = SPEND_DAYS) -> dict[str, list[SpendSeries]]:
+    """Per team and currency, the spend of each of the last ``days`` days (zero-filled)."""
+    amounts: dict[str, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    if team_ids:
+        for team_id, currency, day, amount in _query("spend_daily", team_ids=team_ids, last_day=today, days=days):
+            amounts[team_id][currency][day] = Decimal(amount)
+    span = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    result: dict[str, list[SpendSeries]] = {}
+    for team_id, per_currency in amounts.items():
+        series = [
+            SpendSeries(currency=currency, days=[DaySpend(day=d, amount=by_day.get(d, Decimal(0))) for d in span],
+                        total=sum(by_day.values(), Decimal(0)))
+            for currency, by_day in per_currency.items()
+        ]
+        result[team_id] = sorted(series, key=lambda s: s.total, reverse=True)
+    return result
+
+
+def build_overview(registry: Registry, can_manage: bool, today: date | None = None) -> Overview:
+    """Every team with its key, projects, collection grid, spend and recent audit entries."""
+    today = today or datetime.now(UTC).date()
+    lookback = lookback_days()
+    teams = registry.teams(include_inactive=True)
+    active = [t for t in teams if t.active]
+    active_ids = [t.team_id for t in active]
+    projects: dict[str, list[ProjectView]] = defaultdict(list)
+    for project in registry.projects():
+        projects[project.team_id].append(project_view(project))
+    grid = collection_grid(active_ids, today, lookback)
+    spend = spend_series(active_ids, today)
+    overviews = []
+    for team in active:
+        history = [key_view(k) for k in registry.key_history(team.team_id)]
+        overviews.append(TeamOverview(
+            team_id=team.team_id, name=team.name, active=True, created_at=team.created_at,
+            created_by=team.created_by,
+            key=next((k for k in history if k.status == "active"), None),
+            key_history=history,
+            projects=projects.get(team.team_id, []),
+            collection=grid.get(team.team_id, []),
+            spend=spend.get(team.team_id, []),
+            audit=[AuditView(at=e.at, actor=e.actor, action=e.action, fingerprint=e.fingerprint, detail=e.detail)
+                   for e in registry.audit(team.team_id, limit=AUDIT_ENTRIES)],
+        ))
+    inactive = [TeamSummary(team_id=t.team_id, name=t.name, active=False, created_at=t.created_at,
+                            created_by=t.created_by) for t in teams if not t.active]
+    return Overview(today=today, lookback_days=lookback, status_days=STATUS_DAYS, spend_days=SPEND_DAYS,
+                    can_manage=can_manage, teams=overviews, inactive_teams=inactive)

@@ -1,0 +1,64 @@
+"""Teams: the JSON overview, adding a team and deactivating one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
+
+from finops.web.actions import RegistryDep, checked, perform
+from finops.web.csrf import CsrfDep
+from finops.web.datamodels import Overview
+from finops.web.flash import Flash
+from finops.web.overview import build_overview
+from finops.web.security import ManagerDep, ViewerDep
+
+teams_router = APIRouter(tags=["FinOps teams"])
+
+
+@teams_router.get("/api/teams")
+def teams_overview(access: ViewerDep, registry: RegistryDep) -> Overview:
+    """Every team with key status, projects, collection grid, spend and recent audit entries."""
+    return build_overview(registry, can_manage=access.can_manage)
+
+
+@teams_router.post("/teams", dependencies=[CsrfDep], response_class=RedirectResponse, status_code=303)
+def add_team(
+    request: Request,
+    access: ManagerDep,
+    registry: RegistryDep,
+    team_id: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Add a team (or reactivate a deactivated one)."""
+    team_id = team_id.strip()
+
+    def operation() -> Flash:
+        team = registry.add_team(team_id, access.actor, name=name.strip() or None)
+        return Flash(kind="ok", message=f"Team {team.team_id} ({team.name}) is registered; register its Admin key next.",
+                     team_id=team.team_id)
+
+    return perform(request, "team", None, {"team_id": team_id, "name": name}, operation)
+
+
+@teams_router.post("/teams/{team_id}/deactivate", dependencies=[CsrfDep], response_class=RedirectResponse,
+                   status_code=303)
+def deactivate_team(
+    request: Request,
+    team_id: str,
+    access: ManagerDep,
+    registry: RegistryDep,
+    confirm: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Stop collecting for a team; its data, key metadata and projects stay."""
+
+    def operation() -> Flash:
+        if not checked(confirm):
+            from finops.errors import UsageError
+
+            raise UsageError(f"Tick the confirmation box to deactivate team {team_id}.")
+        registry.deactivate_team(team_id, access.actor)
+        return Flash(kind="ok", message=f"Team {team_id} is deactivated; add it again to reactivate it.")
+
+    return perform(request, "deactivate", team_id, {}, operation)

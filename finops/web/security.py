@@ -1,0 +1,90 @@
+"""Who may see the FinOps page and who may change it, decided by Airflow's auth manager.
+
+Reading needs an authenticated user who may see plugins (``AccessView.PLUGINS``, the same right
+that shows the navigation entry) or the custom view ``FinOps``; changing anything needs the
+right to edit Airflow connections, because Admin keys are connection-grade secrets.
+
+Airflow's API modules are imported when a request arrives, not when the plugin is loaded, so
+task processes (which load plugins too) do not pay for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+
+RESOURCE_NAME = "FinOps"
+
+
+@dataclass(frozen=True)
+class Access:
+    """The authenticated user and what they may do on the page."""
+
+    user: Any
+    name: str
+    can_manage: bool
+
+    @property
+    def actor(self) -> str:
+        """How changes are attributed in the audit log."""
+        return f"airflow:{self.name}"
+
+
+async def current_user(request: Request) -> Any:
+    """The Airflow user of the request, exactly as Airflow's ``GetUserDep`` resolves it.
+
+    A Bearer token wins over the UI's ``_token`` cookie; no or an expired token is a 401.
+    """
+    from airflow.api_fastapi.core_api.security import bearer_scheme, get_user
+
+    return await get_user(request, None, await bearer_scheme(request))
+
+
+UserDep = Annotated[Any, Depends(current_user)]
+
+
+def _auth_manager() -> Any:
+    from airflow.api_fastapi.app import get_auth_manager
+
+    return get_auth_manager()
+
+
+def can_view(user: Any) -> bool:
+    """Whether the auth manager lets the user see the page."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+
+    manager = _auth_manager()
+    return bool(
+        manager.is_authorized_view(access_view=AccessView.PLUGINS, user=user)
+        or manager.is_authorized_custom_view(method="GET", resource_name=RESOURCE_NAME, user=user)
+    )
+
+
+def can_manage(user: Any) -> bool:
+    """Whether the auth manager lets the user edit connections (and so teams, keys and projects)."""
+    return bool(_auth_manager().is_authorized_connection(method="PUT", user=user))
+
+
+def require_view(user: UserDep) -> Access:
+    """401 without a valid Airflow token, 403 without the right to read."""
+    if not can_view(user):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "You may not see the FinOps page; ask for access to plugins.")
+    return Access(user=user, name=user.get_name(), can_manage=can_manage(user))
+
+
+ViewerDep = Annotated[Access, Depends(require_view)]
+
+
+def require_manage(access: ViewerDep) -> Access:
+    """403 unless the user may edit Airflow connections."""
+    if not access.can_manage:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            "Changing FinOps teams, keys and projects needs the permission to edit Airflow connections.",
+        )
+    return access
+
+
+ManagerDep = Annotated[Access, Depends(require_manage)]
