@@ -57,10 +57,16 @@ def _run(args: argparse.Namespace) -> int:
         config = simconfig.demo_config(keys)
         log.info("Demo organizations %s; their Admin keys are %s in %s (one per name, file mode 0600).",
                  ", ".join(keys), "newly generated" if created else "read", path)
-    config = config.with_faults(
-        latency_ms=args.latency_ms, rate_429=args.rate_429, retry_after_seconds=args.retry_after,
-        rate_5xx=args.rate_5xx, string_amounts=args.string_amounts, null_project_share=args.null_project_share,
-    )
+    try:
+        config = config.with_faults(
+            latency_ms=args.latency_ms, rate_429=args.rate_429, retry_after_seconds=args.retry_after,
+            rate_5xx=args.rate_5xx, string_amounts=args.string_amounts, null_project_share=args.null_project_share,
+        )
+    except ValidationError as exc:
+        raise ConfigurationError(
+            f"The fault options do not fit an organization's knobs ({exc.errors()[0]['msg']}); "
+            "lower --rate-429 or --rate-5xx so that together they are at most 1."
+        ) from None
     log.info("Simulator serving %d organizations on http://%s:%d", len(config.organizations), args.host, args.port)
     serve(config, host=args.host, port=args.port)
     return 0

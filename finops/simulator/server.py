@@ -12,18 +12,30 @@ from finops.simulator.config import SimulatorConfig
 log = logging.getLogger(__name__)
 
 
-def _server(config: SimulatorConfig, host: str, port: int, log_level: str):
+#: Printed (to stderr) once the foreground server accepts connections; scripts may wait for it.
+READY_LINE = "Simulator ready on"
+
+
+def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, announce: bool = False):
+    import sys
+
     import uvicorn
 
     from finops.simulator.app import create_app
 
-    return uvicorn.Server(uvicorn.Config(create_app(config), host=host, port=port, log_level=log_level,
-                                         access_log=log_level in ("debug", "info"), lifespan="off"))
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets=sockets)
+            if announce and self.started:
+                print(f"{READY_LINE} http://{host}:{port}", file=sys.stderr, flush=True)
+
+    return Server(uvicorn.Config(create_app(config), host=host, port=port, log_level=log_level,
+                                 access_log=log_level in ("debug", "info"), lifespan="off"))
 
 
 def serve(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 54331, log_level: str = "info") -> None:
-    """Serve in the foreground until interrupted."""
-    _server(config, host, port, log_level).run()
+    """Serve in the foreground until interrupted; prints ``READY_LINE`` once listening."""
+    _server(config, host, port, log_level, announce=True).run()
 
 
 def run_in_thread(
