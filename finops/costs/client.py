@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ _RETRY_EXCEPTIONS = (
 )
 _TRUNCATED = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 _USER_AGENT = "finops-airflow/0.1 (+costs-client)"
+_PROJECT_ID = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +277,7 @@ class CostsClient:
     def project(self, api_key: str, project_id: str) -> Project:
         """One project of the key's organization; :class:`OpenAIProjectNotFound` if it is not there."""
         key = _check_key(api_key)
-        if not project_id or "/" in project_id or any(c.isspace() for c in project_id):
+        if not _PROJECT_ID.fullmatch(project_id or ""):
             raise UsageError(f"{project_id!r} is not an OpenAI project ID; project IDs look like proj_abc123.")
         response = self._get(key, f"/v1/organization/projects/{project_id}", [], stats=RequestStats(),
                              what=f"project {project_id}", project_id=project_id)

@@ -245,6 +245,14 @@ def test_project_not_found():
     assert session.calls[0].url == "http://api.test/v1/organization/projects/proj_missing"
 
 
+@pytest.mark.parametrize("bad", ["", "proj_a/../x", "proj a", "proj_a?limit=1"])
+def test_malformed_project_id_is_a_usage_error(bad):
+    c, session, _ = client()
+    with pytest.raises(UsageError):
+        c.project(KEY, bad)
+    assert session.calls == []
+
+
 def test_other_client_status_names_what_was_received():
     c, _, _ = client(response(404, text="<html>Not Found</html>", content_type="text/html"))
     with pytest.raises(CostsApiResponseError, match="HTTP 404, content type text/html"):
