@@ -92,7 +92,7 @@ def spend_chart(series: Any) -> Chart:
     ticks = [(round(baseline - plot_h * f, 2), money(top * Decimal(str(f)), series.currency).split(" ")[0])
              for f in (0, 0.5, 1)]
     label_every = max(1, len(days) // 5)
-    labels = [(round(CHART_LEFT + i * slot + slot / 2, 2), f"{d.day:%b %d}")
+    labels = [(round(min(CHART_LEFT + i * slot + slot / 2, CHART_WIDTH - 22), 2), f"{d.day:%b %d}")
               for i, d in enumerate(days) if i % label_every == 0 or i == len(days) - 1]
     return Chart(width=CHART_WIDTH, height=CHART_HEIGHT, left=CHART_LEFT, baseline=baseline, bars=bars,
                  ticks=ticks, labels=labels, currency=series.currency.upper(), total=money(series.total, series.currency))

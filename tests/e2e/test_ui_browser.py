@@ -1,0 +1,221 @@
+"""The FinOps page in a real browser: Debian's chromium (Playwright) against a real ``airflow api-server``.
+
+The server runs with the plugin, the simple auth manager (admin and viewer with generated
+passwords), the test warehouse, moto's KMS and the simulator. Screenshots go to ``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from simulator_fixtures import HEALTHY
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = os.environ.get("FINOPS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+STARTUP_TIMEOUT_SECONDS = 180
+UI_TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ApiServer:
+    """A running ``airflow api-server`` in its own process group."""
+
+    def __init__(self, process: subprocess.Popen, base_url: str, passwords: dict[str, str], log: Path) -> None:
+        self.process, self.base_url, self.passwords, self.log = process, base_url, passwords, log
+
+    def wait_ready(self) -> None:
+        """Poll the health endpoint until it answers; fail early if the server exits."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            try:
+                code = self.process.wait(timeout=0.5)  # doubles as the pause between polls
+            except subprocess.TimeoutExpired:
+                continue
+            pytest.fail(f"airflow api-server exited with {code}:\n{self.log.read_text()[-4000:]}")
+        pytest.fail(f"airflow api-server not healthy after {STARTUP_TIMEOUT_SECONDS} s:\n{self.log.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL it if it lingers."""
+        if self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def api_server(db, kms_endpoint, simulator, tmp_path) -> Iterator[ApiServer]:
+    """``airflow api-server`` on 127.0.0.1 and a free port, with this session's connections."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    passwords = {"admin": secrets.token_urlsafe(12), "viewer": secrets.token_urlsafe(12)}
+    passwords_file = tmp_path / "passwords.json"
+    passwords_file.write_text(json.dumps(passwords))
+    env = {
+        **os.environ,
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": base_url,
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__AUTH_MANAGER":
+            "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    }
+    log = tmp_path / "api-server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "airflow"), "api-server"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    server = ApiServer(process, base_url, passwords, log)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def log_in(browser, server: ApiServer, user: str):
+    """A new browser context logged in through Airflow's login page; returns its page."""
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(server.base_url + "/")
+    page.wait_for_url("**/auth/login**")
+    page.locator("input[name=username]").fill(user)
+    page.locator("input[name=password]").fill(server.passwords[user])
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(lambda url: "/auth/login" not in url)
+    return page
+
+
+def open_finops_from_navigation(page):
+    """Click the FinOps entry in Airflow's navigation; returns the frame showing the page."""
+    page.get_by_role("link", name="FinOps").click()
+    page.wait_for_url("**/plugin/finops")
+    frame = page.frame_locator("iframe")
+    frame.locator("h1", has_text="FinOps").wait_for()
+    return frame
+
+
+def seed_collection(db, simulator, team_id: str, project_ids: list[str]) -> None:
+    """What the daily DAG would have written: 30 days of the simulator's costs and a failed attempt."""
+    today = datetime.now(UTC).date()
+    start = today - timedelta(days=30)
+    for (day, project_id, line_item, currency), amount in simulator.expected(HEALTHY, start, today, project_ids).items():
+        db.execute(
+            "INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, collected_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, now())", (team_id, day, project_id, line_item, currency, amount))
+    db.execute(
+        "INSERT INTO finops.collection_runs (team_id, window_start, window_end, status, error, started_at, finished_at) "
+        "VALUES (%s, %s, %s, 'success', NULL, now(), now() - interval '2 days'), "
+        "       (%s, %s, %s, 'failed', 'The Costs API answered HTTP 503 four times; the run will retry.', now(), now())",
+        (team_id, start, today, team_id, today - timedelta(days=6), today - timedelta(days=5)))
+
+
+def shoot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=False)
+    return path
+
+
+def test_admin_manages_a_team_and_viewer_sees_it_read_only(api_server, browser, simulator, db):
+    key = simulator.key(HEALTHY)
+    page = log_in(browser, api_server, "admin")
+    frame = open_finops_from_navigation(page)
+
+    frame.locator("[data-testid=add-team-form] input[name=team_id]").fill("growth")
+    frame.locator("[data-testid=add-team-form] input[name=name]").fill("Growth team")
+    frame.locator("[data-testid=add-team-form] button[type=submit]").click()
+    frame.locator("[data-testid=flash]", has_text="Team growth (Growth team) is registered").wait_for()
+
+    card = frame.locator("[data-team=growth]")
+    key_input = card.locator("[data-testid=key-form] input[name=admin_key]")
+    assert key_input.get_attribute("type") == "password" and key_input.get_attribute("autocomplete") == "off"
+    key_input.fill(key)
+    card.locator("[data-testid=key-form] button[type=submit]").click()
+    frame.locator("[data-testid=flash]", has_text="verified live").wait_for()
+
+    card.locator("[data-testid=project-form] input[name=project_id]").fill("proj_healthyWeb")
+    card.locator("[data-testid=project-form] button[type=submit]").click()
+    frame.locator("[data-testid=flash]", has_text="proj_healthyWeb (Web)").wait_for()
+
+    seed_collection(db, simulator, "growth", ["proj_healthyWeb"])
+    frame.locator("body").evaluate("() => window.location.assign(window.location.pathname)")
+    frame.locator("[data-testid=spend-chart]").wait_for()
+    assert frame.locator("[data-team=growth] [data-state=failed]").get_attribute("title").endswith(
+        "The Costs API answered HTTP 503 four times; the run will retry.")
+
+    redacted = f"sk-admin...{key[-4:]}"
+    assert card.locator("[data-testid=active-key] .redacted").inner_text() == redacted
+    assert "Web" in card.locator("[data-testid=projects]").inner_text()
+    assert card.locator("[data-testid=key-form] input[name=admin_key]").input_value() == ""
+    assert key not in frame.locator("html").inner_html()
+    assert card.locator("[data-testid=audit] li").count() == 3
+    assert db.execute("SELECT created_by FROM finops.admin_keys WHERE status = 'active'").fetchone()[0] == "airflow:admin"
+    shoot(page, "finops-admin.png")
+
+    viewer_page = log_in(browser, api_server, "viewer")
+    viewer_frame = open_finops_from_navigation(viewer_page)
+    viewer_card = viewer_frame.locator("[data-team=growth]")
+    assert viewer_card.locator("[data-testid=active-key] .redacted").inner_text() == redacted
+    assert viewer_frame.locator("form").count() == 0
+    assert viewer_frame.locator("input[type=password]").count() == 0
+    assert viewer_frame.locator("[data-testid=mode]").inner_text() == "read-only"
+    shoot(viewer_page, "finops-viewer.png")
+
+    # The whole page on its own, for a reviewer who wants to see every panel.
+    full = page.context.new_page()
+    full.goto(api_server.base_url + "/finops/")
+    full.locator("[data-team=growth]").wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    full.screenshot(path=str(ARTIFACTS / "finops-page-full.png"), full_page=True)
