@@ -85,14 +85,20 @@ def collect_team_task(team_id: str, window_start: str, window_end: str, dag_run_
     return result.as_xcom()
 
 
-def data_quality_task(team_ids: list[str], window_start: str, window_end: str) -> dict:
+def data_quality_task(team_ids: list[str], window_start: str, window_end: str, today: date | None = None) -> dict:
+    from airflow.sdk.exceptions import AirflowFailException
+
     from finops.lookup import get_variable
-    from finops.quality import run_quality_check
+    from finops.quality import DataQualityError, run_quality_check
 
     window = _window(window_start, window_end)
     settle_days = int(get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS))
-    docs_dir = data_docs_dir()
-    report = run_quality_check(window.start, window.end, team_ids, settle_days, docs_dir)
+    try:
+        report = run_quality_check(window.start, window.end, team_ids, settle_days, data_docs_dir(), today=today)
+    except DataQualityError as exc:
+        _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
+        raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry
+    _stats().gauge("finops.quality.failed_expectations", 0)
     return {"success": report.success, "rows_validated": report.rows_validated,
             "not_yet_settled": [d.isoformat() for d in report.not_yet_settled],
             "docs_path": str(report.docs_path) if report.docs_path else None}

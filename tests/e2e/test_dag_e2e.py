@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
 import pytest
 from simulator_fixtures import FAULTY, HEALTHY, OTHER, QUIRKY
 
@@ -51,7 +52,11 @@ def dags_test(day: date, conf: dict | None = None) -> subprocess.CompletedProces
     argv = [str(BIN / "airflow"), "dags", "test", "openai_costs_daily", day.isoformat()]
     if conf:
         argv += ["--conf", json.dumps(conf)]
-    return subprocess.run(argv, capture_output=True, text=True, env=airflow_env(), cwd=ROOT, timeout=300, check=False)
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, env=airflow_env(), cwd=ROOT, timeout=int(os.environ.get("FINOPS_DAGS_TEST_TIMEOUT", "240")), check=False)
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
+        pytest.fail(f"`airflow dags test` did not finish in 240 s; its output ends with:\n{out[-4000:]}")
 
 
 def totals(db, team: str) -> dict[tuple[date, str, str, str], Decimal]:
@@ -85,3 +90,56 @@ def test_daily_run_loads_exact_totals_and_rerun_changes_nothing(teams, db, simul
     assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone() == first
     for team in TEAMS:
         assert totals(db, team) == expected(simulator, team, *window)
+
+
+def _all_secret_haystacks(db, results: list[subprocess.CompletedProcess[str]]) -> str:
+    """Everything a key could leak into: command output, task log files, XCom, rendered fields, tables."""
+    chunks = [r.stdout + r.stderr for r in results]
+    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs"
+    chunks += [p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file()]
+    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
+    with psycopg.connect(metadata) as meta:
+        for table in ("xcom", "rendered_task_instance_fields", "dag_run", "task_instance", "log"):
+            chunks += [r[0] for r in meta.execute(f"SELECT t::text FROM {table} t")]  # noqa: S608 - fixed names
+    for table in ("cost_data", "collection_runs", "audit_log", "admin_keys", "teams", "projects", "success_rates"):
+        chunks += [r[0] for r in db.execute(f"SELECT t::text FROM finops.{table} t")]  # noqa: S608 - fixed names
+    return "\n".join(chunks)
+
+
+def test_a_revoked_key_fails_its_team_alone_and_no_key_leaks(teams, db, simulator):
+    teams.add_team("lapsed", ACTOR)
+    teams.register_key("lapsed", simulator.key(HEALTHY, "revoked"), ACTOR, verify=False)
+    teams.add_project("lapsed", simulator.project_ids(HEALTHY)[0], ACTOR, verify=False)
+    result = dags_test(DAY)
+    assert result.returncode != 0  # the success rate (4/5) is below the 0.95 threshold
+    window = (DAY - timedelta(days=2), DAY)
+    for team in TEAMS:
+        assert totals(db, team) == expected(simulator, team, *window), team
+    assert totals(db, "lapsed") == {}
+    lapsed = db.execute("SELECT status, error FROM finops.collection_runs WHERE team_id = 'lapsed'").fetchall()
+    assert len(lapsed) == 1, "a rejected key must fail at once, without task retries"
+    assert lapsed[0][0] == "failed" and "re-register" in lapsed[0][1]
+    rate = db.execute("SELECT teams_total, teams_succeeded, success_rate, failed_teams FROM finops.success_rates").fetchone()
+    assert rate == (5, 4, Decimal("0.8000"), ["lapsed"])
+    assert "BELOW THRESHOLD" in result.stdout + result.stderr
+
+    haystack = _all_secret_haystacks(db, [result])
+    for org_keys in simulator.keys.values():
+        for key in org_keys.values():
+            assert key not in haystack
+
+
+def test_range_run_with_team_ids_then_an_overlapping_daily_run(teams, db, simulator):
+    start, end = date(2026, 2, 1), date(2026, 2, 7)
+    result = dags_test(DAY, {"team_ids": ["growth", "quirky"], "start_date": start.isoformat(), "end_date": end.isoformat()})
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert {r[0] for r in db.execute("SELECT DISTINCT team_id FROM finops.cost_data")} == {"growth", "quirky"}
+    for team in ("growth", "quirky"):
+        assert totals(db, team) == expected(simulator, team, start, end + timedelta(days=1))
+    before = db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone()
+
+    # The scheduler's run of Feb 5 (collecting Feb 3-4) overlaps the range: same rows afterwards.
+    daily = dags_test(date(2026, 2, 5), {"team_ids": ["growth"]})
+    assert daily.returncode == 0, daily.stdout[-3000:]
+    assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone() == before
+    assert totals(db, "growth") == expected(simulator, "growth", start, end + timedelta(days=1))
