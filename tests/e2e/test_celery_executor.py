@@ -21,6 +21,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -135,8 +136,11 @@ class CeleryStack:
         """Trigger ``dag_id`` and wait for the run to finish; returns its state and task states."""
         self.wait_until_parsed(dag_id)
         run_id = f"celery_test__{secrets.token_hex(4)}"
+        # A logical date gives the run a data interval, as a scheduled run has; three days back so it
+        # never collides with the run the scheduler creates for the latest interval on unpause.
+        day = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT00:00:00+00:00")
+        _airflow(self.env, "dags", "trigger", dag_id, "--run-id", run_id, "--logical-date", day)
         _airflow(self.env, "dags", "unpause", dag_id)
-        _airflow(self.env, "dags", "trigger", dag_id, "--run-id", run_id)
         deadline = time.monotonic() + timeout
         state = None
         while time.monotonic() < deadline:
@@ -208,6 +212,7 @@ def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
         "no_proxy": "127.0.0.1,localhost",
     })
     _airflow(env, "db", "migrate", timeout=300)
+    _airflow(env, "pools", "set", "openai_api", "4", "Caps concurrent calls to the OpenAI API.")
 
     stack = CeleryStack(base, env, pg_cluster.url(METADATA_DB))
     try:
