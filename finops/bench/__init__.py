@@ -1,0 +1,138 @@
+"""Benchmarks: each case runs next to its limit in the same process and prints a table of ratios.
+
+``make bench BENCH_ARGS="--case load,parse"`` or ``python -m finops.bench --help``. Figures are
+printed, never asserted; docs/performance.md records what was measured and on which machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory")
+DEFAULT_CASES = CASES
+HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One line of the table: what was measured, its limit, their ratio and the target it is held to."""
+
+    case: str
+    measured: str
+    limit: str = "-"
+    ratio: float | None = None
+    target: str = "-"
+    verdict: str = "info"
+
+    def cells(self) -> tuple[str, ...]:
+        ratio = "-" if self.ratio is None else f"{self.ratio:.2f}"
+        return (self.case, self.measured, self.limit, ratio, self.target, self.verdict)
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def format_table(rows: list[Measurement]) -> str:
+    """A Markdown table (readable in a terminal, pasteable into docs/performance.md)."""
+    cells = [HEADER, *(r.cells() for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(HEADER))]
+
+    def line(values: tuple[str, ...]) -> str:
+        return "| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    return "\n".join([line(HEADER), "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+                      *(line(c) for c in cells[1:])])
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of integers") from None
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: give positive integers, e.g. 10,100")
+    return values
+
+
+def _cases(text: str) -> list[str]:
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    unknown = [n for n in names if n not in CASES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown case {', '.join(unknown) or text!r}; choose from {', '.join(CASES)}")
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m finops.bench",
+        description="Benchmarks of the collection pipeline, each against its limit (figures printed, not asserted).",
+    )
+    parser.add_argument("--case", type=_cases, default=list(DEFAULT_CASES),
+                        help=f"comma-separated cases (default all): {','.join(CASES)}")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="load: cost rows to load (default 1000000)")
+    parser.add_argument("--teams", type=_int_list, default=[10, 100],
+                        help="daily: team counts, e.g. 10,100,1000 (default 10,100)")
+    parser.add_argument("--backfill-teams", type=int, default=10,
+                        help="backfill: teams collected over one year (default 10; the target is stated for 100)")
+    parser.add_argument("--backfill-days", type=int, default=365, help="backfill: days in the range (default 365)")
+    parser.add_argument("--table-sizes", type=_int_list, default=[100_000, 1_000_000],
+                        help="validation: cost_data sizes (default 100000,1000000; add 10000000 for the target)")
+    parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per request (default 100)")
+    parser.add_argument("--pool", type=int, default=4, help="concurrency of the limit script (openai_api pool: 4)")
+    parser.add_argument("--repeat", type=int, default=5, help="parse: fresh interpreters per measurement (median)")
+    parser.add_argument("--home", type=Path, default=None,
+                        help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    args = build_parser().parse_args(argv)
+    if args.rows <= 0 or args.backfill_teams <= 0 or args.backfill_days <= 0 or args.repeat <= 0 or args.pool <= 0:
+        build_parser().error("--rows, --backfill-teams, --backfill-days, --repeat and --pool must be positive")
+    if args.latency_ms < 0:
+        build_parser().error("--latency-ms must be 0 or more")
+    return args
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the selected cases; print the table; 0 when every case ran (a missed target is not an error)."""
+    args = parse_args(argv)
+    from finops.bench import cases
+    from finops.bench.env import BenchEnv
+    from finops.devenv.local import local_dir
+
+    home = (args.home or local_dir() / "bench").absolute()
+    needs_teams = max([*(args.teams if "daily" in args.case else []),
+                       args.backfill_teams if "backfill" in args.case else 0,
+                       cases.VALIDATION_TEAMS if "validation" in args.case else 0,
+                       1 if "memory" in args.case else 0])
+    env = BenchEnv(teams=needs_teams, latency_ms=args.latency_ms, home=home)
+    rows: list[Measurement] = []
+    failed = False
+    try:
+        if set(args.case) - {"parse"}:
+            env.start(_log)
+        for name in args.case:
+            _log(f"case {name} ...")
+            started = time.perf_counter()
+            try:
+                found = getattr(cases, f"case_{name}")(env, args, _log)
+            except Exception as exc:  # one broken case must not hide the others' figures
+                failed = True
+                found = [Measurement(name, f"error: {type(exc).__name__}: {str(exc)[:160]}", verdict="error")]
+            rows += found
+            _log(f"case {name} done in {time.perf_counter() - started:.1f} s")
+            print(format_table(found), flush=True)
+    finally:
+        env.close()
+    print("\n" + format_table(rows))
+    return 1 if failed else 0

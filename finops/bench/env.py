@@ -1,0 +1,172 @@
+"""The services a benchmark needs: its own database, moto's KMS in-process, the simulator in a thread."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finops.simulator.config import (
+    DEFAULT_LINE_ITEMS,
+    AdminKey,
+    Faults,
+    Organization,
+    ProjectConfig,
+    SimulatorConfig,
+    random_key,
+)
+
+BENCH_DB = os.environ.get("FINOPS_BENCH_DB", "finops_bench")
+KMS_ALIAS = "alias/finops-admin-keys"
+ACTOR = "cli:bench"
+PROJECTS_PER_TEAM = 10
+LINE_ITEMS_PER_PROJECT = 30
+#: The ``openai_api`` connection's extra: no faults are configured, so retries never wait.
+CONNECTION_EXTRA = {"connect_timeout": 5, "read_timeout": 120, "max_retries": 4, "backoff_base_seconds": 0.001,
+                    "backoff_max_seconds": 0.01, "retry_after_max_seconds": 0, "max_retry_seconds": 60}
+
+
+def line_items(count: int = LINE_ITEMS_PER_PROJECT) -> list[str]:
+    """The simulator's default mix padded with priced-by-default model line items to ``count``."""
+    items = list(DEFAULT_LINE_ITEMS)
+    items += [f"bench-model-{n:02d}, {'input' if n % 2 else 'output'}" for n in range(count - len(items))]
+    return items[:count]
+
+
+def team_id(n: int) -> str:
+    return f"bench{n:04d}"
+
+
+def project_ids(n: int, count: int = PROJECTS_PER_TEAM) -> list[str]:
+    return [f"proj_bench{n:04d}p{k:02d}" for k in range(count)]
+
+
+def simulator_config(teams: int, latency_ms: int) -> tuple[SimulatorConfig, dict[str, str]]:
+    """One organization per team (10 projects, 30 line items each); returns the config and team -> key."""
+    keys = {team_id(n): random_key() for n in range(teams)}
+    items = line_items()
+    orgs = [
+        Organization(
+            id=f"org-bench{n:04d}", name=team_id(n), seed=1000 + n, keys=[AdminKey(key=keys[team_id(n)])],
+            projects=[ProjectConfig(id=pid, name=pid) for pid in project_ids(n)], line_items=items,
+            faults=Faults(latency_ms=latency_ms),
+        )
+        for n in range(teams)
+    ]
+    return SimulatorConfig(organizations=orgs), keys
+
+
+@dataclass
+class BenchEnv:
+    """PostgreSQL (database ``finops_bench``), moto's KMS and the simulator; ``close()`` stops what it started."""
+
+    teams: int
+    latency_ms: int
+    home: Path
+    pg_url: str = ""
+    base_url: str = ""
+    keys: dict[str, str] = field(default_factory=dict)
+    _stops: list[Callable[[], None]] = field(default_factory=list)
+
+    def start(self, log: Callable[[str], None]) -> BenchEnv:
+        from finops.devenv import local
+
+        cluster = local.cluster()
+        if cluster.start():
+            self._stops.append(cluster.stop)
+        self._database(cluster)
+        self._kms()
+        config, self.keys = simulator_config(self.teams, self.latency_ms)
+        from finops.simulator.server import run_in_thread
+
+        self.base_url, stop = run_in_thread(config)
+        self._stops.append(stop)
+        os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps(
+            {"conn_type": "http", "host": self.base_url, "extra": CONNECTION_EXTRA})
+        os.environ["AIRFLOW_VAR_FINOPS_SUCCESS_RATE_THRESHOLD"] = "0.95"
+        self.home.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        self._register()
+        log(f"services up: database {BENCH_DB}, KMS, simulator at {self.base_url} ({self.latency_ms} ms latency); "
+            f"{self.teams} teams registered in {time.perf_counter() - started:.1f} s")
+        return self
+
+    def _database(self, cluster) -> None:
+        import psycopg
+
+        with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        os.environ["AIRFLOW_CONN_FINOPS_DB"] = json.dumps({
+            "conn_type": "postgres", "host": cluster.host, "port": cluster.port, "schema": BENCH_DB,
+            "login": cluster.user, "password": cluster.password,
+        })
+        from finops.warehouse import migrate
+
+        migrate.upgrade("head")
+        self.pg_url = cluster.url(BENCH_DB)
+
+    def _kms(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        from finops.devenv.kms import ensure_key
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        self._stops.append(server.stop)
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        os.environ["AIRFLOW_CONN_AWS_KMS"] = json.dumps({
+            "conn_type": "aws", "login": "testing", "password": "testing",
+            "extra": {"region_name": "us-east-1", "endpoint_url": endpoint},
+        })
+        os.environ["AIRFLOW_VAR_FINOPS_KMS_KEY_ID"] = KMS_ALIAS
+        ensure_key(endpoint, KMS_ALIAS)
+
+    def _register(self) -> None:
+        """Teams through the registry (keys really encrypted by KMS), projects in one statement per team."""
+        from finops.registry import Registry
+        from finops.warehouse.db import connect
+
+        registry = Registry()
+        for n in range(self.teams):
+            registry.add_team(team_id(n), ACTOR)
+            registry.register_key(team_id(n), self.keys[team_id(n)], ACTOR, verify=False)
+        # add_project (one audited transaction each) is exercised by the tests; here the rows are what counts.
+        with connect() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO finops.projects (team_id, project_id, name, created_by) VALUES (%s, %s, %s, %s)",
+                [(team_id(n), pid, pid, ACTOR) for n in range(self.teams) for pid in project_ids(n)],
+            )
+
+    def team_ids(self, count: int) -> list[str]:
+        return [team_id(n) for n in range(count)]
+
+    def child_env(self) -> dict[str, str]:
+        """The environment of ``airflow dags test`` and the limit scripts: same connections, own AIRFLOW_HOME."""
+        root = Path(__file__).resolve().parents[2]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        env.update({
+            "AIRFLOW_HOME": str(self.home / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(root / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p),
+        })
+        return env
+
+    def python(self) -> str:
+        return sys.executable
+
+    def close(self) -> None:
+        while self._stops:
+            stop = self._stops.pop()
+            try:
+                stop()
+            except Exception as exc:  # keep stopping the rest
+                print(f"warning: stopping a bench service failed: {exc}", file=sys.stderr)

@@ -1,0 +1,95 @@
+"""The limits run as plain Python scripts in a child process (as ``airflow dags test`` runs in one).
+
+``python -m finops.bench.limit daily --teams a,b --start D --end D --pool 4 --run-id R --docs-dir P``:
+the DAG's work without Airflow: the same API calls, KMS decrypts and loads per team, ``--pool``
+teams at a time, then the quality check and the success rate. ``memory`` collects one team's window
+and reports its peak RSS. The last line printed is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+
+def _daily(args: argparse.Namespace) -> dict:
+    from finops import collection
+    from finops.errors import FinopsError
+    from finops.quality import DataQualityError, run_quality_check
+    from finops.warehouse.loader import Window
+
+    window = Window(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    teams = [t for t in args.teams.split(",") if t]
+
+    def one(team: str) -> bool:
+        try:
+            collection.collect_team(team, window, dag_run_id=args.run_id)
+            collection.silent_projects(team, window)
+            return True
+        except FinopsError:
+            return False
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.pool) as pool:
+        ok = sum(pool.map(one, teams))
+    collected = time.perf_counter()
+    try:
+        quality = run_quality_check(window.start, window.end, teams, 2, Path(args.docs_dir)).success
+    except DataQualityError:
+        quality = False
+    checked = time.perf_counter()
+    rate = collection.success_rate(args.run_id, teams, window, Decimal("0.95"))
+    return {"teams_ok": ok, "quality": quality, "rate": str(rate.rate), "collect_s": collected - started,
+            "quality_s": checked - collected, "total_s": time.perf_counter() - started}
+
+
+def _memory(args: argparse.Namespace) -> dict:
+    from finops import collection
+    from finops.registry import Registry
+    from finops.warehouse.loader import Window
+
+    window = Window(date.fromisoformat(args.start), date.fromisoformat(args.end))
+    registry = Registry()
+    registry.projects(args.team)  # imports and connections warm before the baseline
+    import gc
+
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # Linux: reset the peak (VmHWM) to the current RSS
+    before = _status_kb("VmRSS")
+    result = collection.collect_team(args.team, window, dag_run_id="bench-memory", registry=registry)
+    return {"rows": result.rows, "pages": result.pages, "baseline_kb": before, "peak_kb": _status_kb("VmHWM"),
+            "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} is not in /proc/self/status")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m finops.bench.limit")
+    parser.add_argument("mode", choices=["daily", "memory"])
+    parser.add_argument("--teams", default="")
+    parser.add_argument("--team", default="")
+    parser.add_argument("--start", required=True)
+    parser.add_argument("--end", required=True)
+    parser.add_argument("--pool", type=int, default=4)
+    parser.add_argument("--run-id", default="bench-limit")
+    parser.add_argument("--docs-dir", default=".local/bench/docs")
+    args = parser.parse_args(argv)
+    result = _daily(args) if args.mode == "daily" else _memory(args)
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
