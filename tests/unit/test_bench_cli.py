@@ -1,0 +1,50 @@
+"""The benchmark's command line and table: parsing and formatting only (no services, no timings)."""
+
+from __future__ import annotations
+
+import pytest
+
+from finops.bench import CASES, Measurement, format_table, parse_args
+
+
+def test_defaults_run_every_case_at_the_small_scales():
+    args = parse_args([])
+    assert args.case == list(CASES)
+    assert args.rows == 1_000_000
+    assert args.teams == [10, 100]
+    assert args.latency_ms == 100
+    assert args.table_sizes == [100_000, 1_000_000]
+
+
+def test_cases_and_lists_are_parsed_from_commas():
+    args = parse_args(["--case", "load,parse", "--teams", "10,100,1000", "--rows", "5000",
+                       "--table-sizes", "100000,10000000", "--latency-ms", "0"])
+    assert args.case == ["load", "parse"]
+    assert args.teams == [10, 100, 1000]
+    assert args.rows == 5000
+    assert args.table_sizes == [100_000, 10_000_000]
+    assert args.latency_ms == 0
+
+
+@pytest.mark.parametrize("argv", [["--case", "load,nope"], ["--teams", "10,x"], ["--teams", "0"], ["--rows", "-1"],
+                                  ["--latency-ms", "-5"]])
+def test_bad_arguments_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse_args(argv)
+    assert exc.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_table_has_one_aligned_line_per_measurement():
+    rows = [
+        Measurement("load: parse + loader (rows/s)", "63,414 (1.6 s)", "bare COPY 136,573 (0.7 s)", 0.4643,
+                    ">= 0.50 of COPY", "MISSED"),
+        Measurement("parse: DagBag of the file (warm)", "8 ms"),
+    ]
+    lines = format_table(rows).splitlines()
+    assert [c.strip() for c in lines[0].split("|")[1:-1]] == ["case", "measured", "limit", "ratio", "target", "verdict"]
+    assert set(lines[1]) == {"|", "-"}
+    assert len(lines) == 4 and len({len(line) for line in lines}) == 1
+    assert "| 0.46  |" in lines[2]
+    cells = [c.strip() for c in lines[3].split("|")[1:-1]]
+    assert cells == ["parse: DagBag of the file (warm)", "8 ms", "-", "-", "-", "info"]
