@@ -67,7 +67,8 @@ def openai_costs_daily():
         """The UTC days this run collects: its data interval plus the look-back, or the params' range."""
         from finops.tasks import plan_window_task
 
-        return plan_window_task(params, data_interval_start, data_interval_end)
+        run_after = getattr(get_current_context().get("dag_run"), "run_after", None)
+        return plan_window_task(params, data_interval_start, data_interval_end, run_after)
 
     @task(pool="openai_api", map_index_template="{{ team_id }}", retries=3)
     def collect_team(team_id: str, window_start: str, window_end: str) -> dict:

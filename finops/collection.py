@@ -43,9 +43,10 @@ def _as_date(value: Any, name: str) -> date | None:
 
 
 def resolve_window(
-    data_interval_start: datetime,
-    data_interval_end: datetime,
+    data_interval_start: datetime | None,
+    data_interval_end: datetime | None,
     *,
+    run_after: datetime | None = None,
     lookback_days: int,
     start_date: Any = None,
     end_date: Any = None,
@@ -54,10 +55,16 @@ def resolve_window(
     """The UTC days a run collects.
 
     Scheduled, backfill and plain manual runs: the data interval's days (one UTC day) plus
-    ``lookback_days`` earlier days, which are re-collected because costs settle late. With the
-    ``start_date``/``end_date`` params (inclusive dates) the run loads exactly that range.
+    ``lookback_days`` earlier days, which are re-collected because costs settle late. A manual
+    run without a logical date (Airflow 3's default trigger) has no data interval: it covers the
+    UTC day before it was triggered. With the ``start_date``/``end_date`` params (inclusive
+    dates) the run loads exactly that range.
     """
     today = today or datetime.now(UTC).date()
+    if data_interval_start is None or data_interval_end is None:
+        anchor = (run_after or datetime.now(UTC)).astimezone(UTC)
+        data_interval_end = anchor.replace(hour=0, minute=0, second=0, microsecond=0)
+        data_interval_start = data_interval_end - timedelta(days=1)
     first, last = _as_date(start_date, "start_date"), _as_date(end_date, "end_date")
     if first or last:
         if not (first and last):

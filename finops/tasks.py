@@ -36,7 +36,7 @@ def list_active_teams_task(requested: list[str]) -> list[str]:
     return team_ids
 
 
-def plan_window_task(params: dict, data_interval_start, data_interval_end) -> dict:
+def plan_window_task(params: dict, data_interval_start, data_interval_end, run_after=None) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.errors import UsageError
@@ -47,7 +47,7 @@ def plan_window_task(params: dict, data_interval_start, data_interval_end) -> di
         lookback = get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS)
     try:
         window = collection.resolve_window(
-            data_interval_start, data_interval_end, lookback_days=int(lookback),
+            data_interval_start, data_interval_end, run_after=run_after, lookback_days=int(lookback),
             start_date=params.get("start_date"), end_date=params.get("end_date"),
         )
     except UsageError as exc:

@@ -76,12 +76,11 @@ def kms_service() -> Service:
 
 
 def simulator_service() -> Service:
-    config = os.environ.get("FINOPS_SIMULATOR_CONFIG", str(Path(__file__).parent / "demo_simulator.yaml"))
-    return Service(
-        "simulator",
-        [str(BIN / "finops"), "simulator", "--host", "127.0.0.1", "--port", str(port("SIMULATOR", 54331)), "--config", config],
-        local_dir(),
-    )
+    """The simulator: FINOPS_SIMULATOR_CONFIG, else the demo organizations with keys under .local/simulator."""
+    argv = [str(BIN / "finops"), "simulator", "--host", "127.0.0.1", "--port", str(port("SIMULATOR", 54331))]
+    if os.environ.get("FINOPS_SIMULATOR_CONFIG"):
+        argv += ["--config", os.environ["FINOPS_SIMULATOR_CONFIG"]]
+    return Service("simulator", argv, local_dir())
 
 
 AIRFLOW_COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -91,16 +90,19 @@ def airflow_services() -> list[Service]:
     return [Service(f"airflow-{c}", [str(BIN / "airflow"), c], local_dir()) for c in AIRFLOW_COMPONENTS]
 
 
-def start_backing_services() -> None:
-    """moto's KMS server and the Costs API simulator, with the demo KMS key."""
+def start_backing_services() -> list[Service]:
+    """moto's KMS server and the Costs API simulator, with the demo KMS key; returns those it started."""
+    from finops.simulator.config import demo_keys
+
+    demo_keys()  # the simulator and the demo read the same generated keys file
     kms, sim = kms_service(), simulator_service()
-    kms.start()
-    sim.start()
+    started = [svc for svc in (kms, sim) if svc.start()]
     wait_for_http(f"http://127.0.0.1:{port('KMS', 54330)}/", service=kms)
     wait_for_http(f"http://127.0.0.1:{port('SIMULATOR', 54331)}/_simulator/health", service=sim)
     from finops.devenv.kms import ensure_key
 
     ensure_key(f"http://127.0.0.1:{port('KMS', 54330)}", "alias/finops-admin-keys")
+    return started
 
 
 def up() -> None:
