@@ -18,6 +18,7 @@ from finops.bench.env import ACTOR, BenchEnv, line_items, project_ids
 
 Log = Callable[[str], None]
 VALIDATION_TEAMS = 20
+LOAD_REPEATS = 2
 PAGE_BUCKETS = 180  # the client's `limit`: buckets (days) per Costs API page
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,39 +85,44 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
         for n, text in enumerate(pages, 1):
             yield from parse_costs_page(text, page=n).rows
 
-    _truncate(env)
-    started = time.perf_counter()
-    result = replace_window(team, window, parsed(), dag_run_id="bench-load", started_at=datetime.now(UTC))
-    loader_s = time.perf_counter() - started
-    assert result.rows == args.rows, (result.rows, args.rows)
+    def loader_run() -> float:
+        _truncate(env)
+        started = time.perf_counter()
+        result = replace_window(team, window, parsed(), dag_run_id="bench-load", started_at=datetime.now(UTC))
+        assert result.rows == args.rows, (result.rows, args.rows)
+        return time.perf_counter() - started
+
+    def copy_run(tuples: list[tuple]) -> float:
+        _truncate(env)
+        started = time.perf_counter()
+        with psycopg.connect(env.pg_url) as conn, conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
+            for t in tuples:
+                copy.write_row(t)
+        return time.perf_counter() - started
 
     started = time.perf_counter()
     rows = list(parsed())
     parse_s = time.perf_counter() - started
-
-    _truncate(env)
-    started = time.perf_counter()
-    replace_window(team, window, rows, dag_run_id="bench-load", started_at=datetime.now(UTC))
-    load_only_s = time.perf_counter() - started
-
     now = datetime.now(UTC)
     tuples = [(team, r.usage_date, r.project_id, r.line_item, r.currency, r.amount, r.quantity, r.quantity_unit,
                r.organization_id, now, "bench-copy", None) for r in rows]
-    del rows
-    _truncate(env)
-    started = time.perf_counter()
-    with psycopg.connect(env.pg_url) as conn, conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
-        for t in tuples:
-            copy.write_row(t)
-    copy_s = time.perf_counter() - started
-    del tuples
+    # Alternating, best of REPEATS: the table, the WAL and the garbage collector see the same history.
+    loader_s = copy_s = load_only_s = math.inf
+    for _ in range(LOAD_REPEATS):
+        copy_s = min(copy_s, copy_run(tuples))
+        loader_s = min(loader_s, loader_run())
+        _truncate(env)
+        started = time.perf_counter()
+        replace_window(team, window, rows, dag_run_id="bench-load", started_at=datetime.now(UTC))
+        load_only_s = min(load_only_s, time.perf_counter() - started)
+    del rows, tuples
     _truncate(env)
 
     n = args.rows
     loader_rate, copy_rate = n / loader_s, n / copy_s
     ratio = loader_rate / copy_rate
     return [
-        Measurement("load: parse + loader (rows/s)", f"{loader_rate:,.0f} ({loader_s:.1f} s)",
+        Measurement(f"load: parse + loader, best of {LOAD_REPEATS} (rows/s)", f"{loader_rate:,.0f} ({loader_s:.1f} s)",
                     f"bare COPY {copy_rate:,.0f} ({copy_s:.1f} s)", ratio, ">= 0.50 of COPY", verdict(ratio >= 0.5)),
         Measurement("load: parse only (rows/s)", f"{n / parse_s:,.0f} ({parse_s:.1f} s)"),
         Measurement("load: loader, rows pre-parsed (rows/s)", f"{n / load_only_s:,.0f} ({load_only_s:.1f} s)",
@@ -252,7 +258,7 @@ def _fill(env: BenchEnv, target: int, validated_day: date, log: Log) -> None:
                SELECT t.team_id, %(day)s::date - (d + 1), 'proj_' || t.team_id || 'p' || lpad(p::text, 2, '0'),
                       'bench-model-' || i, 'usd', round((random() * 10)::numeric, 6), 1000, 'tokens',
                       'org-' || t.team_id, now(), 'bench-fill'
-               FROM unnest(%(teams)s::text[]) AS t(team_id), generate_series(%(d0)s, %(d1)s) AS d,
+               FROM unnest(%(teams)s::text[]) AS t(team_id), generate_series(%(d0)s::int, %(d1)s::int) AS d,
                     generate_series(0, 9) AS p, generate_series(0, 29) AS i
                LIMIT %(missing)s""",
             {"day": validated_day, "teams": teams, "d0": filled_days, "d1": filled_days + days - 1,
