@@ -163,7 +163,7 @@ class CeleryStack:
 
 
 @pytest.fixture(scope="module")
-def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
+def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulator):
     pytest.importorskip(
         "airflow.providers.celery",
         reason="apache-airflow-providers-celery is not installed; it belongs in requirements.txt",
@@ -207,6 +207,7 @@ def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
         "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__METRICS__STATSD_ON": "False",
+        "AIRFLOW_VAR_FINOPS_LOOKBACK_DAYS": "1",
         "FINOPS_PROJECT_DIR": str(ROOT),
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
@@ -238,9 +239,67 @@ def test_smoke_dag_runs_on_celery_worker(celery_stack):
     assert "celery_smoke" in worker_log, "the Celery worker's log does not mention the smoke DAG's tasks"
 
 
+@pytest.fixture
+def growth_team(db, simulator):
+    """One team on the simulator's healthy organization, every project registered."""
+    from simulator_fixtures import HEALTHY
+
+    from finops.registry import Registry
+
+    registry = Registry()
+    registry.add_team("growth", "cli:celery-test")
+    registry.register_key("growth", simulator.key(HEALTHY), "cli:celery-test", verify=False)
+    for pid in simulator.project_ids(HEALTHY):
+        registry.add_project("growth", pid, "cli:celery-test", verify=False)
+    return lambda start, end: {k: v for k, v in simulator.expected(HEALTHY, start, end, simulator.project_ids(HEALTHY)).items()}
+
+
+def _loaded(db, start, end) -> dict:
+    rows = db.execute(
+        "SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data "
+        "WHERE team_id = 'growth' AND usage_date >= %s AND usage_date < %s", (start, end)).fetchall()
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+
+
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("dag_id", PROJECT_DAGS)
-def test_project_dag_runs_on_celery_worker(celery_stack, dag_id):
+def test_project_dag_runs_on_celery_worker(celery_stack, dag_id, growth_team, db):
     state, tasks = celery_stack.run_dag(dag_id, timeout=600)
     assert state == "success", f"{dag_id} ended {state}: {tasks}\n{celery_stack.logs()}"
     assert tasks and all(t[2] in ("success", "skipped") for t in tasks), tasks
+    if dag_id == "openai_costs_daily":
+        collect = [t for t in tasks if t[0] == "collect_team"]
+        assert [t[2] for t in collect] == ["success"], collect
+        # The run collects its data interval (one UTC day) plus 1 look-back day.
+        (interval_start, interval_end), = celery_stack.query(
+            "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = %s AND run_id LIKE %s",
+            dag_id, "celery_test__%")
+        start, end = interval_start.date() - timedelta(days=1), interval_end.date()
+        assert _loaded(db, start, end) == growth_team(start, end)
+
+
+@pytest.mark.timeout(900)
+def test_backfill_create_runs_each_day_on_celery(celery_stack, growth_team, db):
+    """`airflow backfill create` day by day: each day's rows equal the simulator's, nothing doubled."""
+    celery_stack.wait_until_parsed("openai_costs_daily")
+    _airflow(celery_stack.env, "dags", "unpause", "openai_costs_daily")
+    first, last = datetime(2026, 1, 10, tzinfo=UTC).date(), datetime(2026, 1, 12, tzinfo=UTC).date()
+    _airflow(celery_stack.env, "backfill", "create", "--dag-id", "openai_costs_daily",
+             "--from-date", first.isoformat(), "--to-date", last.isoformat(), "--max-active-runs", "2")
+    deadline = time.monotonic() + 600
+    states: list[tuple] = []
+    while time.monotonic() < deadline:
+        states = celery_stack.query(
+            "SELECT logical_date, state FROM dag_run WHERE dag_id = 'openai_costs_daily' AND run_type = 'backfill' "
+            "ORDER BY logical_date")
+        if len(states) == 3 and all(s[1] in ("success", "failed") for s in states):
+            break
+        celery_stack._check_alive()
+        time.sleep(2)
+    assert [s[1] for s in states] == ["success"] * 3, f"{states}\n{celery_stack.logs()}"
+    # Each run collects its day plus one look-back day: together, Jan 9 to Jan 12.
+    start, end = first - timedelta(days=1), last + timedelta(days=1)
+    assert _loaded(db, start, end) == growth_team(start, end)
+    windows = db.execute("SELECT window_start, window_end FROM finops.collection_runs WHERE team_id = 'growth' "
+                         "AND window_start < %s ORDER BY window_start", (end,)).fetchall()
+    assert windows == [(first + timedelta(days=i - 1), first + timedelta(days=i + 1)) for i in range(3)]
