@@ -126,7 +126,8 @@ class Cluster:
                 elsewhere.mkdir(parents=True, exist_ok=True)
                 os.chmod(elsewhere.parent, 0o755)
                 self.root.symlink_to(elsewhere)
-
+        if self.root.is_symlink():
+            self.root = self.root.resolve()  # the server user may not be able to follow the link
     # -- paths -------------------------------------------------------------------------------
     @property
     def data_dir(self) -> Path:
@@ -185,7 +186,11 @@ class Cluster:
             except OSError:
                 alive = False
         if not alive:
+            # A killed server leaves its lock files; its pid may linger as a zombie, which PostgreSQL
+            # itself would take for a live server, so remove them here.
             pid_file.unlink(missing_ok=True)
+            for stale in self.run_dir.glob(".s.PGSQL.*"):
+                stale.unlink(missing_ok=True)
             return None
         return pid
 
@@ -241,10 +246,20 @@ class Cluster:
                 "to a free port and retry."
             )
         options = f"-p {self.port} -k {self.run_dir} -c listen_addresses={self.host}"
-        self._run([
-            self._bin("pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
-            "-l", str(self.log_file), "-o", options,
-        ])
+        argv = [self._bin("pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
+                "-l", str(self.log_file), "-o", options]
+        for attempt in range(20):
+            result = self._run(argv, check=False)
+            if result.returncode == 0:
+                break
+            # After a crash the old server's children may hold shared memory for a moment.
+            log_tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
+            if "still in use" not in log_tail or attempt == 19:
+                raise PostgresLauncherError(
+                    f"PostgreSQL did not start: {(result.stderr or result.stdout).strip().splitlines()[-1:]}; "
+                    f"see {self.log_file}."
+                )
+            time.sleep(0.25)
         self.ensure_databases()
         return True
 

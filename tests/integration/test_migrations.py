@@ -1,0 +1,69 @@
+"""The warehouse schema under Alembic on the real PostgreSQL: round trip and the constraints."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from finops.warehouse import migrate
+
+TABLES = {"teams", "projects", "admin_keys", "audit_log", "collection_runs", "collection_run_days", "cost_data",
+          "success_rates"}
+
+
+def tables(url: str) -> set[str]:
+    with psycopg.connect(url) as conn:
+        return {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'finops'")}
+
+
+@pytest.fixture
+def scratch_db(pg_cluster, monkeypatch):
+    """An empty database of its own, so the round trip never touches the shared test database."""
+    import json
+
+    name = "finops_migrations_scratch"
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    monkeypatch.setenv("AIRFLOW_CONN_FINOPS_DB", json.dumps({
+        "conn_type": "postgres", "host": pg_cluster.host, "port": pg_cluster.port, "schema": name,
+        "login": pg_cluster.user, "password": pg_cluster.password}))
+    return pg_cluster.url(name)
+
+
+def test_upgrade_downgrade_upgrade_round_trip(scratch_db):
+    assert migrate.current() is None
+    migrate.upgrade("head")
+    assert migrate.current() == migrate.head()
+    assert TABLES <= tables(scratch_db)
+    migrate.downgrade("base")
+    assert migrate.current() is None
+    assert tables(scratch_db) == {"alembic_version"}  # Alembic's own bookkeeping, empty
+    migrate.upgrade("head")
+    assert TABLES <= tables(scratch_db)
+
+
+def test_constraints_do_the_integrity_work(scratch_db):
+    migrate.upgrade("head")
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('a', 'A', 't')")
+        row = ("a", "2026-01-01", "proj_x", "gpt-4o, input", "usd", "1.5", "2026-01-02T00:00:00Z")
+        insert_cost = ("INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, "
+                       "collected_at) VALUES (%s, %s, %s, %s, %s, %s, %s)")
+        conn.execute(insert_cost, row)
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(insert_cost, row)
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            conn.execute(insert_cost, ("ghost", *row[1:]))
+        key = ("INSERT INTO finops.admin_keys (team_id, ciphertext, kms_key_id, redacted, fingerprint, status, "
+               "created_by) VALUES ('a', %s, 'k', 'r', 'f', %s, 't')")
+        conn.execute(key, (b"x", "active"))
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(key, (b"y", "active"))
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(key, (b"z", "revoked"))  # a revoked key keeps no ciphertext
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(key, (None, "bogus"))
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('Bad Id', 'x', 't')")
+        assert conn.execute("SELECT pg_typeof(amount)::text FROM finops.cost_data").fetchone() == ("numeric",)
