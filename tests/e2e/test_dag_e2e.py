@@ -48,12 +48,12 @@ def airflow_env() -> dict[str, str]:
     return env
 
 
-def dags_test(day: date, conf: dict | None = None) -> subprocess.CompletedProcess[str]:
+def dags_test(day: date, conf: dict | None = None, env: dict | None = None) -> subprocess.CompletedProcess[str]:
     argv = [str(BIN / "airflow"), "dags", "test", "openai_costs_daily", day.isoformat()]
     if conf:
         argv += ["--conf", json.dumps(conf)]
     try:
-        return subprocess.run(argv, capture_output=True, text=True, env=airflow_env(), cwd=ROOT, timeout=int(os.environ.get("FINOPS_DAGS_TEST_TIMEOUT", "240")), check=False)
+        return subprocess.run(argv, capture_output=True, text=True, env={**airflow_env(), **(env or {})}, cwd=ROOT, timeout=int(os.environ.get("FINOPS_DAGS_TEST_TIMEOUT", "240")), check=False)
     except subprocess.TimeoutExpired as exc:
         out = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else exc.stdout or ""
         pytest.fail(f"`airflow dags test` did not finish in 240 s; its output ends with:\n{out[-4000:]}")
@@ -106,11 +106,34 @@ def _all_secret_haystacks(db, results: list[subprocess.CompletedProcess[str]]) -
     return "\n".join(chunks)
 
 
-def test_a_revoked_key_fails_its_team_alone_and_no_key_leaks(teams, db, simulator):
+@pytest.fixture
+def statsd():
+    """A UDP socket standing in for a StatsD server; yields (port, read_all)."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+
+    def read_all() -> str:
+        chunks = []
+        while True:
+            try:
+                chunks.append(sock.recv(65536).decode())
+            except BlockingIOError:
+                return "\n".join(chunks)
+
+    yield sock.getsockname()[1], read_all
+    sock.close()
+
+
+def test_a_revoked_key_fails_its_team_alone_and_no_key_leaks(teams, db, simulator, statsd):
     teams.add_team("lapsed", ACTOR)
     teams.register_key("lapsed", simulator.key(HEALTHY, "revoked"), ACTOR, verify=False)
     teams.add_project("lapsed", simulator.project_ids(HEALTHY)[0], ACTOR, verify=False)
-    result = dags_test(DAY)
+    port, metrics = statsd
+    result = dags_test(DAY, env={"AIRFLOW__METRICS__STATSD_ON": "True", "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+                                 "AIRFLOW__METRICS__STATSD_PORT": str(port), "AIRFLOW__METRICS__STATSD_PREFIX": "airflow"})
     assert result.returncode != 0  # the success rate (4/5) is below the 0.95 threshold
     window = (DAY - timedelta(days=2), DAY)
     for team in TEAMS:
@@ -122,6 +145,10 @@ def test_a_revoked_key_fails_its_team_alone_and_no_key_leaks(teams, db, simulato
     rate = db.execute("SELECT teams_total, teams_succeeded, success_rate, failed_teams FROM finops.success_rates").fetchone()
     assert rate == (5, 4, Decimal("0.8000"), ["lapsed"])
     assert "BELOW THRESHOLD" in result.stdout + result.stderr
+    sent = metrics()
+    assert "airflow.finops.collection.success_rate:0.8|g" in sent
+    assert "airflow.finops.collection.teams_failed:1|g" in sent
+    assert "airflow.finops.collection.team_failed" in sent and "airflow.finops.collection.rows_loaded" in sent
 
     haystack = _all_secret_haystacks(db, [result])
     for org_keys in simulator.keys.values():
