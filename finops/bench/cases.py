@@ -137,6 +137,9 @@ def _run(argv: list[str], env: BenchEnv, log: Log, *, timeout: float = 3600) -> 
     done = subprocess.run(argv, capture_output=True, text=True, env=env.child_env(), cwd=ROOT, timeout=timeout,
                           check=False)
     elapsed = time.perf_counter() - started
+    for line in done.stderr.splitlines():
+        if line.startswith("limit: "):
+            log(line)
     if done.returncode != 0:
         log(f"`{' '.join(argv[:4])} ...` exited {done.returncode}; output ends:\n"
             + (done.stdout + done.stderr)[-2500:])
@@ -221,7 +224,7 @@ def case_backfill(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Mea
                        verdict(range_s < 300) if count >= 100 and ok else ("failed run" if not ok else "see next"))]
     if count < 100:
         estimate = range_s * 100 / count
-        out.append(Measurement("backfill: 100 teams, range run (EXTRAPOLATED x100/n)", f"~{estimate:.0f} s",
+        out.append(Measurement(f"backfill: {args.backfill_days} d x 100 teams, range run (EXTRAPOLATED x100/n)", f"~{estimate:.0f} s",
                                "-", None, "< 300 s", f"extrapolated: {verdict(estimate < 300)}"))
     # `airflow backfill create` needs the scheduler and api-server on the shared metadata database:
     # not started here; one daily run for the same teams is measured and multiplied (labelled as such).

@@ -40,6 +40,7 @@ def _daily(args: argparse.Namespace) -> dict:
     with ThreadPoolExecutor(max_workers=args.pool) as pool:
         ok = sum(pool.map(one, teams))
     collected = time.perf_counter()
+    print(f"limit: {ok}/{len(teams)} teams collected in {collected - started:.1f} s", file=sys.stderr, flush=True)
     try:
         quality = run_quality_check(window.start, window.end, teams, 2, Path(args.docs_dir)).success
     except DataQualityError:
