@@ -84,7 +84,7 @@ def openai_costs_daily():
         """Great Expectations on the window's rows and completeness; fails the run on any failed expectation."""
         from finops.tasks import data_quality_task
 
-        return data_quality_task(team_ids, window_start, window_end)
+        return data_quality_task(team_ids, window_start, window_end, get_current_context()["run_id"])
 
     @task(trigger_rule="all_done")
     def check_success_rate(team_ids: list[str], window_start: str, window_end: str) -> dict:

@@ -166,13 +166,8 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
 def silent_projects(team_id: str, window: Window) -> list[str]:
     """Registered projects with no cost row in the window (a warning: idle projects are normal)."""
     with connect() as conn:
-        rows = conn.execute(
-            "SELECT p.project_id FROM finops.projects p WHERE p.team_id = %(team_id)s AND p.active "
-            "AND NOT EXISTS (SELECT 1 FROM finops.cost_data c WHERE c.team_id = p.team_id "
-            "AND c.project_id = p.project_id AND c.usage_date >= %(start)s AND c.usage_date < %(end)s) "
-            "ORDER BY 1",
-            {"team_id": team_id, "start": window.start, "end": window.end},
-        ).fetchall()
+        rows = conn.execute(paths.sql("collection/silent_projects"),
+                            {"team_id": team_id, "start": window.start, "end": window.end}).fetchall()
     return [r[0] for r in rows]
 
 
@@ -196,18 +191,26 @@ class SuccessRate:
         return "\n".join(lines)
 
 
-def success_rate(dag_run_id: str, team_ids: list[str], window: Window, threshold: Decimal) -> SuccessRate:
-    """Successful teams / teams of the run (a team with no recorded attempt counts as failed); recorded."""
+def measure_success_rate(dag_run_id: str, team_ids: list[str], threshold: Decimal) -> SuccessRate:
+    """Successful teams / teams of the run; a team with no recorded attempt counts as failed."""
     with connect() as conn:
         outcomes = {row[0]: (row[1], row[2]) for row in
                     conn.execute(paths.sql("collection/run_outcomes"), {"dag_run_id": dag_run_id})}
-        failed = {t: (outcomes[t][1] if t in outcomes else "no attempt recorded (the task did not run or crashed)")
-                  for t in team_ids if outcomes.get(t, ("failed",))[0] != "success"}
-        total = len(team_ids)
-        succeeded = total - len(failed)
-        rate = (Decimal(succeeded) / Decimal(total)).quantize(Decimal("0.0001")) if total else Decimal(1)
-        conn.execute(paths.sql("collection/success_rate_upsert"), {
-            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end, "teams_total": total,
-            "teams_succeeded": succeeded, "success_rate": rate, "threshold": threshold, "failed_teams": sorted(failed),
-        })
+    failed = {t: (outcomes[t][1] if t in outcomes else "no attempt recorded (the task did not run or crashed)")
+              for t in team_ids if outcomes.get(t, ("failed",))[0] != "success"}
+    total = len(team_ids)
+    succeeded = total - len(failed)
+    rate = (Decimal(succeeded) / Decimal(total)).quantize(Decimal("0.0001")) if total else Decimal(1)
     return SuccessRate(total, succeeded, rate, threshold, failed)
+
+
+def success_rate(dag_run_id: str, team_ids: list[str], window: Window, threshold: Decimal) -> SuccessRate:
+    """Measure the run's success rate and record it in ``finops.success_rates``."""
+    rate = measure_success_rate(dag_run_id, team_ids, threshold)
+    with connect() as conn:
+        conn.execute(paths.sql("collection/success_rate_upsert"), {
+            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end,
+            "teams_total": rate.teams_total, "teams_succeeded": rate.teams_succeeded, "success_rate": rate.rate,
+            "threshold": threshold, "failed_teams": sorted(rate.failed),
+        })
+    return rate

@@ -85,7 +85,8 @@ def collect_team_task(team_id: str, window_start: str, window_end: str, dag_run_
     return result.as_xcom()
 
 
-def data_quality_task(team_ids: list[str], window_start: str, window_end: str, today: date | None = None) -> dict:
+def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
+                      today: date | None = None) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.lookup import get_variable
@@ -93,6 +94,8 @@ def data_quality_task(team_ids: list[str], window_start: str, window_end: str, t
 
     window = _window(window_start, window_end)
     settle_days = int(get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS))
+    threshold = Decimal(str(get_variable("finops_success_rate_threshold", collection.DEFAULT_THRESHOLD)))
+    log.info("%s", collection.measure_success_rate(dag_run_id, team_ids, threshold).summary())
     try:
         report = run_quality_check(window.start, window.end, team_ids, settle_days, data_docs_dir(), today=today)
     except DataQualityError as exc:

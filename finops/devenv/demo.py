@@ -55,21 +55,17 @@ def run_pipeline(first, last) -> subprocess.CompletedProcess[str]:
 
 
 def summary(first, last, dag_ok: bool, log_file: str) -> str:
+    from finops import paths
     from finops.tasks import data_docs_dir
     from finops.warehouse.db import connect
 
     lines = []
     with connect() as conn:
-        spend = conn.execute(
-            "SELECT team_id, usage_date, sum(amount) FROM finops.cost_data WHERE usage_date BETWEEN %s AND %s "
-            "GROUP BY 1, 2 ORDER BY 1, 2", (first, last)).fetchall()
-        rows = conn.execute("SELECT count(*) FROM finops.cost_data WHERE usage_date BETWEEN %s AND %s",
-                            (first, last)).fetchone()[0]
-        runs = conn.execute(
-            "SELECT team_id, status, rows, pages, requests, retries, coalesce(error, '') FROM finops.collection_runs "
-            "WHERE run_id IN (SELECT max(run_id) FROM finops.collection_runs GROUP BY team_id) ORDER BY team_id").fetchall()
-        rate = conn.execute("SELECT success_rate, teams_succeeded, teams_total, threshold FROM finops.success_rates "
-                            "ORDER BY computed_at DESC LIMIT 1").fetchone()
+        span = {"first": first, "last": last}
+        spend = conn.execute(paths.sql("demo/spend_per_team_day"), span).fetchall()
+        rows = conn.execute(paths.sql("demo/rows_loaded"), span).fetchone()[0]
+        runs = conn.execute(paths.sql("demo/last_collection_per_team")).fetchall()
+        rate = conn.execute(paths.sql("demo/latest_success_rate")).fetchone()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     table: dict[str, dict] = defaultdict(dict)
     for team, day, amount in spend:

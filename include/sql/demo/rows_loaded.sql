@@ -1,0 +1,1 @@
+SELECT count(*) FROM finops.cost_data WHERE usage_date BETWEEN %(first)s AND %(last)s;
