@@ -107,6 +107,13 @@ def start_backing_services() -> list[Service]:
 
 def up() -> None:
     start_backing_services()
+    from finops.simulator.config import default_keys_file
+
+    if default_keys_file().exists():
+        # moto's KMS keeps its keys in memory: encrypt the demo teams' keys again under this one.
+        from finops.devenv.demo import register_demo_teams
+
+        print(f"Re-registered demo teams under the local KMS: {', '.join(register_demo_teams())}")
     for service in airflow_services():
         service.start()
     wait_for_http(f"http://127.0.0.1:{airflow_port()}/api/v2/monitor/health", timeout=120, service=airflow_services()[0])
