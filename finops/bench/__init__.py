@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per request (default 100)")
     parser.add_argument("--pool", type=int, default=4, help="concurrency of the limit script (openai_api pool: 4)")
     parser.add_argument("--repeat", type=int, default=5, help="parse: fresh interpreters per measurement (median)")
+    parser.add_argument("--run-timeout", type=float, default=600.0,
+                        help="seconds before one `airflow dags test` or limit script is killed and reported (600)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -110,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
+    cases.RUN_TIMEOUT_S = args.run_timeout
     home = (args.home or local_dir() / "bench").absolute()
     needs_teams = max([*(args.teams if "daily" in args.case else []),
                        args.backfill_teams if "backfill" in args.case else 0,

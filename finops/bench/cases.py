@@ -19,6 +19,7 @@ from finops.bench.env import ACTOR, BenchEnv, line_items, project_ids
 Log = Callable[[str], None]
 VALIDATION_TEAMS = 20
 LOAD_REPEATS = 2
+RUN_TIMEOUT_S = 600.0  # one `airflow dags test` or limit script; set from --run-timeout
 PAGE_BUCKETS = 180  # the client's `limit`: buckets (days) per Costs API page
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -132,18 +133,36 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
 
 
 # -- 2. daily run -------------------------------------------------------------------------------
-def _run(argv: list[str], env: BenchEnv, log: Log, *, timeout: float = 3600) -> tuple[float, subprocess.CompletedProcess]:
+def _run(argv: list[str], env: BenchEnv, log: Log, *, timeout: float | None = None
+         ) -> tuple[float, subprocess.CompletedProcess]:
+    """Run a child with the bench's environment; a timeout kills it and its queries, and is reported."""
+    timeout = timeout or RUN_TIMEOUT_S
     started = time.perf_counter()
-    done = subprocess.run(argv, capture_output=True, text=True, env=env.child_env(), cwd=ROOT, timeout=timeout,
-                          check=False)
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, env=env.child_env(), cwd=ROOT, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired as exc:
+        _cancel_queries(env)
+        log(f"`{' '.join(argv[:4])} ...` did not finish in {timeout:.0f} s; killed (its queries cancelled)")
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        done = subprocess.CompletedProcess(argv, -9, out, err)
     elapsed = time.perf_counter() - started
     for line in done.stderr.splitlines():
         if line.startswith("limit: "):
             log(line)
-    if done.returncode != 0:
+    if done.returncode not in (0, -9):
         log(f"`{' '.join(argv[:4])} ...` exited {done.returncode}; output ends:\n"
             + (done.stdout + done.stderr)[-2500:])
     return elapsed, done
+
+
+def _cancel_queries(env: BenchEnv) -> None:
+    import psycopg
+
+    with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 def dags_test(env: BenchEnv, log: Log, logical_date: date, conf: dict) -> tuple[float, bool]:
@@ -159,7 +178,14 @@ def limit_script(env: BenchEnv, log: Log, teams: list[str], start: date, end: da
                           "--start", start.isoformat(), "--end", end.isoformat(), "--pool", str(pool),
                           "--run-id", run_id, "--docs-dir", str(env.home / "limit_docs")], env, log)
     lines = done.stdout.strip().splitlines()
-    return elapsed, (json.loads(lines[-1]) if done.returncode == 0 and lines else {})
+    if done.returncode == -9:
+        return elapsed, {"timed_out": True}
+    return elapsed, (json.loads(lines[-1]) if done.returncode == 0 and lines else {"failed": True})
+
+
+def _limit_text(limit_s: float, detail: dict) -> str:
+    note = " TIMED OUT" if detail.get("timed_out") else " FAILED" if detail.get("failed") else ""
+    return f"script {limit_s:.1f} s{note}"
 
 
 def _outcome(env: BenchEnv) -> tuple[int, int]:
@@ -199,7 +225,7 @@ def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measur
         met = ratio <= 3 and (count < 1000 or dag_s < 300)
         out.append(Measurement(
             f"daily: {count} teams, dags test", f"{dag_s:.1f} s ({dag_s / count:.2f} s/team, {dag_ok}/{count} ok)",
-            f"script {limit_s:.1f} s ({limit_s / count:.2f} s/team, {limit_ok}/{count} ok)", ratio, target,
+            f"{_limit_text(limit_s, detail)} ({limit_s / count:.2f} s/team, {limit_ok}/{count} ok)", ratio, target,
             verdict(met) if ok and dag_ok == count else "failed run"))
     return out
 
@@ -219,7 +245,7 @@ def case_backfill(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Mea
     dag_ok, rows = _outcome(env)
     log(f"backfill range, dags test: {range_s:.1f} s, ok={ok}, {dag_ok} teams, {rows} rows")
     label = f"backfill: {args.backfill_days} d x {count} teams, range run"
-    out = [Measurement(label, f"{range_s:.1f} s ({rows:,} rows, {dag_ok}/{count} ok)", f"script {limit_s:.1f} s",
+    out = [Measurement(label, f"{range_s:.1f} s ({rows:,} rows, {dag_ok}/{count} ok)", _limit_text(limit_s, detail),
                        range_s / limit_s, "< 300 s for 100 teams",
                        verdict(range_s < 300) if count >= 100 and ok else ("failed run" if not ok else "see next"))]
     if count < 100:
