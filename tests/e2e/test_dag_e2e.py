@@ -83,6 +83,12 @@ def test_daily_run_loads_exact_totals_and_rerun_changes_nothing(teams, db, simul
     assert runs == [(t, "success", window[0], window[1]) for t in sorted(TEAMS)]
     rate = db.execute("SELECT teams_total, teams_succeeded, success_rate FROM finops.success_rates").fetchall()
     assert rate == [(4, 4, Decimal("1.0000"))]
+    run_id = db.execute("SELECT dag_run_id FROM finops.success_rates").fetchone()[0]
+    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
+    with psycopg.connect(metadata) as meta:
+        labels = meta.execute("SELECT rendered_map_index FROM task_instance WHERE dag_id = 'openai_costs_daily' "
+                              "AND task_id = 'collect_team' AND run_id = %s ORDER BY 1", (run_id,)).fetchall()
+    assert [r[0] for r in labels] == sorted(TEAMS)  # each mapped instance is labelled with its team id
 
     simulator.reset_faults()
     again = dags_test(DAY)

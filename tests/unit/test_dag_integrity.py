@@ -52,3 +52,14 @@ def test_parsing_imports_nothing_heavy():
     ).format(str(DAGS_DIR / "openai_costs_daily.py"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1:] in ([], [""]), out.stdout
+
+
+def test_collection_runs_per_team_in_the_api_pool(dagbag):
+    dag = dagbag.dags["openai_costs_daily"]
+    collect = dag.get_task("collect_team")
+    assert collect.pool == "openai_api"
+    assert collect.map_index_template == "{{ team_id }}"
+    for task_id in ("check_data_quality", "check_success_rate"):
+        assert dag.get_task(task_id).trigger_rule == "all_done"
+    assert set(dag.params.keys()) == {"team_ids", "lookback_days", "start_date", "end_date"}
+    assert dag.on_failure_callback
