@@ -254,9 +254,12 @@ class CostsClient:
                                      what=f"Costs API page {page_no}")
                 body = self._json(response, what=f"Costs API page {page_no}")
                 page = parse_costs_body(body, page=page_no)
+                del response, body  # keep one page in memory, not two, while the next one is fetched
                 paginator.update(page.has_more, page.next_page)
                 stream.pages = paginator.pages
-                yield from page.rows
+                rows, page = page.rows, None
+                yield from rows
+                del rows
 
         return CostStream(pages)
 
