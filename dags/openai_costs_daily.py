@@ -70,14 +70,22 @@ def openai_costs_daily():
         run_after = getattr(get_current_context().get("dag_run"), "run_after", None)
         return plan_window_task(params, data_interval_start, data_interval_end, run_after)
 
-    @task(pool="openai_api", map_index_template="{{ team_id }}", retries=3)
-    def collect_team(team_id: str, window_start: str, window_end: str) -> dict:
-        """Decrypt the team's key, fetch its costs, replace its window; returns counts only."""
-        from finops.tasks import collect_team_task
+    @task
+    def batch_teams(team_ids: list[str]) -> list[list[str]]:
+        """One team per mapped instance; `finops_teams_per_task` > 1 batches them for thousands of teams."""
+        from finops.tasks import batch_teams_task
+
+        return batch_teams_task(team_ids)
+
+    @task(pool="openai_api", map_index_template="{{ team_label }}", retries=3)
+    def collect_team(team_ids: list[str], window_start: str, window_end: str) -> list[dict]:
+        """Decrypt each team's key, fetch its costs, replace its window; returns counts only."""
+        from finops.collection import batch_label
+        from finops.tasks import collect_teams_task
 
         context = get_current_context()
-        context["team_id"] = team_id
-        return collect_team_task(team_id, window_start, window_end, context["run_id"])
+        context["team_label"] = batch_label(team_ids)
+        return collect_teams_task(team_ids, window_start, window_end, context["run_id"])
 
     @task(trigger_rule="all_done")
     def check_data_quality(team_ids: list[str], window_start: str, window_end: str) -> dict:
@@ -96,7 +104,7 @@ def openai_costs_daily():
     teams = list_active_teams()
     window = plan_window()
     collected = collect_team.partial(window_start=window["window_start"], window_end=window["window_end"]).expand(
-        team_id=teams
+        team_ids=batch_teams(teams)
     )
     quality = check_data_quality(teams, window["window_start"], window["window_end"])
     rate = check_success_rate(teams, window["window_start"], window["window_end"])

@@ -163,6 +163,26 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     )
 
 
+def batches(team_ids: list[str], size: int) -> list[list[str]]:
+    """Teams in batches of ``size`` (each batch one mapped task instance)."""
+    size = max(1, int(size))
+    return [team_ids[i:i + size] for i in range(0, len(team_ids), size)]
+
+
+def batch_label(team_ids: list[str]) -> str:
+    """The mapped task instance's label in the UI: the team id, or the first and last of a batch."""
+    if len(team_ids) == 1:
+        return team_ids[0]
+    return f"{team_ids[0]} .. {team_ids[-1]} ({len(team_ids)} teams)"
+
+
+def succeeded_teams(dag_run_id: str, window: Window) -> set[str]:
+    with connect() as conn:
+        rows = conn.execute(paths.sql("collection/succeeded_teams"), {
+            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end}).fetchall()
+    return {r[0] for r in rows}
+
+
 def silent_projects(team_id: str, window: Window) -> list[str]:
     """Registered projects with no cost row in the window (a warning: idle projects are normal)."""
     with connect() as conn:

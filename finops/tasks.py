@@ -64,25 +64,78 @@ def data_docs_dir():
     return Path(os.environ.get("AIRFLOW_HOME", Path.home() / "airflow")) / "finops_data_docs"
 
 
-def collect_team_task(team_id: str, window_start: str, window_end: str, dag_run_id: str) -> dict:
-    """Permanent failures (bad key, no scope, undecryptable key) fail at once; transient ones retry."""
+def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
+    from finops.lookup import get_variable
+
+    size = int(get_variable("finops_teams_per_task", 1))
+    result = collection.batches(team_ids, size)
+    if size > 1:
+        log.info("%d teams in %d batches of up to %d.", len(team_ids), len(result), size)
+    return result
+
+
+def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> list[dict]:
+    """Collect a batch of teams (one team by default), each in its own transaction and collection record.
+
+    Teams already collected by this run are skipped, so a retry redoes only what failed. Any
+    transient failure makes the task retry; otherwise a permanent one (bad key, no scope,
+    undecryptable key, no projects) fails it at once. The message names every failed team.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+    from finops.costs.client import CostsClient
+    from finops.hooks.kms import KmsHook
+    from finops.lookup import get_variable
+    from finops.registry import Registry
+
     window = _window(window_start, window_end)
-    try:
-        result = collection.collect_team(team_id, window, dag_run_id=dag_run_id)
-    except FinopsError as exc:
-        _stats().incr("finops.collection.team_failed", tags={"team_id": team_id})
-        if exc.retryable:
-            raise AirflowException(f"Team {team_id}: {exc} (will retry)") from None
-        raise AirflowFailException(f"Team {team_id}: {exc}") from None
-    _stats().incr("finops.collection.rows_loaded", result.rows)
-    if result.retries:
-        _stats().incr("finops.api.retries", result.retries)
-    for project_id in collection.silent_projects(team_id, window):
-        log.warning("Team %s: registered project %s returned no costs in %s (normal when idle; otherwise check "
-                    "the ID belongs to this key's organization).", team_id, project_id, window)
-    return result.as_xcom()
+    done = collection.succeeded_teams(dag_run_id, window) if len(team_ids) > 1 else set()
+    todo = [t for t in team_ids if t not in done]
+    if done:
+        log.info("Already collected by this run, skipped: %s", ", ".join(sorted(done)))
+    kms = KmsHook()
+    kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
+
+    def collect_one(team_id: str):
+        client = CostsClient()
+        try:
+            result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
+                                             registry=Registry(kms=kms, api=client), client=client)
+            return team_id, result, None
+        except Exception as exc:  # reported per team below; the batch decides retry or fail
+            return team_id, None, exc
+        finally:
+            client.close()
+
+    threads = max(1, min(int(get_variable("finops_threads_per_task", 4)), len(todo)))
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
+        outcomes = list(pool.map(collect_one, todo))
+
+    stats = _stats()
+    results, transient, permanent = [], [], []
+    for team_id, result, exc in outcomes:
+        if exc is None:
+            stats.incr("finops.collection.rows_loaded", result.rows)
+            if result.retries:
+                stats.incr("finops.api.retries", result.retries)
+            for project_id in collection.silent_projects(team_id, window):
+                log.warning("Team %s: registered project %s returned no costs in %s (normal when idle; otherwise "
+                            "check the ID belongs to this key's organization).", team_id, project_id, window)
+            results.append(result.as_xcom())
+            continue
+        stats.incr("finops.collection.team_failed", tags={"team_id": team_id})
+        message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}: see the log"
+        if not isinstance(exc, FinopsError):
+            log.error("Team %s failed", team_id, exc_info=exc)
+        (transient if not isinstance(exc, FinopsError) or exc.retryable else permanent).append(
+            f"Team {team_id}: {message}")
+    if transient:
+        raise AirflowException("; ".join(transient + permanent) + " (will retry; collected teams are skipped)")
+    if permanent:
+        raise AirflowFailException("; ".join(permanent))
+    return results
 
 
 def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,

@@ -164,12 +164,21 @@ def test_a_revoked_key_fails_its_team_alone_and_no_key_leaks(teams, db, simulato
 
 def test_range_run_with_team_ids_then_an_overlapping_daily_run(teams, db, simulator):
     start, end = date(2026, 2, 1), date(2026, 2, 7)
-    result = dags_test(DAY, {"team_ids": ["growth", "quirky"], "start_date": start.isoformat(), "end_date": end.isoformat()})
+    # Both teams in one batched task instance (finops_teams_per_task = 2), collected side by side.
+    result = dags_test(DAY, {"team_ids": ["growth", "quirky"], "start_date": start.isoformat(), "end_date": end.isoformat()},
+                       env={"AIRFLOW_VAR_FINOPS_TEAMS_PER_TASK": "2"})
     assert result.returncode == 0, result.stdout[-3000:]
     assert {r[0] for r in db.execute("SELECT DISTINCT team_id FROM finops.cost_data")} == {"growth", "quirky"}
     for team in ("growth", "quirky"):
         assert totals(db, team) == expected(simulator, team, start, end + timedelta(days=1))
     before = db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone()
+    runs = db.execute("SELECT team_id, status, dag_run_id FROM finops.collection_runs ORDER BY team_id").fetchall()
+    assert [r[:2] for r in runs] == [("growth", "success"), ("quirky", "success")] and runs[0][2] == runs[1][2]
+    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
+    with psycopg.connect(metadata) as meta:
+        labels = meta.execute("SELECT rendered_map_index FROM task_instance WHERE task_id = 'collect_team' "
+                              "AND run_id = %s", (runs[0][2],)).fetchall()
+    assert labels == [("growth .. quirky (2 teams)",)]
 
     # The scheduler's run of Feb 5 (collecting Feb 3-4) overlaps the range: same rows afterwards.
     daily = dags_test(date(2026, 2, 5), {"team_ids": ["growth"]})

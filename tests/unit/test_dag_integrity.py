@@ -58,7 +58,7 @@ def test_collection_runs_per_team_in_the_api_pool(dagbag):
     dag = dagbag.dags["openai_costs_daily"]
     collect = dag.get_task("collect_team")
     assert collect.pool == "openai_api"
-    assert collect.map_index_template == "{{ team_id }}"
+    assert collect.map_index_template == "{{ team_label }}"
     for task_id in ("check_data_quality", "check_success_rate"):
         assert dag.get_task(task_id).trigger_rule == "all_done"
     assert set(dag.params.keys()) == {"team_ids", "lookback_days", "start_date", "end_date"}
