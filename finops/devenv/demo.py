@@ -101,9 +101,10 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
 def run_demo() -> int:
     print("Setting up: embedded PostgreSQL, Airflow metadata, warehouse schema, settings ...")
     pg_was_running = local.cluster().running_pid() is not None
-    local.setup()
-    started = local.start_backing_services()
+    started = []
     try:
+        local.setup()
+        started = local.start_backing_services()
         print("Local KMS (moto) and Costs API simulator are up; registering demo teams ...")
         teams = register_demo_teams()
         today = datetime.now(UTC).date()

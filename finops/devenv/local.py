@@ -66,8 +66,22 @@ def setup() -> None:
     ensure_passwords()
     airflow("db", "migrate")
     print("Airflow metadata database migrated")
-    run([str(BIN / "finops"), "db", "upgrade"], stderr=subprocess.DEVNULL)
-    run([str(BIN / "finops"), "settings", "import"], stderr=subprocess.DEVNULL)
+    finops_cli("settings", "import")  # first: it defines the finops_db connection the upgrade uses
+    finops_cli("db", "upgrade")
+
+
+def finops_cli(*args: str) -> None:
+    """Run a ``finops`` command, showing its output; its one-sentence error becomes ours."""
+    from finops.errors import FinopsError
+
+    out = subprocess.run([str(BIN / "finops"), *args], capture_output=True, text=True, check=False)
+    lines = [line for line in (out.stdout + out.stderr).splitlines() if not line.startswith("20")]  # drop log lines
+    for line in lines:
+        if not line.startswith("error: "):
+            print(line)
+    if out.returncode != 0:
+        errors = [line.removeprefix("error: ") for line in lines if line.startswith("error: ")]
+        raise FinopsError(errors[-1] if errors else f"`finops {' '.join(args)}` failed:\n{out.stderr[-2000:]}")
 
 
 # -- services ---------------------------------------------------------------------------------
