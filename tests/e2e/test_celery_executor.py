@@ -164,10 +164,8 @@ class CeleryStack:
 
 @pytest.fixture(scope="module")
 def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulator):
-    pytest.importorskip(
-        "airflow.providers.celery",
-        reason="apache-airflow-providers-celery is not installed; it belongs in requirements.txt",
-    )
+    import airflow.providers.celery  # noqa: F401 - pinned in requirements.txt; its absence is a failure
+
     redis_server = _ensure_redis()
     import psycopg
 
