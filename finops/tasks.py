@@ -138,8 +138,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     return results
 
 
-def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
-                      today: date | None = None) -> dict:
+def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.lookup import get_variable
@@ -150,7 +149,7 @@ def data_quality_task(team_ids: list[str], window_start: str, window_end: str, d
     threshold = Decimal(str(get_variable("finops_success_rate_threshold", collection.DEFAULT_THRESHOLD)))
     log.info("%s", collection.measure_success_rate(dag_run_id, team_ids, threshold).summary())
     try:
-        report = run_quality_check(window.start, window.end, team_ids, settle_days, data_docs_dir(), today=today)
+        report = run_quality_check(window.start, window.end, team_ids, settle_days, data_docs_dir())
     except DataQualityError as exc:
         _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
         raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry
