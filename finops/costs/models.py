@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 #: The project ID stored for cost the API reports without one (never dropped).
 UNASSIGNED = "unassigned"
 
 
-@dataclass(frozen=True, slots=True)
-class CostRow:
-    """One result of a daily Costs API bucket, amounts exact."""
+class CostRow(NamedTuple):
+    """One result of a daily Costs API bucket, amounts exact (a named tuple: cheapest immutable value per row)."""
 
     usage_date: date
     project_id: str

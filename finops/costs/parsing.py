@@ -118,6 +118,26 @@ def parse_costs_body(body: Any, *, page: int) -> CostsPage:
 
 
 def _parse_result(result: Any, usage_date: date, page: int) -> CostRow:
+    """One result as a cost row: a fast path for well-formed results, the checked path otherwise."""
+    try:
+        amount = result["amount"]
+        value, currency = amount["value"], amount["currency"]
+        project_id, line_item = result.get("project_id"), result.get("line_item")
+        quantity, unit, org = result.get("quantity"), result.get("quantity_unit"), result.get("organization_id")
+    except (TypeError, KeyError):
+        return _parse_result_checked(result, usage_date, page)
+    if (type(value) is Decimal and value.is_finite() and type(currency) is str and currency
+            and (project_id is None or type(project_id) is str) and (line_item is None or type(line_item) is str)
+            and (quantity is None or type(quantity) is int or type(quantity) is Decimal)
+            and (unit is None or type(unit) is str)
+            and (org is None or type(org) is str)):
+        return CostRow(usage_date, project_id or UNASSIGNED, line_item or "",
+                       currency if currency.islower() and currency.strip() == currency else currency.strip().lower(),
+                       value, quantity if quantity is None or type(quantity) is Decimal else Decimal(quantity), unit, org)
+    return _parse_result_checked(result, usage_date, page)
+
+
+def _parse_result_checked(result: Any, usage_date: date, page: int) -> CostRow:
     if not isinstance(result, dict):
         raise _schema_error(page, f"a result of the {usage_date} bucket is not an object")
     amount = result.get("amount")
