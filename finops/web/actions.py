@@ -39,3 +39,11 @@ def perform(request: Request, form: str, team_id: str | None, values: dict[str, 
 def checked(value: str) -> bool:
     """Whether an HTML checkbox was ticked."""
     return value.lower() in ("on", "true", "1", "yes")
+
+
+def require_confirmation(confirm: str, what: str) -> None:
+    """Destructive forms carry a confirmation checkbox the server checks (no JavaScript dialog)."""
+    if not checked(confirm):
+        from finops.errors import UsageError
+
+        raise UsageError(f"Tick the confirmation box to {what}.")

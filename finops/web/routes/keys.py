@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from finops.web.actions import RegistryDep, checked, perform
+from finops.web.actions import RegistryDep, checked, perform, require_confirmation
 from finops.web.csrf import CsrfDep
 from finops.web.datamodels import KeyHistory
 from finops.web.flash import Flash
@@ -69,10 +69,7 @@ def revoke_key(
     """Revoke the team's active key: its ciphertext is deleted and collection stops until a new key."""
 
     def operation() -> Flash:
-        if not checked(confirm):
-            from finops.errors import UsageError
-
-            raise UsageError(f"Tick the confirmation box to revoke the Admin key of team {team_id}.")
+        require_confirmation(confirm, f"revoke the Admin key of team {team_id}")
         revoked = registry.revoke_key(team_id, access.actor)
         return Flash(kind="ok", team_id=team_id,
                      message=f"Admin key {revoked.redacted} of team {team_id} is revoked; collection for the team "

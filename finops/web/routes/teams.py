@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from finops.web.actions import RegistryDep, checked, perform
+from finops.web.actions import RegistryDep, perform, require_confirmation
 from finops.web.csrf import CsrfDep
 from finops.web.datamodels import Overview
 from finops.web.flash import Flash
@@ -54,10 +54,7 @@ def deactivate_team(
     """Stop collecting for a team; its data, key metadata and projects stay."""
 
     def operation() -> Flash:
-        if not checked(confirm):
-            from finops.errors import UsageError
-
-            raise UsageError(f"Tick the confirmation box to deactivate team {team_id}.")
+        require_confirmation(confirm, f"deactivate team {team_id}")
         registry.deactivate_team(team_id, access.actor)
         return Flash(kind="ok", message=f"Team {team_id} is deactivated; add it again to reactivate it.")
 
