@@ -26,7 +26,7 @@ from finops.costs.errors import (
 )
 from finops.costs.models import CostRow, Project
 from finops.costs.pagination import CursorPaginator
-from finops.costs.parsing import describe_body, load_json, parse_costs_body, parse_project, scrub
+from finops.costs.parsing import describe_body, load_json, parse_costs_page, parse_project, scrub
 from finops.errors import ConfigurationError, UsageError
 
 log = logging.getLogger(__name__)
@@ -252,9 +252,9 @@ class CostsClient:
                 page_no = paginator.pages + 1
                 response = self._get(key, "/v1/organization/costs", params, stats=stream.stats,
                                      what=f"Costs API page {page_no}")
-                body = self._json(response, what=f"Costs API page {page_no}")
-                page = parse_costs_body(body, page=page_no)
-                del response, body  # keep one page in memory, not two, while the next one is fetched
+                page = parse_costs_page(response.content, page=page_no, status=response.status_code,
+                                        content_type=response.headers.get("Content-Type"))
+                del response  # keep one page in memory, not two, while the next one is fetched
                 paginator.update(page.has_more, page.next_page)
                 stream.pages = paginator.pages
                 rows, page = page.rows, None

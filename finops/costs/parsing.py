@@ -10,6 +10,7 @@ from typing import Any
 
 from finops.costs.errors import CostsApiResponseError
 from finops.costs.models import UNASSIGNED, CostRow, CostsPage, Project
+from finops.costs.page_schema import decode_page
 
 _SECRET = re.compile(r"sk-[A-Za-z0-9_*.-]{6,}")
 
@@ -118,26 +119,6 @@ def parse_costs_body(body: Any, *, page: int) -> CostsPage:
 
 
 def _parse_result(result: Any, usage_date: date, page: int) -> CostRow:
-    """One result as a cost row: a fast path for well-formed results, the checked path otherwise."""
-    try:
-        amount = result["amount"]
-        value, currency = amount["value"], amount["currency"]
-        project_id, line_item = result.get("project_id"), result.get("line_item")
-        quantity, unit, org = result.get("quantity"), result.get("quantity_unit"), result.get("organization_id")
-    except (TypeError, KeyError):
-        return _parse_result_checked(result, usage_date, page)
-    if (type(value) is Decimal and value.is_finite() and type(currency) is str and currency
-            and (project_id is None or type(project_id) is str) and (line_item is None or type(line_item) is str)
-            and (quantity is None or type(quantity) is int or type(quantity) is Decimal)
-            and (unit is None or type(unit) is str)
-            and (org is None or type(org) is str)):
-        return CostRow(usage_date, project_id or UNASSIGNED, line_item or "",
-                       currency if currency.islower() and currency.strip() == currency else currency.strip().lower(),
-                       value, quantity if quantity is None or type(quantity) is Decimal else Decimal(quantity), unit, org)
-    return _parse_result_checked(result, usage_date, page)
-
-
-def _parse_result_checked(result: Any, usage_date: date, page: int) -> CostRow:
     if not isinstance(result, dict):
         raise _schema_error(page, f"a result of the {usage_date} bucket is not an object")
     amount = result.get("amount")
@@ -162,11 +143,15 @@ def _parse_result_checked(result: Any, usage_date: date, page: int) -> CostRow:
 
 
 def parse_costs_page(
-    text: str, *, page: int, status: int | None = 200, content_type: str | None = "application/json"
+    body: str | bytes, *, page: int, status: int | None = 200, content_type: str | None = "application/json"
 ) -> CostsPage:
-    """Decode and parse one Costs API page from its body text."""
-    body = load_json(text, what=f"Costs API page {page}", status=status, content_type=content_type)
-    return parse_costs_body(body, page=page)
+    """One Costs API page from its body: the typed fast path, or the checked path that names any problem."""
+    parsed = decode_page(body)
+    if parsed is not None:
+        return parsed
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    decoded = load_json(text, what=f"Costs API page {page}", status=status, content_type=content_type)
+    return parse_costs_body(decoded, page=page)
 
 
 def _timestamp(value: Any) -> datetime | None:

@@ -96,6 +96,27 @@ def test_float_noise_is_exact_end_to_end(simulator, costs_client):
     assert any(len(str(r.amount).split(".")[-1]) > 12 for r in rows)
 
 
+@pytest.mark.parametrize("org", [HEALTHY, QUIRKY])
+def test_served_pages_take_the_fast_path_with_the_checked_rows(simulator, org):
+    """The simulator's pages (float noise; string amounts and null projects for QUIRKY) are well formed."""
+    import json
+
+    from finops.costs.page_schema import decode_page
+    from finops.costs.parsing import parse_costs_body
+
+    params = {"start_time": "1735689600", "end_time": "1737504000", "bucket_width": "1d", "limit": "31",
+              "group_by[]": ["project_id", "line_item"]}
+    response = requests.get(f"{simulator.base_url}/v1/organization/costs", params=params, timeout=10,
+                            headers={"Authorization": f"Bearer {simulator.key(org)}"})
+    response.raise_for_status()
+    fast = decode_page(response.content)
+    assert fast is not None and len(fast.rows) > 20
+    body = json.loads(response.text, parse_float=Decimal)
+    assert fast.rows == parse_costs_body(body, page=1).rows
+    values = [r["amount"]["value"] for b in body["data"] for r in b["results"]]
+    assert all(isinstance(v, str) for v in values) == (org == QUIRKY)
+
+
 def client_with_counter(simulator):
     session = CountingSession()
     settings = ClientSettings.from_connection(type("C", (), {"host": simulator.base_url, "schema": None, "port": None,
