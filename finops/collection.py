@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from finops import paths
-from finops.errors import FinopsError, UsageError
+from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.warehouse.db import connect
 from finops.warehouse.loader import Window, record_failure, replace_window
 
@@ -161,6 +161,28 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         team_id=team_id, window_start=window.start.isoformat(), window_end=window.end.isoformat(), rows=result.rows,
         pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
     )
+
+
+#: With ``finops_teams_per_task`` unset (``auto``): at most this many ``collect_team`` instances, so
+#: up to this many teams each get their own instance and more teams are batched (docs/performance.md).
+AUTO_MAX_TASKS = 50
+
+
+def teams_per_task(team_count: int, setting: object = "auto") -> int:
+    """Teams per mapped instance: the variable ``finops_teams_per_task``, or ``auto``."""
+    text = str(setting).strip().lower() if setting is not None else "auto"
+    if text in ("", "auto"):
+        return max(1, -(-team_count // AUTO_MAX_TASKS))
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ConfigurationError(
+            f"The Airflow variable `finops_teams_per_task` is {setting!r}; set it to a whole number of teams "
+            "per task (1 or more) or to `auto`."
+        )
+    return size
 
 
 def batches(team_ids: list[str], size: int) -> list[list[str]]:

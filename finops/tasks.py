@@ -67,10 +67,9 @@ def data_docs_dir():
 def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
     from finops.lookup import get_variable
 
-    size = int(get_variable("finops_teams_per_task", 1))
+    size = collection.teams_per_task(len(team_ids), get_variable("finops_teams_per_task", "auto"))
     result = collection.batches(team_ids, size)
-    if size > 1:
-        log.info("%d teams in %d batches of up to %d.", len(team_ids), len(result), size)
+    log.info("%d teams in %d collect_team instances of up to %d team(s) each.", len(team_ids), len(result), size)
     return result
 
 
