@@ -72,7 +72,7 @@ def openai_costs_daily():
 
     @task
     def batch_teams(team_ids: list[str]) -> list[list[str]]:
-        """One team per mapped instance; `finops_teams_per_task` > 1 batches them for thousands of teams."""
+        """One team per mapped instance up to 20 teams, batches beyond (`finops_teams_per_task`: auto or a number)."""
         from finops.tasks import batch_teams_task
 
         return batch_teams_task(team_ids)

@@ -165,7 +165,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
 
 #: With ``finops_teams_per_task`` unset (``auto``): at most this many ``collect_team`` instances, so
 #: up to this many teams each get their own instance and more teams are batched (docs/performance.md).
-AUTO_MAX_TASKS = 50
+AUTO_MAX_TASKS = 20
 
 
 def teams_per_task(team_count: int, setting: object = "auto") -> int:

@@ -128,9 +128,11 @@ def _finished(runs: list[tuple], count: int) -> bool:
 
 def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
     from finops.bench.cases import _outcome, _truncate, daily_window, limit_script
+    from finops.collection import teams_per_task
 
     teams = env.team_ids(args.backfill_teams)
-    per_task = os.environ.get("AIRFLOW_VAR_FINOPS_TEAMS_PER_TASK", "1")
+    size = teams_per_task(len(teams), os.environ.get("AIRFLOW_VAR_FINOPS_TEAMS_PER_TASK", "auto"))
+    per_task = f"{size} team(s) per task ({-(-len(teams) // size)} instances)"
     stack = AirflowStack(env, log).start()
     out: list[Measurement] = []
     try:
@@ -149,7 +151,7 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
         log(f"scheduler: scheduled run {state} in {daily_s:.1f} s (dag_run {(run_end - run_start).total_seconds():.1f} s), "
             f"{ok} teams ok, {rows} rows; limit script {limit_s:.1f} s")
         out.append(Measurement(
-            f"scheduler: daily run, {len(teams)} teams, {per_task} team(s) per task",
+            f"scheduler: daily run, {len(teams)} teams, {per_task}",
             f"{daily_s:.1f} s from unpause ({(run_end - run_start).total_seconds():.1f} s as dag_run), {ok}/{len(teams)} ok",
             f"script {limit_s:.1f} s", daily_s / limit_s, "<= 3x",
             verdict(daily_s / limit_s <= 3) if state == "success" else f"run {state}"))
