@@ -252,15 +252,7 @@ def case_backfill(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Mea
         estimate = range_s * 100 / count
         out.append(Measurement(f"backfill: {args.backfill_days} d x 100 teams, range run (EXTRAPOLATED x100/n)", f"~{estimate:.0f} s",
                                "-", None, "< 300 s", f"extrapolated: {verdict(estimate < 300)}"))
-    # `airflow backfill create` needs the scheduler and api-server on the shared metadata database:
-    # not started here; one daily run for the same teams is measured and multiplied (labelled as such).
-    _truncate(env)
-    daily_s, ok = dags_test(env, log, date(2026, 9, 2), {"team_ids": teams})
-    out.append(Measurement(f"backfill: one daily run, {count} teams (dags test)", f"{daily_s:.1f} s", verdict="info"))
-    out.append(Measurement(f"backfill create, {args.backfill_days} runs (EXTRAPOLATED, not run)",
-                           f"~{daily_s * args.backfill_days / 60:.0f} min serial, "
-                           f"~{daily_s * args.backfill_days / 4 / 60:.0f} min at 4 runs at once",
-                           target="< 300 s (range run is the tool)", verdict="extrapolated"))
+    # `airflow backfill create` needs a scheduler: the `scheduler` case measures it (opt-in, ~10 min).
     _truncate(env)
     return out
 
