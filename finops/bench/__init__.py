@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--teams", type=_int_list, default=[10, 100],
                         help="daily: team counts, e.g. 10,100,1000 (default 10,100)")
     parser.add_argument("--backfill-teams", type=int, default=10,
-                        help="backfill: teams collected over one year (default 10; the target is stated for 100)")
+                        help="backfill and scheduler: teams collected (default 10; the year target is stated for 100)")
     parser.add_argument("--backfill-days", type=int, default=365, help="backfill: days in the range (default 365)")
     parser.add_argument("--backfill-create-days", type=int, default=30,
                         help="scheduler: days of `airflow backfill create`, one run each (default 30)")

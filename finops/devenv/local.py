@@ -32,6 +32,22 @@ def airflow_port() -> int:
     return port("AIRFLOW", 54380)
 
 
+def private_api_server_env(port: int) -> dict[str, str]:
+    """Settings of a throwaway Airflow whose api-server listens on 127.0.0.1:``port``, every user an admin.
+
+    For the bench's scheduler and the tests' Celery stack, never for ``make up`` (real users there).
+    """
+    return {
+        "AIRFLOW__CORE__AUTH_MANAGER": "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+    }
+
+
 def passwords_file() -> Path:
     return Path(os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", local_dir() / "passwords.json"))
 
