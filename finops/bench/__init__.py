@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "scheduler")
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler")
 #: ``scheduler`` starts an Airflow of its own (a few minutes more): asked for by name.
 DEFAULT_CASES = tuple(c for c in CASES if c != "scheduler")
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"comma-separated cases (default all but scheduler): {','.join(CASES)}")
     parser.add_argument("--rows", type=int, default=1_000_000, help="load: cost rows to load (default 1000000)")
     parser.add_argument("--teams", type=_int_list, default=[10, 100],
-                        help="daily: team counts, e.g. 10,100,1000 (default 10,100)")
+                        help="daily and page: team counts, e.g. 10,100,1000 (default 10,100)")
     parser.add_argument("--backfill-teams", type=int, default=10,
                         help="backfill and scheduler: teams collected (default 10; the year target is stated for 100)")
     parser.add_argument("--backfill-days", type=int, default=365, help="backfill: days in the range (default 365)")
@@ -115,13 +115,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import cases, scheduler
+    from finops.bench import cases, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
     cases.RUN_TIMEOUT_S = args.run_timeout
     home = (args.home or local_dir() / "bench").absolute()
-    needs_teams = max([*(args.teams if "daily" in args.case else []),
+    needs_teams = max([*(args.teams if {"daily", "page"} & set(args.case) else []),
                        args.backfill_teams if {"backfill", "scheduler"} & set(args.case) else 0,
                        cases.VALIDATION_TEAMS if "validation" in args.case else 0,
                        1 if "memory" in args.case else 0])
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"case {name} ...")
             started = time.perf_counter()
             try:
-                run_case = getattr(cases, f"case_{name}", None) or getattr(scheduler, f"case_{name}")
+                module = {"page": page, "scheduler": scheduler}.get(name, cases)
+                run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures
                 failed = True

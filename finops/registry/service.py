@@ -188,6 +188,12 @@ class Registry:
         with connect(self.conn_id) as conn:
             return self._rows(conn, "key_history", AdminKeyInfo, team_id=team_id)
 
+    def key_histories(self, team_ids: list[str]) -> dict[str, list[AdminKeyInfo]]:
+        """``key_history`` of several teams in one query (the FinOps page lists every team)."""
+        with connect(self.conn_id) as conn:
+            rows = self._rows(conn, "key_histories", AdminKeyInfo, team_ids=list(team_ids))
+        return _by_team(rows, team_ids)
+
     def decrypt_key(self, team_id: str) -> str:
         """The team's plaintext Admin key, for the task or request that uses it (masked in logs)."""
         with connect(self.conn_id) as conn:
@@ -253,3 +259,17 @@ class Registry:
     def audit(self, team_id: str | None = None, limit: int = 50) -> list[AuditEntry]:
         with connect(self.conn_id) as conn:
             return self._rows(conn, "audit_list", AuditEntry, team_id=team_id, limit=limit)
+
+    def recent_audit(self, team_ids: list[str], limit: int) -> dict[str, list[AuditEntry]]:
+        """The latest ``limit`` audit entries of each team, in one query."""
+        with connect(self.conn_id) as conn:
+            rows = self._rows(conn, "audit_recent", AuditEntry, team_ids=list(team_ids), limit=limit)
+        return _by_team(rows, team_ids)
+
+
+def _by_team(rows: list, team_ids: list[str]) -> dict[str, list]:
+    """Rows grouped by their ``team_id`` (order kept), with an empty list for a team without rows."""
+    grouped: dict[str, list] = {team_id: [] for team_id in team_ids}
+    for row in rows:
+        grouped[row.team_id].append(row)
+    return grouped

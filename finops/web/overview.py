@@ -126,9 +126,11 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
         projects[project.team_id].append(project_view(project))
     grid = collection_grid(active_ids, today, lookback)
     spend = spend_series(active_ids, today)
+    keys = registry.key_histories(active_ids)
+    audit = registry.recent_audit(active_ids, AUDIT_ENTRIES)
     overviews = []
     for team in active:
-        history = [key_view(k) for k in registry.key_history(team.team_id)]
+        history = [key_view(k) for k in keys[team.team_id]]
         overviews.append(TeamOverview(
             team_id=team.team_id, name=team.name, active=True, created_at=team.created_at,
             created_by=team.created_by,
@@ -138,7 +140,7 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
             collection=grid.get(team.team_id, []),
             spend=spend.get(team.team_id, []),
             audit=[AuditView(at=e.at, actor=e.actor, action=e.action, fingerprint=e.fingerprint, detail=e.detail)
-                   for e in registry.audit(team.team_id, limit=AUDIT_ENTRIES)],
+                   for e in audit[team.team_id]],
         ))
     inactive = [TeamSummary(team_id=t.team_id, name=t.name, active=False, created_at=t.created_at,
                             created_by=t.created_by) for t in teams if not t.active]

@@ -75,6 +75,23 @@ def test_register_rotate_revoke_round_trip(registry, db):
     assert first not in text and second not in text
 
 
+def test_histories_and_audit_of_many_teams_in_one_query_each(registry):
+    for team in ("a", "b", "c"):
+        registry.add_team(team, ACTOR)
+    for _ in range(3):
+        registry.register_key("a", new_key(), ACTOR, verify=False)
+    registry.register_key("b", new_key(), ACTOR, verify=False)
+    registry.deactivate_team("b", ACTOR)
+
+    histories = registry.key_histories(["a", "b", "c"])
+    assert histories == {team: registry.key_history(team) for team in ("a", "b", "c")}
+    assert [k.status for k in histories["a"]] == ["active", "rotated", "rotated"] and histories["c"] == []
+    audit = registry.recent_audit(["a", "b", "c"], limit=2)
+    assert audit == {team: registry.audit(team, limit=2) for team in ("a", "b", "c")}
+    assert [e.action for e in audit["b"]] == ["team.deactivate", "key.register"] and len(audit["c"]) == 1
+    assert registry.key_histories([]) == {} and registry.recent_audit([], limit=5) == {}
+
+
 def test_same_key_twice_has_same_fingerprint(registry):
     registry.add_team("a", ACTOR)
     key = new_key()
