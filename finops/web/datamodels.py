@@ -91,7 +91,7 @@ class TeamOverview(TeamSummary):
 
 
 class Overview(BaseModel):
-    """The whole page: active teams in full, deactivated teams by name, and what the user may do."""
+    """One page of active teams in full (filtered by ``query``), deactivated teams by name, and what the user may do."""
 
     today: date
     lookback_days: int
@@ -100,6 +100,12 @@ class Overview(BaseModel):
     can_manage: bool
     teams: list[TeamOverview]
     inactive_teams: list[TeamSummary]
+    query: str = ""
+    page: int = 1
+    pages: int = 1
+    per_page: int
+    teams_matching: int
+    teams_active: int
 
 
 class ProjectList(BaseModel):

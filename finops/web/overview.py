@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import Query
 
 from finops import paths
 from finops.web.datamodels import (
@@ -27,6 +29,11 @@ STATUS_DAYS = 14
 SPEND_DAYS = 30
 AUDIT_ENTRIES = 8
 DEFAULT_LOOKBACK_DAYS = 2
+#: Active teams shown in full per page (a thousand teams would be ~18 MB of HTML: docs/performance.md).
+TEAMS_PER_PAGE = 25
+
+QueryText = Annotated[str, Query(max_length=200, description="Show the teams whose id or name contains this text.")]
+PageNumber = Annotated[int, Query(ge=1, description="Which page of matching teams (25 a page).")]
 
 
 def get_registry() -> Registry:
@@ -114,12 +121,25 @@ def spend_series(team_ids: list[str], today: date, days: int = SPEND_DAYS) -> di
     return result
 
 
-def build_overview(registry: Registry, can_manage: bool, today: date | None = None) -> Overview:
-    """Every team with its key, projects, collection grid, spend and recent audit entries."""
+def build_overview(registry: Registry, can_manage: bool, today: date | None = None, *, query: str = "",
+                   page: int = 1, focus: str | None = None, per_page: int = TEAMS_PER_PAGE) -> Overview:
+    """One page of active teams with key, projects, collection grid, spend and recent audit entries.
+
+    ``query`` keeps the teams whose id or name contains it (any case); ``focus`` (a team id) picks the
+    page that holds that team instead of ``page``; a page past the end shows the last one.
+    """
     today = today or datetime.now(UTC).date()
     lookback = lookback_days()
     teams = registry.teams(include_inactive=True)
-    active = [t for t in teams if t.active]
+    all_active = [t for t in teams if t.active]
+    needle = query.strip().casefold()
+    matching = [t for t in all_active if needle in t.team_id.casefold() or needle in t.name.casefold()]
+    pages = max(1, -(-len(matching) // per_page))
+    ids = [t.team_id for t in matching]
+    if focus in ids:
+        page = ids.index(focus) // per_page + 1
+    page = min(max(1, page), pages)
+    active = matching[(page - 1) * per_page:page * per_page]
     active_ids = [t.team_id for t in active]
     projects: dict[str, list[ProjectView]] = defaultdict(list)
     for project in registry.projects():
@@ -145,4 +165,5 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
     inactive = [TeamSummary(team_id=t.team_id, name=t.name, active=False, created_at=t.created_at,
                             created_by=t.created_by) for t in teams if not t.active]
     return Overview(today=today, lookback_days=lookback, status_days=STATUS_DAYS, spend_days=SPEND_DAYS,
-                    can_manage=can_manage, teams=overviews, inactive_teams=inactive)
+                    can_manage=can_manage, teams=overviews, inactive_teams=inactive, query=query.strip(), page=page,
+                    pages=pages, per_page=per_page, teams_matching=len(matching), teams_active=len(all_active))

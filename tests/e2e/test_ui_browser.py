@@ -219,3 +219,21 @@ def test_admin_manages_a_team_and_viewer_sees_it_read_only(api_server, browser, 
     full.locator("[data-team=growth]").wait_for()
     ARTIFACTS.mkdir(exist_ok=True)
     full.screenshot(path=str(ARTIFACTS / "finops-page-full.png"), full_page=True)
+
+    # Many teams: 25 a page, paging links and a search box, in the browser.
+    from finops.registry import Registry
+
+    registry = Registry()
+    for n in range(30):
+        registry.add_team(f"bulk{n:02d}", "test", name=f"Bulk {n:02d}")
+    full.goto(api_server.base_url + "/finops/")
+    assert full.locator("section.team").count() == 25
+    full.get_by_role("link", name="next").click()
+    full.locator("[data-testid=pager-status]", has_text="Page 2 of 2").wait_for()
+    assert full.locator("section.team").count() == 6  # growth and 30 bulk teams
+    full.get_by_label("Find a team").fill("BULK 1")
+    full.get_by_role("button", name="Find").click()
+    full.locator("[data-testid=pager-status]", has_text="10 of 31 active teams match").wait_for()
+    assert [full.locator("section.team").nth(i).get_attribute("data-team") for i in range(10)] == [
+        f"bulk{n}" for n in range(10, 20)]
+    full.screenshot(path=str(ARTIFACTS / "finops-page-search.png"), full_page=False)

@@ -239,6 +239,39 @@ def test_reactivating_a_team_by_adding_it_again(admin, db):
     assert 'data-team="growth"' in page and "Back again" in page
 
 
+def team_cards(page: str) -> list[str]:
+    return re.findall(r'<section class="card team" id="team-([^"]+)"', page)
+
+
+def test_many_teams_are_paged_searchable_and_a_form_returns_to_its_team(admin, db):
+    from finops.registry import Registry
+
+    registry = Registry()
+    for n in range(30):
+        registry.add_team(f"team{n:02d}", "test", name=f"Team {n:02d}")
+    first = admin.page()
+    assert team_cards(first) == [f"team{n:02d}" for n in range(25)]
+    assert "Page 1 of 2" in first and 'rel="next"' in first and 'rel="prev"' not in first
+    second = admin.get(PAGE, params={"page": "2"}).text
+    assert team_cards(second) == [f"team{n:02d}" for n in range(25, 30)] and 'rel="prev"' in second
+    assert team_cards(admin.get(PAGE, params={"page": "9"}).text) == team_cards(second)  # past the end: the last
+
+    found = admin.get(PAGE, params={"q": "TEAM 1"}).text  # names "Team 10" .. "Team 19", any case
+    assert team_cards(found) == [f"team{n}" for n in range(10, 20)]
+    assert "10 of 30 active teams match" in html.unescape(found)
+    assert "No active team matches" in html.unescape(admin.get(PAGE, params={"q": "<none>"}).text)
+    assert "&lt;none&gt;" in admin.get(PAGE, params={"q": "<none>"}).text
+
+    # A form about a team on the second page brings the user back to that page and card.
+    shown = admin.submit("/teams", {"team_id": "zz-last", "name": "Last"})
+    assert "zz-last" in team_cards(shown) and "Page 2 of 2" in shown and "is registered" in flash(shown)
+    assert team_cards(admin.page()) == team_cards(first)  # without a message: the first page again
+
+    api = admin.get("/finops/api/teams", params={"page": "2"}).json()
+    assert (api["page"], api["pages"], api["teams_active"], len(api["teams"])) == (2, 2, 31, 6)
+    assert admin.get("/finops/api/teams", params={"page": "0"}).status_code == 422
+
+
 def test_api_returns_typed_overview(admin, db):
     admin.submit("/teams", {"team_id": "growth", "name": "Growth"})
     admin.submit("/teams/growth/key", {"admin_key": random_key(), "skip_verify": "on"})

@@ -11,16 +11,16 @@ from finops.web.actions import RegistryDep, perform, require_confirmation
 from finops.web.csrf import CsrfDep
 from finops.web.datamodels import Overview
 from finops.web.flash import Flash
-from finops.web.overview import build_overview
+from finops.web.overview import PageNumber, QueryText, build_overview
 from finops.web.security import ManagerDep, ViewerDep
 
 teams_router = APIRouter(tags=["FinOps teams"])
 
 
 @teams_router.get("/api/teams")
-def teams_overview(access: ViewerDep, registry: RegistryDep) -> Overview:
-    """Every team with key status, projects, collection grid, spend and recent audit entries."""
-    return build_overview(registry, can_manage=access.can_manage)
+def teams_overview(access: ViewerDep, registry: RegistryDep, q: QueryText = "", page: PageNumber = 1) -> Overview:
+    """One page of teams (``q`` filters by id or name) with key status, projects, grid, spend and audit entries."""
+    return build_overview(registry, can_manage=access.can_manage, query=q, page=page)
 
 
 @teams_router.post("/teams", dependencies=[CsrfDep], response_class=RedirectResponse, status_code=303)
