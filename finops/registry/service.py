@@ -189,7 +189,7 @@ class Registry:
             return self._rows(conn, "key_history", AdminKeyInfo, team_id=team_id)
 
     def key_histories(self, team_ids: list[str]) -> dict[str, list[AdminKeyInfo]]:
-        """``key_history`` of several teams in one query (the FinOps page lists every team)."""
+        """``key_history`` of several teams in one query (a page of the FinOps page)."""
         with connect(self.conn_id) as conn:
             rows = self._rows(conn, "key_histories", AdminKeyInfo, team_ids=list(team_ids))
         return _by_team(rows, team_ids)

@@ -33,7 +33,7 @@ DEFAULT_LOOKBACK_DAYS = 2
 TEAMS_PER_PAGE = 25
 
 QueryText = Annotated[str, Query(max_length=200, description="Show the teams whose id or name contains this text.")]
-PageNumber = Annotated[int, Query(ge=1, description="Which page of matching teams (25 a page).")]
+PageNumber = Annotated[int, Query(alias="page", ge=1, description="Which page of matching teams (25 a page).")]
 
 
 def get_registry() -> Registry:

@@ -18,9 +18,9 @@ teams_router = APIRouter(tags=["FinOps teams"])
 
 
 @teams_router.get("/api/teams")
-def teams_overview(access: ViewerDep, registry: RegistryDep, q: QueryText = "", page: PageNumber = 1) -> Overview:
+def teams_overview(access: ViewerDep, registry: RegistryDep, q: QueryText = "", page_number: PageNumber = 1) -> Overview:
     """One page of teams (``q`` filters by id or name) with key status, projects, grid, spend and audit entries."""
-    return build_overview(registry, can_manage=access.can_manage, query=q, page=page)
+    return build_overview(registry, can_manage=access.can_manage, query=q, page=page_number)
 
 
 @teams_router.post("/teams", dependencies=[CsrfDep], response_class=RedirectResponse, status_code=303)
