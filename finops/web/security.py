@@ -1,7 +1,8 @@
 """Who may see the FinOps page and who may change it, decided by Airflow's auth manager.
 
-Reading needs an authenticated user who may see plugins (``AccessView.PLUGINS``, the same right
-that shows the navigation entry) or the custom view ``FinOps``; changing anything needs the
+Reading needs an authenticated user who may read the collection DAG ``openai_costs_daily`` (the
+page shows what it collected), see plugins (``AccessView.PLUGINS``) or the custom view ``FinOps``:
+under FAB the Viewer role has the first, only Op and Admin the second. Changing anything needs the
 right to edit Airflow connections, because Admin keys are connection-grade secrets.
 
 Airflow's API modules are imported when a request arrives, not when the plugin is loaded, so
@@ -16,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, status
 
 RESOURCE_NAME = "FinOps"
+COLLECTION_DAG_ID = "openai_costs_daily"
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,12 @@ def _auth_manager() -> Any:
 
 def can_view(user: Any) -> bool:
     """Whether the auth manager lets the user see the page."""
-    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView, DagDetails
 
     manager = _auth_manager()
     return bool(
-        manager.is_authorized_view(access_view=AccessView.PLUGINS, user=user)
+        manager.is_authorized_dag(method="GET", details=DagDetails(id=COLLECTION_DAG_ID), user=user)
+        or manager.is_authorized_view(access_view=AccessView.PLUGINS, user=user)
         or manager.is_authorized_custom_view(method="GET", resource_name=RESOURCE_NAME, user=user)
     )
 
@@ -70,7 +73,8 @@ def can_manage(user: Any) -> bool:
 def require_view(user: UserDep) -> Access:
     """401 without a valid Airflow token, 403 without the right to read."""
     if not can_view(user):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "You may not see the FinOps page; ask for access to plugins.")
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"You may not see the FinOps page; ask for read access to the {COLLECTION_DAG_ID} DAG.")
     return Access(user=user, name=user.get_name(), can_manage=can_manage(user))
 
 

@@ -1,0 +1,109 @@
+"""The FinOps page under the FAB auth manager: an Admin manages, a Viewer reads, a Public user is refused.
+
+A real ``airflow api-server`` with ``FabAuthManager`` on a fresh metadata database of the embedded
+PostgreSQL, users created with ``airflow users create`` (roles Admin and Viewer), tokens from FAB's
+``POST /auth/token``. The same checks as the simple auth manager's tests, through FAB's roles.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from finops.devenv.local import private_api_server_env
+from finops.devenv.postgres import free_port
+from finops.devenv.processes import Service, wait_for_http
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+METADATA_DB = f"{os.environ.get('FINOPS_TEST_DB', 'finops_test')}_fab_airflow"
+FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
+
+
+def _airflow(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run([str(BIN / "airflow"), *args], env=env, capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, f"airflow {args[0]} {args[1]} failed:\n{(done.stdout + done.stderr)[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def fab_server(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
+    """An api-server with the FAB auth manager and the FinOps plugin; yields (base URL, passwords)."""
+    import psycopg
+
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{METADATA_DB}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{METADATA_DB}"')
+    base = tmp_path_factory.mktemp("fab") / ".local"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW__")}
+    env.update(private_api_server_env(port))
+    env.update({
+        "AIRFLOW_HOME": str(base / "airflow"),
+        "AIRFLOW__CORE__AUTH_MANAGER": FAB,
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(base / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg_cluster.url(METADATA_DB, driver="postgresql+psycopg2"),
+        "FINOPS_PROJECT_DIR": str(ROOT),
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+    })
+    (base / "dags").mkdir(parents=True)
+    _airflow(env, "db", "migrate")
+    roles = {"admin": "Admin", "viewer": "Viewer", "nobody": "Public"}
+    passwords = {user: secrets.token_urlsafe(12) for user in roles}
+    for user, role in roles.items():
+        _airflow(env, "users", "create", "--username", user, "--role", role, "--email", f"{user}@example.com",
+                 "--firstname", user, "--lastname", "test", "--password", passwords[user])
+    server = Service("fab-api-server", [str(BIN / "airflow"), "api-server"], base)
+    server.start(env=env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{url}/api/v2/monitor/health", timeout=180, service=server)
+        yield url, passwords
+    finally:
+        server.stop(timeout=20)
+
+
+def session_for(url: str, user: str, password: str) -> requests.Session:
+    """A browser-like session: FAB's token in the UI's ``_token`` cookie."""
+    response = requests.post(f"{url}/auth/token", json={"username": user, "password": password}, timeout=30)
+    assert response.status_code in (200, 201), response.text
+    session = requests.Session()
+    session.cookies.set("_token", response.json()["access_token"], domain="127.0.0.1")
+    return session
+
+
+@pytest.mark.timeout(600)
+def test_fab_admin_manages_viewer_reads_anonymous_is_refused(fab_server, db):
+    url, passwords = fab_server
+    assert requests.get(f"{url}/finops/", timeout=30).status_code == 401
+    nobody = session_for(url, "nobody", passwords["nobody"]).get(f"{url}/finops/", timeout=30)
+    assert nobody.status_code == 403 and "read access to the openai_costs_daily DAG" in nobody.text
+
+    admin = session_for(url, "admin", passwords["admin"])
+    page = admin.get(f"{url}/finops/", timeout=30)
+    assert page.status_code == 200 and 'data-testid="mode">can manage<' in page.text
+    token = CSRF.search(page.text).group(1)
+    added = admin.post(f"{url}/finops/teams", data={"team_id": "fabteam", "name": "FAB team", "csrf_token": token},
+                       headers={"Origin": url}, allow_redirects=False, timeout=30)
+    assert added.status_code == 303, added.text
+    assert db.execute("SELECT created_by FROM finops.teams WHERE team_id = 'fabteam'").fetchone() == ("airflow:admin",)
+
+    viewer = session_for(url, "viewer", passwords["viewer"])
+    page = viewer.get(f"{url}/finops/", timeout=30)
+    assert page.status_code == 200 and 'data-testid="mode">read-only<' in page.text
+    assert 'data-team="fabteam"' in page.text and "<form method=\"post\"" not in page.text
+    refused = viewer.post(f"{url}/finops/teams/fabteam/deactivate", data={"confirm": "on", "csrf_token": token},
+                          headers={"Origin": url}, allow_redirects=False, timeout=30)
+    assert refused.status_code == 403 and "permission to edit Airflow connections" in refused.text
+    assert db.execute("SELECT active FROM finops.teams WHERE team_id = 'fabteam'").fetchone() == (True,)
