@@ -40,10 +40,11 @@ class AirflowStack:
         self.bin = Path(env.python()).parent
         api_port = free_port()
         self.health = f"http://127.0.0.1:{api_port}/api/v2/monitor/health"
-        self.env = {k: v for k, v in env.child_env().items() if not k.startswith("AIRFLOW__")}
+        child = env.child_env()
+        self.env = {k: v for k, v in child.items() if not k.startswith("AIRFLOW__")}
         self.env.update({
             "AIRFLOW_HOME": str(self.base / "airflow"),
-            "AIRFLOW__CORE__DAGS_FOLDER": env.child_env()["AIRFLOW__CORE__DAGS_FOLDER"],
+            "AIRFLOW__CORE__DAGS_FOLDER": child["AIRFLOW__CORE__DAGS_FOLDER"],
             "AIRFLOW__CORE__PLUGINS_FOLDER": str(self.base / "plugins"),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",
