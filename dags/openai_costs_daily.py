@@ -10,7 +10,8 @@ teams collected against `finops_success_rate_threshold`.
 `start_date`/`end_date` params (inclusive) and restrict the teams with `team_ids`.
 
 **Tasks.** `list_active_teams` and `plan_window` -> `collect_team` (one mapped instance per team, labelled with the team id,
-in the `openai_api` pool) -> `check_data_quality` -> `check_success_rate`.
+in the `openai_api` pool) -> `check_data_quality` -> `check_success_rate`
+-> `publish_costs` (updates the Asset `finops.cost_data`, which alerts and exports schedule on).
 
 Reruns replace the team's rows in the window in one transaction: running a day twice leaves the
 same rows as running it once.
@@ -23,6 +24,7 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
+from finops.assets import COST_DATA
 from finops.notify import CollectionFailureNotifier
 
 
@@ -101,6 +103,14 @@ def openai_costs_daily():
 
         return success_rate_task(team_ids, window_start, window_end, get_current_context()["run_id"])
 
+    @task(outlets=[COST_DATA])
+    def publish_costs(window_start: str, window_end: str) -> dict:
+        """After the gates pass: the `finops.cost_data` Asset event (provider, window, teams, rows, total)."""
+        from finops.tasks import publish_costs_task
+
+        context = get_current_context()
+        return publish_costs_task("openai", window_start, window_end, context["run_id"], context["outlet_events"])
+
     teams = list_active_teams()
     window = plan_window()
     collected = collect_team.partial(window_start=window["window_start"], window_end=window["window_end"]).expand(
@@ -109,6 +119,7 @@ def openai_costs_daily():
     quality = check_data_quality(teams, window["window_start"], window["window_end"])
     rate = check_success_rate(teams, window["window_start"], window["window_end"])
     collected >> quality >> rate
+    [quality, rate] >> publish_costs(window["window_start"], window["window_end"])
 
 
 openai_costs_daily()

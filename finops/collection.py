@@ -205,6 +205,19 @@ def succeeded_teams(dag_run_id: str, window: Window) -> set[str]:
     return {r[0] for r in rows}
 
 
+def collected_summary(provider: str, dag_run_id: str, window: Window) -> dict[str, Any]:
+    """The teams this run collected for ``window`` and their rows and total (an Asset event's extra)."""
+    with connect() as conn:
+        rows = conn.execute(paths.sql("collection/run_collected_teams"), {
+            "provider": provider, "dag_run_id": dag_run_id,
+            "window_start": window.start, "window_end": window.end}).fetchall()
+    return {
+        "provider": provider, "window_start": window.start.isoformat(), "window_end": window.end.isoformat(),
+        "teams": [r[0] for r in rows], "rows": sum(r[1] for r in rows),
+        "amount_total": str(sum((r[2] for r in rows), Decimal(0))),
+    }
+
+
 def silent_projects(team_id: str, window: Window) -> list[str]:
     """Registered projects with no cost row in the window (a warning: idle projects are normal)."""
     with connect() as conn:

@@ -173,3 +173,14 @@ def success_rate_task(team_ids: list[str], window_start: str, window_end: str, d
     if not rate.passed:
         raise AirflowFailException(rate.summary().splitlines()[0])
     return {"success_rate": str(rate.rate), "teams_total": rate.teams_total, "teams_succeeded": rate.teams_succeeded}
+
+
+def publish_costs_task(provider: str, window_start: str, window_end: str, dag_run_id: str, outlet_events) -> dict:
+    """Describe what this run loaded on the ``finops.cost_data`` Asset event, for the DAGs scheduled on it."""
+    from finops.assets import COST_DATA
+
+    extra = collection.collected_summary(provider, dag_run_id, _window(window_start, window_end))
+    outlet_events[COST_DATA].extra = extra
+    log.info("Asset finops.cost_data updated: %s teams, %s rows, %s in %s..%s (end exclusive).",
+             len(extra["teams"]), extra["rows"], extra["amount_total"], window_start, window_end)
+    return extra
