@@ -62,12 +62,13 @@ def median(values: list[Decimal]) -> Decimal:
 
 def baseline(daily: Mapping[date, Decimal], day: date, *, first_day: date, before: date,
              days: int = BASELINE_DAYS, min_history: int = MIN_HISTORY_DAYS) -> Baseline | None:
-    """The baseline of ``day``: the settled days (before ``before``) of the ``days`` days ahead of it.
+    """The baseline of ``day``: the ``days`` settled days (days before ``before``) ahead of it.
 
     Days before ``first_day`` (the series' first day with spend) are not history; with fewer than
     ``min_history`` days of history there is no baseline and nothing is flagged.
     """
-    start, end = max(day - timedelta(days=days), first_day), min(day, before)
+    end = min(day, before)
+    start = max(end - timedelta(days=days), first_day)
     values = [daily.get(start + timedelta(days=n), Decimal(0)) for n in range((end - start).days)]
     if len(values) < min_history:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 #: Alert kinds, as recorded in ``finops.alerts.kind``.
@@ -12,6 +12,13 @@ BUDGET_THRESHOLD = "budget_threshold"
 BUDGET_FORECAST = "budget_forecast"
 SPEND_ANOMALY = "spend_anomaly"
 DEFAULT_THRESHOLDS = (50, 80, 100)
+
+
+def utc_day(moment: datetime) -> date:
+    """The UTC date of an aware moment (a data interval end, a run's logical date); naive ones are refused."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment.isoformat()} has no time zone; give an aware datetime (Airflow's are UTC)")
+    return moment.astimezone(UTC).date()
 
 
 def month_start(day: date) -> date:
