@@ -68,10 +68,13 @@ def evaluate(spend: Iterable[DailySpend], budgets: Iterable[Budget], *, as_of: d
     budgets = list(budgets)
     months = sorted({month_start(m) for m in months} if months is not None else {month_start(as_of - timedelta(days=1))})
     days = sorted(set(days) if days is not None else default_days(as_of, rules))
+    by_team: dict[str, list[DailySpend]] = {}
+    for row in spend:
+        by_team.setdefault(row.team_id, []).append(row)
     alerts: list[Alert] = []
     for month in months:
         for budget in effective_budgets(budgets, month):
-            alerts += budget_alerts(spend, budget, month, as_of, rules)
+            alerts += budget_alerts(by_team.get(budget.team_id, []), budget, month, as_of, rules)
     alerts += anomaly_alerts(spend, days, as_of, rules)
     return alerts
 
