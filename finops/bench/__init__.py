@@ -13,9 +13,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler")
-#: ``scheduler`` starts an Airflow of its own (a few minutes more): asked for by name.
-DEFAULT_CASES = tuple(c for c in CASES if c != "scheduler")
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts")
+#: ``scheduler`` starts an Airflow of its own (a few minutes more), ``alerts`` measures detection
+#: quality rather than the pipeline: both are asked for by name.
+OPT_IN_CASES = ("scheduler", "alerts")
+DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
+#: Cases that need no services (PostgreSQL, KMS, simulator).
+STANDALONE_CASES = {"parse", "alerts"}
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
 
 
@@ -75,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Benchmarks of the collection pipeline, each against its limit (figures printed, not asserted).",
     )
     parser.add_argument("--case", type=_cases, default=list(DEFAULT_CASES),
-                        help=f"comma-separated cases (default all but scheduler): {','.join(CASES)}")
+                        help=f"comma-separated cases (default all but {' and '.join(OPT_IN_CASES)}): {','.join(CASES)}")
     parser.add_argument("--rows", type=int, default=1_000_000, help="load: cost rows to load (default 1000000)")
     parser.add_argument("--teams", type=_int_list, default=[10, 100],
                         help="daily and page: team counts, e.g. 10,100,1000 (default 10,100)")
@@ -91,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=5, help="parse: fresh interpreters per measurement (median)")
     parser.add_argument("--run-timeout", type=float, default=600.0,
                         help="seconds before one `airflow dags test` or limit script is killed and reported (600)")
+    parser.add_argument("--alert-teams", type=int, default=200, help="alerts: simulated teams (default 200)")
+    parser.add_argument("--seed", type=int, default=1, help="alerts: seed of the simulated year (default 1)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -98,8 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
-    if min(args.rows, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
-        build_parser().error("--rows, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
+    if min(args.rows, args.alert_teams, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
+        build_parser().error("--rows, --alert-teams, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
                              "must be positive")
     if args.latency_ms < 0:
         build_parser().error("--latency-ms must be 0 or more")
@@ -115,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import cases, page, scheduler
+    from finops.bench import alerts, cases, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -129,13 +135,13 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Measurement] = []
     failed = False
     try:
-        if set(args.case) - {"parse"}:
+        if set(args.case) - STANDALONE_CASES:
             env.start(_log)
         for name in args.case:
             _log(f"case {name} ...")
             started = time.perf_counter()
             try:
-                module = {"page": page, "scheduler": scheduler}.get(name, cases)
+                module = {"page": page, "scheduler": scheduler, "alerts": alerts}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

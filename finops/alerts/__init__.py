@@ -1,0 +1,1 @@
+"""Budgets, forecasts, anomaly detection and alert delivery."""

@@ -1,0 +1,102 @@
+"""Spend anomalies: a day far above a robust baseline (median and MAD) of the previous settled days.
+
+A day is flagged only when it is above its baseline by all three: at least ``min_amount`` in money,
+at least ``factor`` times the median day, and more than ``MAD_Z`` robust standard deviations
+(1.4826 x MAD) of the series' own noise. Defaults come from ``make bench BENCH_ARGS="--case
+alerts"`` (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from finops.alerts.forecast import settled_before
+
+BASELINE_DAYS = 28
+MIN_HISTORY_DAYS = 14
+MAD_SCALE = Decimal("1.4826")
+MAD_Z = Decimal(5)
+DEFAULT_FACTOR = Decimal(3)
+DEFAULT_MIN_AMOUNT = Decimal(50)
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyRule:
+    """How far above its baseline a day must be to be flagged."""
+
+    factor: Decimal = DEFAULT_FACTOR
+    min_amount: Decimal = DEFAULT_MIN_AMOUNT
+    mad_z: Decimal = MAD_Z
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """The typical day (median) and spread (median absolute deviation) of ``days`` settled days."""
+
+    median: Decimal
+    mad: Decimal
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    day: date
+    value: Decimal
+    baseline: Baseline
+    provisional: bool
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """How many typical days the day's spend is (None when the typical day is zero)."""
+        return self.value / self.baseline.median if self.baseline.median > 0 else None
+
+
+def median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def baseline(daily: Mapping[date, Decimal], day: date, *, first_day: date, before: date,
+             days: int = BASELINE_DAYS, min_history: int = MIN_HISTORY_DAYS) -> Baseline | None:
+    """The baseline of ``day``: the ``days`` settled days (days before ``before``) ahead of it.
+
+    Days before ``first_day`` (the series' first day with spend) are not history; with fewer than
+    ``min_history`` days of history there is no baseline and nothing is flagged.
+    """
+    end = min(day, before)
+    start = max(end - timedelta(days=days), first_day)
+    values = [daily.get(start + timedelta(days=n), Decimal(0)) for n in range((end - start).days)]
+    if len(values) < min_history:
+        return None
+    middle = median(values)
+    return Baseline(median=middle, mad=median([abs(v - middle) for v in values]), days=len(values))
+
+
+def is_anomalous(value: Decimal, base: Baseline, rule: AnomalyRule) -> bool:
+    """Far above the baseline relatively, absolutely, and beyond the series' own noise."""
+    excess = value - base.median
+    return (excess >= rule.min_amount and value >= rule.factor * base.median
+            and excess > rule.mad_z * MAD_SCALE * base.mad)
+
+
+def detect(daily: Mapping[date, Decimal], days: Iterable[date], *, as_of: date, lookback_days: int,
+           rule: AnomalyRule, provisional: bool = False, first_day: date | None = None) -> list[Anomaly]:
+    """The anomalous days among ``days``; provisional days (inside the look-back) only when allowed."""
+    first = first_day if first_day is not None else min((d for d, v in daily.items() if v), default=None)
+    if first is None:
+        return []
+    before = settled_before(as_of, lookback_days)
+    found = []
+    for day in sorted(set(days)):
+        is_provisional = day >= before
+        if day >= as_of or (is_provisional and not provisional):
+            continue
+        base = baseline(daily, day, first_day=first, before=before)
+        value = daily.get(day, Decimal(0))
+        if base is not None and is_anomalous(value, base, rule):
+            found.append(Anomaly(day=day, value=value, baseline=base, provisional=is_provisional))
+    return found

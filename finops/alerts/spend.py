@@ -1,0 +1,76 @@
+"""Daily spend read from ``finops.cost_data`` and folded into per-scope series for forecasts and anomalies."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from finops import paths
+from finops.alerts.models import Budget, DailySpend
+from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
+
+Series = dict[date, Decimal]
+_QUALIFIER = re.compile(r"^[^|,]+\|\s*")
+_ANTHROPIC = re.compile(r"^(?P<model>.+?) Usage - ")
+_MODALITY = re.compile(r" (audio|text|image)$")
+
+
+def model_of(line_item: str) -> str | None:
+    """The model a line item is about, best effort (``batch | gpt-4o-mini, output`` -> ``gpt-4o-mini``).
+
+    A stand-in until the analytics line-item parser lands: pass that parser to ``load_daily_spend``
+    instead. Line items that name no model (``web search tool calls``, ``Vector storage``) give None.
+    """
+    text = _QUALIFIER.sub("", line_item.strip())
+    anthropic = _ANTHROPIC.match(text)
+    if anthropic:
+        return anthropic["model"].strip()
+    head = _MODALITY.sub("", text.split(",", 1)[0].strip())
+    if not head or " " in head or not any(c.isdigit() for c in head) and "-" not in head:
+        return None
+    return head
+
+
+def load_daily_spend(start: date, end: date, team_ids: Sequence[str] | None = None, *, by_model: bool = False,
+                     model: Callable[[str], str | None] = model_of,
+                     conn_id: str = FINOPS_DB_CONN_ID) -> list[DailySpend]:
+    """Spend per team, provider, project (and model) and UTC day on [start, end), summed in SQL."""
+    from psycopg.rows import dict_row
+
+    query = "alerts/spend_daily_line_items" if by_model else "alerts/spend_daily"
+    params = {"start_date": start, "end_date": end, "team_ids": list(team_ids) if team_ids is not None else None}
+    with connect(conn_id) as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(paths.sql(query), params)
+        rows = cur.fetchall()
+    if not by_model:
+        return [DailySpend(**row) for row in rows]
+    merged: dict[tuple, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        key = (row["team_id"], row["provider"], row["project_id"], row["usage_date"], row["currency"],
+               model(row["line_item"]))
+        merged[key] += row["amount"]
+    return [DailySpend(team_id=t, provider=p, project_id=j, usage_date=d, currency=c, model=m, amount=a)
+            for (t, p, j, d, c, m), a in merged.items()]
+
+
+def group_series(spend: Iterable[DailySpend], key: Callable[[DailySpend], Hashable | None]) -> dict[Hashable, Series]:
+    """Daily totals per ``key(row)`` (rows whose key is None are left out); a missing day means no spend."""
+    grouped: dict[Hashable, Series] = defaultdict(lambda: defaultdict(Decimal))
+    for row in spend:
+        k = key(row)
+        if k is not None:
+            grouped[k][row.usage_date] += row.amount
+    return {k: dict(v) for k, v in grouped.items()}
+
+
+def budget_series(spend: Iterable[DailySpend], budget: Budget) -> Series:
+    """Daily spend of what ``budget`` covers: its team, provider (or all), project (or all) and currency."""
+    def key(row: DailySpend) -> str | None:
+        matches = (row.team_id == budget.team_id and row.currency == budget.currency
+                   and budget.provider in (None, row.provider) and budget.project_id in (None, row.project_id))
+        return "budget" if matches else None
+
+    return group_series(spend, key).get("budget", {})
