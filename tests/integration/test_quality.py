@@ -427,3 +427,19 @@ def test_a_rerun_a_week_later_gives_the_same_verdict(db, monkeypatch, tmp_path):
         verdicts.append(data_quality_task(["alpha"], day(0).isoformat(), day(3).isoformat(), "manual__test", facts))
     assert verdicts[0]["success"] and verdicts[0]["not_yet_settled"] == [day(2).isoformat()]
     assert [(v["success"], v["not_yet_settled"]) for v in verdicts[1:]] == [(True, [day(2).isoformat()])]
+
+
+def test_quality_sql_literals_are_quoted_by_psycopg(db):
+    """Item 9 of issue 18: literals survive quotes, backslashes and braces, whatever standard_conforming_strings is."""
+    from finops.quality.suite import sql_literal
+
+    tricky = ["o'hara", "back\\slash", "x{y}", 'say "hi"']
+    db.execute("SET standard_conforming_strings = off")
+    try:
+        for value in tricky:
+            assert db.execute(f"SELECT {sql_literal(value)}").fetchone()[0] == value  # noqa: S608 - the subject
+        assert db.execute(f"SELECT {sql_literal(tricky)}").fetchone()[0] == tricky  # noqa: S608
+        assert db.execute(f"SELECT {sql_literal(D1)}").fetchone()[0] == D1  # noqa: S608
+        assert db.execute(f"SELECT {sql_literal(None)} IS NULL").fetchone()[0] is True  # noqa: S608
+    finally:
+        db.execute("RESET standard_conforming_strings")
