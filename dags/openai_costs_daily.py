@@ -53,6 +53,8 @@ from finops.notify import CollectionFailureNotifier
                             description="Load a range: first day (UTC, inclusive). Needs end_date."),
         "end_date": Param(None, type=["null", "string"], format="date",
                           description="Load a range: last day (UTC, inclusive)."),
+        "allow_drops": Param(False, type="boolean",
+                             description="Accept settled days whose total dropped beyond finops_max_settled_drop."),
     },
     render_template_as_native_obj=False,
 )
@@ -83,18 +85,19 @@ def openai_costs_daily():
     def collect_team(team_ids: list[str], window_start: str, window_end: str) -> list[dict]:
         """Decrypt each team's key, fetch its costs, replace its window; returns counts only."""
         from finops.collection import batch_label
-        from finops.tasks import collect_teams_task
+        from finops.tasks import collect_teams_task, run_facts
 
         context = get_current_context()
         context["team_label"] = batch_label(team_ids)
-        return collect_teams_task(team_ids, window_start, window_end, context["run_id"])
+        return collect_teams_task(team_ids, window_start, window_end, context["run_id"], run_facts(context))
 
     @task(trigger_rule="all_done")
     def check_data_quality(team_ids: list[str], window_start: str, window_end: str) -> dict:
         """Great Expectations on the window's rows and completeness; fails the run on any failed expectation."""
-        from finops.tasks import data_quality_task
+        from finops.tasks import data_quality_task, run_facts
 
-        return data_quality_task(team_ids, window_start, window_end, get_current_context()["run_id"])
+        context = get_current_context()
+        return data_quality_task(team_ids, window_start, window_end, context["run_id"], run_facts(context))
 
     @task(trigger_rule="all_done")
     def check_success_rate(team_ids: list[str], window_start: str, window_end: str) -> dict:

@@ -11,12 +11,13 @@ from typing import Any
 from finops import paths
 from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.warehouse.db import connect
-from finops.warehouse.loader import Window, record_failure, replace_window
+from finops.warehouse.loader import DropGuard, Window, record_failure, replace_window
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK_DAYS = 2
 DEFAULT_THRESHOLD = Decimal("0.95")
+DEFAULT_MAX_SETTLED_DROP = Decimal("0.5")
 MAX_WINDOW_DAYS = 3660
 
 
@@ -89,6 +90,35 @@ def resolve_window(
     return window
 
 
+def reference_date(data_interval_end: datetime | None, run_after: datetime | None) -> date | None:
+    """The run's own "today": its data interval's end, else when it was triggered (UTC); never the wall clock."""
+    anchor = data_interval_end or run_after
+    return anchor.astimezone(UTC).date() if anchor is not None else None
+
+
+def settled_before(reference: date, settle_days: int) -> date:
+    """The first day not yet settled for a run whose reference date is ``reference`` (docs/data-quality.md)."""
+    return reference - timedelta(days=max(0, settle_days))
+
+
+def max_settled_drop(setting: object = None) -> Decimal:
+    """The variable ``finops_max_settled_drop``: the share of a settled day's total a reload may lose (0 to 1)."""
+    if setting in (None, ""):
+        return DEFAULT_MAX_SETTLED_DROP
+    text = str(setting).strip()
+    try:
+        value = Decimal(text.removesuffix("%")) / (100 if text.endswith("%") else 1)
+        valid = 0 <= value <= 1
+    except ArithmeticError:  # not a number, or NaN
+        valid = False
+    if not valid:
+        raise ConfigurationError(
+            f"The Airflow variable `finops_max_settled_drop` is {setting!r}; set it to a share between 0 and 1 "
+            "(0.5 refuses a reload that loses more than half of a settled day's total)."
+        )
+    return value
+
+
 # -- teams ------------------------------------------------------------------------------------
 def select_teams(requested: list[str] | None) -> list[str]:
     """Active team ids to collect: all, or the requested ones (unknown or inactive ones are an error)."""
@@ -123,10 +153,12 @@ class TeamResult:
         return asdict(self)
 
 
-def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None) -> TeamResult:
+def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None,
+                 guard: DropGuard | None = None) -> TeamResult:
     """Decrypt the team's key, fetch its costs for the window and replace them in the warehouse.
 
-    Every attempt is recorded in ``collection_runs``; a failure leaves the team's rows as they were.
+    Every attempt is recorded in ``collection_runs``; a failure (a settled day dropping beyond the
+    ``guard`` included) leaves the team's rows as they were.
     """
     from finops.registry import Registry
 
@@ -144,7 +176,8 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         api_key = registry.decrypt_key(team_id)
         stream = client.costs(api_key, window.start, window.end, project_ids)
         del api_key
-        result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream)
+        result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
+                                guard=guard)
     except Exception as exc:
         message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}; see the task log"
         try:
@@ -198,10 +231,12 @@ def batch_label(team_ids: list[str]) -> str:
     return f"{team_ids[0]} .. {team_ids[-1]} ({len(team_ids)} teams)"
 
 
-def succeeded_teams(dag_run_id: str, window: Window) -> set[str]:
+def succeeded_teams(dag_run_id: str, window: Window, provider: str = "openai") -> set[str]:
+    """Teams whose latest attempt in this DAG run for ``window`` succeeded."""
     with connect() as conn:
         rows = conn.execute(paths.sql("collection/succeeded_teams"), {
-            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end}).fetchall()
+            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end,
+            "provider": provider}).fetchall()
     return {r[0] for r in rows}
 
 

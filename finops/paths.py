@@ -7,6 +7,8 @@ from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+#: A wheel ships include/sql and include/expectations here (setup.py's build hook).
+BUNDLED_INCLUDE = PACKAGE_DIR / "_include"
 
 
 def project_dir() -> Path:
@@ -17,7 +19,11 @@ def project_dir() -> Path:
 
 
 def include_dir() -> Path:
-    return project_dir() / "include"
+    """``include/`` of FINOPS_PROJECT_DIR, else the copy inside an installed wheel, else the checkout's."""
+    candidates = [BUNDLED_INCLUDE, PACKAGE_DIR.parent / "include"]
+    if os.environ.get("FINOPS_PROJECT_DIR"):
+        candidates.insert(0, Path(os.environ["FINOPS_PROJECT_DIR"]) / "include")
+    return next((c for c in candidates if (c / "sql").is_dir()), candidates[-1])
 
 
 @cache

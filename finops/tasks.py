@@ -3,18 +3,55 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from finops import collection
 from finops.errors import FinopsError
-from finops.warehouse.loader import Window
+from finops.warehouse.loader import DropGuard, Window
 
 log = logging.getLogger(__name__)
 
 
 def _window(window_start: str, window_end: str) -> Window:
     return Window(date.fromisoformat(window_start), date.fromisoformat(window_end))
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What a task needs from its Airflow context, read once so the bodies stay testable without Airflow.
+
+    ``reference_date`` is the run's own "today" (data interval end, else ``run_after``); None means
+    the window's end, as for the scheduled run that collects it. ``retry`` is true only for a
+    later try of one try sequence: the first try after a trigger or an Airflow *Clear* is not one.
+    """
+
+    reference_date: date | None = None
+    allow_drops: bool = False
+    retry: bool = False
+
+
+def run_facts(context: Any) -> RunFacts:
+    """RunFacts from a task's context (``get_current_context()``)."""
+    dag_run = context.get("dag_run")
+    reference = collection.reference_date(context.get("data_interval_end"), getattr(dag_run, "run_after", None))
+    ti = context.get("ti")
+    retry = False
+    if ti is not None:
+        # Airflow's own rule (RuntimeTaskInstance.get_first_reschedule_date): a Clear sets
+        # max_tries = try_number + retries, so the sequence's first try is max_tries - retries + 1.
+        first_try = int(ti.max_tries) - int(getattr(ti.task, "retries", 0) or 0) + 1
+        retry = int(ti.try_number) > max(1, first_try)
+    allow = (context.get("params") or {}).get("allow_drops", False)
+    return RunFacts(reference_date=reference, allow_drops=allow is True or str(allow).lower() == "true", retry=retry)
+
+
+def _settle_days() -> int:
+    from finops.lookup import get_variable
+
+    return int(get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS))
 
 
 def _stats():
@@ -73,12 +110,15 @@ def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
     return result
 
 
-def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> list[dict]:
+def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
+                       facts: RunFacts | None = None) -> list[dict]:
     """Collect a batch of teams (one team by default), each in its own transaction and collection record.
 
-    Teams already collected by this run are skipped, so a retry redoes only what failed. Any
-    transient failure makes the task retry; otherwise a permanent one (bad key, no scope,
-    undecryptable key, no projects) fails it at once. The message names every failed team.
+    A retry within one try sequence skips the teams this run already collected, so it redoes only
+    what failed; the first try (a new run, or a run or task cleared in Airflow) collects every team.
+    Any transient failure makes the task retry; otherwise a permanent one (bad key, no scope,
+    undecryptable key, no projects, a settled day that dropped) fails it at once. The message names
+    every failed team.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -89,11 +129,21 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     from finops.lookup import get_variable
     from finops.registry import Registry
 
+    facts = facts or RunFacts()
     window = _window(window_start, window_end)
-    done = collection.succeeded_teams(dag_run_id, window) if len(team_ids) > 1 else set()
+    done = collection.succeeded_teams(dag_run_id, window) if facts.retry and len(team_ids) > 1 else set()
     todo = [t for t in team_ids if t not in done]
     if done:
-        log.info("Already collected by this run, skipped: %s", ", ".join(sorted(done)))
+        log.info("Already collected by an earlier try of this task, skipped: %s", ", ".join(sorted(done)))
+    guard = None
+    if not facts.allow_drops:
+        settled = collection.settled_before(facts.reference_date or window.end, _settle_days())
+        try:
+            guard = DropGuard(settled, collection.max_settled_drop(get_variable("finops_max_settled_drop", None)))
+        except FinopsError as exc:
+            raise AirflowFailException(str(exc)) from None
+    else:
+        log.warning("The param allow_drops is set: settled days may load lower totals than were loaded before.")
     kms = KmsHook()
     kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
 
@@ -101,7 +151,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         client = CostsClient()
         try:
             result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
-                                             registry=Registry(kms=kms, api=client), client=client)
+                                             registry=Registry(kms=kms, api=client), client=client, guard=guard)
             return team_id, result, None
         except Exception as exc:  # reported per team below; the batch decides retry or fail
             return team_id, None, exc
@@ -131,24 +181,26 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         (transient if not isinstance(exc, FinopsError) or exc.retryable else permanent).append(
             f"Team {team_id}: {message}")
     if transient:
-        raise AirflowException("; ".join(transient + permanent) + " (will retry; collected teams are skipped)")
+        raise AirflowException("; ".join(transient + permanent) + " (will retry; the teams collected are skipped)")
     if permanent:
         raise AirflowFailException("; ".join(permanent))
     return results
 
 
-def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> dict:
+def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
+                      facts: RunFacts | None = None) -> dict:
+    """Validate the window as of the run's reference date, so a rerun or backfill gives the same verdict."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.lookup import get_variable
     from finops.quality import DataQualityError, run_quality_check
 
     window = _window(window_start, window_end)
-    settle_days = int(get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS))
+    today = (facts or RunFacts()).reference_date or window.end
     threshold = Decimal(str(get_variable("finops_success_rate_threshold", collection.DEFAULT_THRESHOLD)))
     log.info("%s", collection.measure_success_rate(dag_run_id, team_ids, threshold).summary())
     try:
-        report = run_quality_check(window.start, window.end, team_ids, settle_days, data_docs_dir())
+        report = run_quality_check(window.start, window.end, team_ids, _settle_days(), data_docs_dir(), today=today)
     except DataQualityError as exc:
         _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
         raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry

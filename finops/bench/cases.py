@@ -86,12 +86,17 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
         for n, text in enumerate(pages, 1):
             yield from parse_costs_page(text, page=n).rows
 
+    transaction_s = math.inf
+
     def loader_run() -> float:
+        nonlocal transaction_s
         _truncate(env)
         started = time.perf_counter()
         result = replace_window(team, window, parsed(), dag_run_id="bench-load", started_at=datetime.now(UTC))
         assert result.rows == args.rows, (result.rows, args.rows)
-        return time.perf_counter() - started
+        elapsed = time.perf_counter() - started
+        transaction_s = min(transaction_s, result.transaction_seconds)
+        return elapsed
 
     def copy_run(tuples: list[tuple]) -> float:
         _truncate(env)
@@ -106,7 +111,7 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     parse_s = time.perf_counter() - started
     now = datetime.now(UTC)
     tuples = [(team, r.usage_date, r.project_id, r.line_item, r.currency, r.amount, r.quantity, r.quantity_unit,
-               r.organization_id, now, "bench-copy", None) for r in rows]
+               r.organization_id, now, "bench-copy", None, "openai") for r in rows]
     # Alternating, best of REPEATS: the table, the WAL and the garbage collector see the same history.
     loader_s = copy_s = load_only_s = math.inf
     for _ in range(LOAD_REPEATS):
@@ -124,11 +129,14 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     ratio = loader_rate / copy_rate
     return [
         Measurement(f"load: parse + loader, best of {LOAD_REPEATS} (rows/s)", f"{loader_rate:,.0f} ({loader_s:.1f} s)",
-                    f"bare COPY {copy_rate:,.0f} ({copy_s:.1f} s)", ratio, ">= 0.50 of COPY", verdict(ratio >= 0.5)),
+                    f"bare COPY {copy_rate:,.0f} ({copy_s:.1f} s)", ratio, ">= 0.70 of COPY", verdict(ratio >= 0.7)),
+        Measurement("load: transaction (team locked), best of the parse + loader runs",
+                    f"{transaction_s:.1f} s of {loader_s:.1f} s", "-", transaction_s / loader_s,
+                    "fetch outside the transaction", "info"),
         Measurement("load: parse only (rows/s)", f"{n / parse_s:,.0f} ({parse_s:.1f} s)"),
         Measurement("load: loader, rows pre-parsed (rows/s)", f"{n / load_only_s:,.0f} ({load_only_s:.1f} s)",
-                    f"bare COPY {copy_rate:,.0f}", (n / load_only_s) / copy_rate, ">= 0.50 of COPY",
-                    verdict((n / load_only_s) / copy_rate >= 0.5)),
+                    f"bare COPY {copy_rate:,.0f}", (n / load_only_s) / copy_rate, ">= 0.70 of COPY",
+                    verdict((n / load_only_s) / copy_rate >= 0.7)),
     ]
 
 

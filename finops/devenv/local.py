@@ -52,15 +52,22 @@ def passwords_file() -> Path:
     return Path(os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", local_dir() / "passwords.json"))
 
 
+def generate_password(nbytes: int = 12) -> str:
+    """A random password that is safe on an argv: a letter first, so argparse never reads it as an option."""
+    return "p" + secrets.token_urlsafe(nbytes)
+
+
 def ensure_passwords() -> dict[str, str]:
-    """Passwords of the local users admin and viewer: generated once into a git-ignored file."""
+    """Passwords of the local users admin and viewer: generated once into a git-ignored file only we can read."""
     path = passwords_file()
     if path.exists():
         return json.loads(path.read_text())
     path.parent.mkdir(parents=True, exist_ok=True)
-    passwords = {"admin": secrets.token_urlsafe(12), "viewer": secrets.token_urlsafe(12)}
-    path.write_text(json.dumps(passwords))
-    path.chmod(0o600)
+    passwords = {"admin": generate_password(), "viewer": generate_password()}
+    # Created with mode 0600 before anything is written: never readable by others, not even for a moment.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(json.dumps(passwords))
     return passwords
 
 

@@ -64,14 +64,14 @@ def suite_path() -> Path:
 
 
 def sql_literal(value: date | str | Iterable[str] | None) -> str:
-    """A PostgreSQL literal for a date, a text, or a text array (None is a NULL text array)."""
+    """A PostgreSQL literal for a date, a text, or a text array (None is a NULL text array), quoted by psycopg."""
+    from psycopg import sql
+
     if value is None:
         return "NULL::text[]"
-    if isinstance(value, date):
-        return f"DATE '{value.isoformat()}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return "ARRAY[" + ", ".join(sql_literal(str(v)) for v in value) + "]::text[]"
+    if isinstance(value, (date, str)):
+        return sql.Literal(value).as_string()
+    return sql.SQL("{}::text[]").format(sql.Literal([str(v) for v in value])).as_string()
 
 
 def render_sql(name: str, scope: WindowScope, *, keep_batch: bool) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from finops.errors import FinopsError
 
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 FINOPS_DB_CONN_ID = "finops_db"
 SCHEMA = "finops"
+#: Every session works in UTC: timestamps are shown and dates derived as UTC whatever the server's zone.
+SESSION_OPTIONS = "-c timezone=UTC"
 
 
 class WarehouseUnavailable(FinopsError):
@@ -41,16 +43,19 @@ def connection_params(conn_id: str = FINOPS_DB_CONN_ID) -> dict[str, Any]:
     for key in ("sslmode", "sslrootcert", "sslcert", "sslkey", "options", "connect_timeout"):
         if key in extra:
             params[key] = extra[key]
+    # After the connection's own options, so UTC wins over a timezone set there.
+    params["options"] = f"{params['options']} {SESSION_OPTIONS}" if params.get("options") else SESSION_OPTIONS
     return {k: v for k, v in params.items() if v is not None}
 
 
 def sqlalchemy_url(conn_id: str = FINOPS_DB_CONN_ID) -> str:
+    """The same connection as a SQLAlchemy URL (Alembic, Great Expectations), UTC session included."""
     p = connection_params(conn_id)
     auth = quote(p.get("user", ""), safe="")
     if p.get("password"):
         auth += ":" + quote(p["password"], safe="")
-    query = f"?sslmode={p['sslmode']}" if "sslmode" in p else ""
-    return f"postgresql+psycopg://{auth}@{p['host']}:{p['port']}/{p['dbname']}{query}"
+    query = urlencode({k: p[k] for k in ("sslmode", "options") if k in p}, quote_via=quote)
+    return f"postgresql+psycopg://{auth}@{p['host']}:{p['port']}/{p['dbname']}?{query}"
 
 
 @contextmanager

@@ -1,32 +1,43 @@
-"""Atomic window replace: a team's cost rows in a window are deleted and reloaded in one transaction."""
+"""Window replace: a team's cost rows are fetched into a local spool first, then replaced in one short transaction."""
 
 from __future__ import annotations
 
+import marshal
+import tempfile
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from finops import paths
 from finops.errors import FinopsError
 from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
 
 if TYPE_CHECKING:
+    import psycopg
+
     from finops.costs.models import CostRow
 
 
 #: Column types of ``copy_cost_rows.sql``, for binary COPY (about 1.35x text COPY, measured in docs/performance.md).
 COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "text", "text", "timestamptz", "text",
-              "int8")
+              "int8", "text")
 
+#: Rows per spooled chunk: what is held in memory while fetching or loading (a page is up to 54,000 rows).
+SPOOL_CHUNK_ROWS = 10_000
 
 ANALYZE_AFTER_ROWS = 100_000
 
 
 class DuplicateCostRow(FinopsError):
     """The API returned the same (day, project, line item, currency) twice in one window."""
+
+
+class SettledCostsDropped(FinopsError):
+    """The API now reports much less for settled days than was loaded before (an empty or short answer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +52,16 @@ class Window:
         return (self.end - self.start).days
 
     def __str__(self) -> str:
-        from datetime import timedelta
-
         last = self.end - timedelta(days=1)
         return f"{self.start}" if last == self.start else f"{self.start}..{last}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropGuard:
+    """Refuse a load whose total for a settled day (before ``settled_before``) fell by more than ``max_drop``."""
+
+    settled_before: date
+    max_drop: Decimal
 
 
 @dataclass(slots=True)
@@ -53,6 +70,15 @@ class LoadResult:
     rows: int = 0
     amount_total: Decimal = Decimal(0)
     per_day: dict[tuple[date, str], list] = field(default_factory=dict)
+    #: Seconds the replacing transaction (and the team's lock) was held; the fetch is not part of it.
+    transaction_seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class _Spool:
+    rows: int = 0
+    amount_total: Decimal = Decimal(0)
+    per_day: dict[tuple[date, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
 
 
 def replace_window(
@@ -64,67 +90,136 @@ def replace_window(
     started_at: datetime,
     stats=None,
     conn_id: str = FINOPS_DB_CONN_ID,
+    provider: str = "openai",
+    guard: DropGuard | None = None,
 ) -> LoadResult:
-    """Delete the team's rows in ``window`` and COPY ``rows`` in, recording the collection run.
+    """Replace the team's rows in ``window`` with ``rows``, recording the collection run.
 
-    ``rows`` is consumed inside the transaction, so memory stays bounded by one API page; any
-    error (API, parsing, database, a killed process) rolls everything back and the previous rows
-    stay. A transaction-level advisory lock per team serialises overlapping runs.
+    ``rows`` (the API stream, with its retries and waits) is consumed first, into a temporary file,
+    so memory stays bounded by a chunk of rows and no connection, transaction or lock is held while
+    waiting on the network. Then one short transaction takes the team's advisory lock, checks the
+    ``guard``, deletes the window and COPYs the spooled rows in. Any error (API, parsing, database,
+    a dropped settled day, a killed process) leaves the previous rows as they were.
     """
     import psycopg
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
-              "dag_run_id": dag_run_id, "started_at": started_at}
-    per_day: dict[tuple[date, str], list] = defaultdict(lambda: [0, Decimal(0)])
-    with connect(conn_id) as conn:
-        conn.execute(paths.sql("collection/lock_team"), params)
-        run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
-        conn.execute(paths.sql("collection/delete_window"), params)
-        count, total = 0, Decimal(0)
-        try:
-            with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
-                copy.set_types(COPY_TYPES)
-                for row in rows:
-                    if not (window.start <= row.usage_date < window.end):
-                        continue  # a bucket outside the asked window is not ours to replace
-                    copy.write_row((
-                        team_id, row.usage_date, row.project_id, row.line_item, row.currency, row.amount,
-                        row.quantity, row.quantity_unit, row.organization_id, collected_at, dag_run_id, run_id,
-                    ))
-                    day = per_day[(row.usage_date, row.currency)]
-                    day[0] += 1
-                    day[1] += row.amount
-                    count += 1
-                    total += row.amount
-        except psycopg.errors.UniqueViolation:
-            raise DuplicateCostRow(
-                f"The Costs API returned the same day, project, line item and currency twice for team {team_id} "
-                f"in {window}; nothing was replaced; retry the run, and report it if it persists."
-            ) from None
-        with conn.cursor() as cur:
-            cur.executemany(paths.sql("collection/run_day_insert"), [
-                {"run_id": run_id, "usage_date": d, "currency": c, "rows": v[0], "amount_total": v[1]}
-                for (d, c), v in sorted(per_day.items())
-            ])
-        conn.execute(paths.sql("collection/run_finish"), {
-            "run_id": run_id, "rows": count, "amount_total": total,
-            "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
-            "retries": getattr(stats, "retries", 0),
-        })
-    if count >= ANALYZE_AFTER_ROWS:
+              "dag_run_id": dag_run_id, "started_at": started_at, "provider": provider}
+    with tempfile.TemporaryFile(prefix="finops-spool-") as spool:
+        spooled = _spool_rows(spool, rows, window)
+        with connect(conn_id) as conn:
+            began = time.perf_counter()
+            conn.execute(paths.sql("collection/lock_team"), params)
+            if guard is not None:
+                _check_drops(conn, params, window, guard, spooled)
+            run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
+            conn.execute(paths.sql("collection/delete_window"), params)
+            try:
+                with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
+                    copy.set_types(COPY_TYPES)
+                    for d, project, item, currency, amount, quantity, unit, org in _read_spool(spool):
+                        copy.write_row((
+                            team_id, date.fromordinal(d), project, item, currency, Decimal(amount),
+                            None if quantity is None else Decimal(quantity), unit, org, collected_at, dag_run_id,
+                            run_id, provider,
+                        ))
+            except psycopg.errors.UniqueViolation:
+                raise DuplicateCostRow(
+                    f"The Costs API returned the same day, project, line item and currency twice for team "
+                    f"{team_id} in {window}; nothing was replaced; retry the run, and report it if it persists."
+                ) from None
+            with conn.cursor() as cur:
+                cur.executemany(paths.sql("collection/run_day_insert"), [
+                    {"run_id": run_id, "usage_date": d, "currency": c, "rows": v[0], "amount_total": v[1]}
+                    for (d, c), v in sorted(spooled.per_day.items())
+                ])
+            conn.execute(paths.sql("collection/run_finish"), {
+                "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
+                "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
+                "retries": getattr(stats, "retries", 0),
+            })
+            conn.commit()
+            transaction_seconds = time.perf_counter() - began
+    if spooled.rows >= ANALYZE_AFTER_ROWS:
         # Fresh statistics after a big load keep the validation's plans linear (see docs/performance.md).
         with connect(conn_id, autocommit=True) as conn:
             conn.execute("ANALYZE finops.cost_data")
-    return LoadResult(run_id=run_id, rows=count, amount_total=total, per_day=dict(per_day))
+    return LoadResult(run_id=run_id, rows=spooled.rows, amount_total=spooled.amount_total,
+                      per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds)
+
+
+def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
+    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency.
+
+    Plain values (ordinal days, amounts as exact decimal text) in ``marshal`` chunks cost a fraction
+    of binary COPY formatting, which then runs inside the transaction, overlapped with the server's
+    own work (docs/performance.md, section 1).
+    """
+    out = _Spool()
+    per_day = out.per_day
+    count, total = 0, Decimal(0)
+    chunk: list[tuple] = []
+    for row in rows:
+        if not (window.start <= row.usage_date < window.end):
+            continue  # a bucket outside the asked window is not ours to replace
+        chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
+                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id))
+        day = per_day[(row.usage_date, row.currency)]
+        day[0] += 1
+        day[1] += row.amount
+        count += 1
+        total += row.amount
+        if len(chunk) >= SPOOL_CHUNK_ROWS:
+            _write_chunk(spool, chunk)
+            chunk = []
+    if chunk:
+        _write_chunk(spool, chunk)
+    out.rows, out.amount_total = count, total
+    return out
+
+
+def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> None:
+    data = marshal.dumps(chunk)
+    spool.write(len(data).to_bytes(8, "little"))
+    spool.write(data)
+
+
+def _read_spool(spool: IO[bytes]) -> Iterator[tuple]:
+    """The spooled rows, one chunk in memory at a time (only this process wrote the file)."""
+    spool.seek(0)
+    while header := spool.read(8):
+        yield from marshal.loads(spool.read(int.from_bytes(header, "little")))  # noqa: S302 - our own file
+
+
+def _check_drops(conn: psycopg.Connection, params: dict, window: Window, guard: DropGuard, spooled: _Spool) -> None:
+    """Raise SettledCostsDropped when a settled day's new total fell by more than the guard allows."""
+    settled_end = min(window.end, guard.settled_before)
+    if settled_end <= window.start:
+        return
+    before = conn.execute(paths.sql("collection/settled_day_totals"),
+                          {**params, "settled_end": settled_end}).fetchall()
+    dropped = []
+    for usage_date, currency, amount in before:
+        now = spooled.per_day[(usage_date, currency)][1] if (usage_date, currency) in spooled.per_day else Decimal(0)
+        if amount > 0 and now < amount * (1 - guard.max_drop):
+            dropped.append(f"{usage_date} {currency} {amount} -> {now}")
+    if dropped:
+        raise SettledCostsDropped(
+            f"The Costs API now reports more than {guard.max_drop:.0%} less for settled days than was loaded "
+            f"before ({', '.join(dropped)}), so the loaded rows were kept; check the API's answer, and if the drop "
+            "is real, trigger a manual run with the param allow_drops set to true (or raise the variable "
+            "finops_max_settled_drop)."
+        )
 
 
 def record_failure(team_id: str, window: Window, error: str, *, dag_run_id: str | None, started_at: datetime,
-                   stats=None, conn_id: str = FINOPS_DB_CONN_ID) -> None:
+                   stats=None, conn_id: str = FINOPS_DB_CONN_ID, provider: str = "openai") -> None:
     """Record a failed attempt (the message must hold no secret); cost rows are untouched."""
     with connect(conn_id) as conn:
         conn.execute(paths.sql("collection/run_failed_insert"), {
             "team_id": team_id, "window_start": window.start, "window_end": window.end, "error": error[:2000],
             "dag_run_id": dag_run_id, "started_at": started_at, "pages": getattr(stats, "pages", 0),
             "requests": getattr(stats, "requests", 0), "retries": getattr(stats, "retries", 0),
+            "provider": provider,
         })

@@ -296,3 +296,50 @@ def test_backfill_create_runs_each_day_on_celery(celery_stack, growth_team, db):
     windows = db.execute("SELECT window_start, window_end FROM finops.collection_runs WHERE team_id = 'growth' "
                          "AND window_start < %s ORDER BY window_start", (end,)).fetchall()
     assert windows == [(first + timedelta(days=i - 1), first + timedelta(days=i + 1)) for i in range(3)]
+
+
+@pytest.mark.timeout(900)
+def test_a_clear_under_the_scheduler_collects_every_team_of_a_batch_again(celery_stack, growth_team, db, simulator):
+    """Item 3 of issue 18: `airflow tasks clear` keeps the run_id; the batched instance collects both teams again."""
+    from simulator_fixtures import OTHER
+
+    from finops.registry import Registry
+
+    registry = Registry()
+    registry.add_team("search", "cli:celery-test")
+    registry.register_key("search", simulator.key(OTHER), "cli:celery-test", verify=False)
+    for pid in simulator.project_ids(OTHER):
+        registry.add_project("search", pid, "cli:celery-test", verify=False)
+    env = celery_stack.env
+    celery_stack.wait_until_parsed("openai_costs_daily")
+    _airflow(env, "variables", "set", "finops_teams_per_task", "2")  # both teams in one collect_team instance
+    day = (datetime.now(UTC) - timedelta(days=6)).date()
+    run_id = f"celery_clear__{secrets.token_hex(4)}"
+
+    def wait(successes: int) -> tuple[str, dict]:
+        deadline = time.monotonic() + 600
+        state, counts = None, {}
+        while time.monotonic() < deadline:
+            rows = celery_stack.query("SELECT state FROM dag_run WHERE dag_id = 'openai_costs_daily' AND run_id = %s",
+                                      run_id)
+            state = rows[0][0] if rows else None
+            counts = dict(db.execute("SELECT team_id, count(*) FROM finops.collection_runs WHERE dag_run_id = %s "
+                                     "AND status = 'success' GROUP BY 1", (run_id,)).fetchall())
+            if state in ("success", "failed") and (state == "failed" or min(counts.values(), default=0) >= successes):
+                break
+            celery_stack._check_alive()
+            time.sleep(2)
+        return str(state), counts
+
+    try:
+        _airflow(env, "dags", "trigger", "openai_costs_daily", "--run-id", run_id,
+                 "--logical-date", f"{day.isoformat()}T00:00:00+00:00")
+        _airflow(env, "dags", "unpause", "openai_costs_daily")
+        state, counts = wait(1)
+        assert (state, counts) == ("success", {"growth": 1, "search": 1}), celery_stack.logs()
+        _airflow(env, "tasks", "clear", "openai_costs_daily", "--start-date", day.isoformat(),
+                 "--end-date", day.isoformat(), "--yes")
+        state, counts = wait(2)
+        assert (state, counts) == ("success", {"growth": 2, "search": 2}), celery_stack.logs()
+    finally:
+        _airflow(env, "variables", "delete", "finops_teams_per_task")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from finops.devenv.local import private_api_server_env
+from finops.devenv.local import generate_password, private_api_server_env
 from finops.devenv.postgres import free_port
 from finops.devenv.processes import Service, wait_for_http
 
@@ -60,10 +59,10 @@ def fab_server(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
     (base / "dags").mkdir(parents=True)
     _airflow(env, "db", "migrate")
     roles = {"admin": "Admin", "viewer": "Viewer", "nobody": "Public"}
-    passwords = {user: secrets.token_urlsafe(12) for user in roles}
+    passwords = {user: generate_password() for user in roles}
     for user, role in roles.items():
         _airflow(env, "users", "create", "--username", user, "--role", role, "--email", f"{user}@example.com",
-                 "--firstname", user, "--lastname", "test", "--password", passwords[user])
+                 "--firstname", user, "--lastname", "test", f"--password={passwords[user]}")
     server = Service("fab-api-server", [str(BIN / "airflow"), "api-server"], base)
     server.start(env=env)
     try:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from contextlib import contextmanager
+from decimal import Decimal
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -11,7 +14,7 @@ from simulator_fixtures import HEALTHY
 from finops import collection
 from finops.errors import UsageError
 from finops.registry import Registry
-from finops.tasks import collect_teams_task
+from finops.tasks import RunFacts, collect_teams_task
 
 ACTOR = "cli:test"
 
@@ -77,10 +80,86 @@ def test_a_batch_collects_each_team_separately_and_a_retry_skips_the_collected(r
     assert "growth" not in str(excinfo.value)
     runs = db.execute("SELECT team_id, status FROM finops.collection_runs ORDER BY team_id").fetchall()
     assert runs == [("growth", "success"), ("lapsed", "failed")]
-    # A retry of the same batch in the same run does not collect growth again.
+    # A retry of the same batch in the same try sequence does not collect growth again.
     with pytest.raises(AirflowFailException):
-        collect_teams_task(["growth", "lapsed"], "2026-03-01", "2026-03-03", "run-b")
+        collect_teams_task(["growth", "lapsed"], "2026-03-01", "2026-03-03", "run-b", RunFacts(retry=True))
     assert db.execute("SELECT count(*) FROM finops.collection_runs WHERE team_id = 'growth'").fetchone()[0] == 1
+
+
+def test_a_cleared_batch_collects_every_team_again(registry, simulator, db):
+    """Item 3 of issue 18: an Airflow Clear keeps the run_id but starts a new try sequence."""
+    registry.add_team("search", ACTOR)
+    registry.register_key("search", simulator.key(HEALTHY), ACTOR, verify=False)
+    registry.add_project("search", simulator.project_ids(HEALTHY)[1], ACTOR, verify=False)
+    collect_teams_task(["growth", "search"], "2026-03-01", "2026-03-03", "run-c")
+    # First try after a Clear (not a retry): both teams are collected again, as the user asked.
+    collect_teams_task(["growth", "search"], "2026-03-01", "2026-03-03", "run-c", RunFacts(retry=False))
+    counts = db.execute("SELECT team_id, count(*) FROM finops.collection_runs WHERE status = 'success' "
+                        "GROUP BY 1 ORDER BY 1").fetchall()
+    assert counts == [("growth", 2), ("search", 2)]
+    # A retry skips only the teams whose latest attempt in the run succeeded.
+    collect_teams_task(["growth", "search"], "2026-03-01", "2026-03-03", "run-c", RunFacts(retry=True))
+    assert db.execute("SELECT count(*) FROM finops.collection_runs").fetchone()[0] == 4
+
+
+def test_a_short_answer_for_settled_days_fails_the_team_unless_allowed(registry, simulator, db):
+    """Item 2 of issue 18: the drop guard against what was loaded before, and the allow_drops param."""
+    from datetime import UTC, date, datetime
+
+    from finops.costs.client import CostsClient
+    from finops.warehouse.loader import Window, replace_window
+
+    window = Window(date(2026, 3, 1), date(2026, 3, 3))
+    facts = RunFacts(reference_date=date(2026, 3, 10))  # a rerun long after: every day of the window is settled
+    api_rows = list(CostsClient().costs(simulator.key(HEALTHY), window.start, window.end,
+                                        [p.project_id for p in registry.projects("growth")]))
+    tripled = [r._replace(amount=r.amount * 3) for r in api_rows]
+    replace_window("growth", window, iter(tripled), dag_run_id="earlier", started_at=datetime.now(UTC))
+    before = db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone()
+
+    with pytest.raises(AirflowFailException, match=r"Team growth: The Costs API now reports more than 50% less "
+                                                   r"for settled days .*2026-03-01 usd .* -> .*allow_drops") as exc:
+        collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-d", facts)
+    assert "2026-03-02 usd" in str(exc.value)
+    assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone() == before
+    failed = db.execute("SELECT status, error FROM finops.collection_runs WHERE dag_run_id = 'run-d'").fetchall()
+    assert len(failed) == 1 and failed[0][0] == "failed" and "2026-03-01 usd" in failed[0][1]
+
+    # Days not yet settled for the run (reference date right after the window) are not guarded.
+    (result,) = collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-e",
+                                   RunFacts(reference_date=date(2026, 3, 3)))
+    assert Decimal(result["amount_total"]) == before[1] / 3
+
+    # A variable that lets days drop entirely, or a manual run with allow_drops, loads the answer.
+    replace_window("growth", window, iter(tripled), dag_run_id="earlier", started_at=datetime.now(UTC))
+    monkeypatch_env = {"AIRFLOW_VAR_FINOPS_MAX_SETTLED_DROP": "0.7"}
+    with _env(monkeypatch_env):
+        (result,) = collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-f", facts)
+    assert Decimal(result["amount_total"]) == before[1] / 3
+    replace_window("growth", window, iter(tripled), dag_run_id="earlier", started_at=datetime.now(UTC))
+    (result,) = collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-g",
+                                   RunFacts(reference_date=date(2026, 3, 10), allow_drops=True))
+    assert db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0] == before[1] / 3
+
+
+def test_a_malformed_max_settled_drop_fails_at_once(registry):
+    with _env({"AIRFLOW_VAR_FINOPS_MAX_SETTLED_DROP": "half"}), \
+            pytest.raises(AirflowFailException, match="finops_max_settled_drop` is 'half'; set it to a share"):
+        collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-h")
+
+
+@contextmanager
+def _env(values: dict[str, str]):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def test_batches_and_labels():

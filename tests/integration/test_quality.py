@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from finops.costs.models import CostRow
 from finops.quality import DataQualityError, run_quality_check, validate_window
 from finops.quality.docs import REMOTE_ASSET
 from finops.quality.suite import WindowScope, batch_query
+from finops.warehouse.loader import Window, record_failure, replace_window
 
 D1 = date(2026, 3, 1)
-NATURAL_KEY = "team_id, usage_date, project_id, line_item, currency"
+NATURAL_KEY = "provider, team_id, usage_date, project_id, line_item, currency"  # as migration 0003 left it
 LINE_ITEMS = ("completions", "embeddings")
 
 
@@ -46,47 +48,21 @@ def load_clean_window(
     zero_spend_days: tuple[date, ...] = (),
     status: str = "success",
 ) -> int:
-    """Mimic the collector: in one transaction replace the team's window, record the run and its per-day totals."""
-    with db.transaction():
-        run_id = db.execute(
-            "INSERT INTO finops.collection_runs (team_id, window_start, window_end, status, error, dag_run_id, started_at) "
-            "VALUES (%s, %s, %s, %s, %s, 'manual__test', now()) RETURNING run_id",
-            (team_id, window_start, window_end, status, None if status == "success" else "API unavailable"),
-        ).fetchone()[0]
-        if status != "success":
-            return run_id
-        db.execute(
-            "DELETE FROM finops.cost_data WHERE team_id = %s AND usage_date >= %s AND usage_date < %s",
-            (team_id, window_start, window_end),
-        )
-        rows, total = 0, Decimal(0)
-        d = window_start
-        while d < window_end:
-            if d not in zero_spend_days:
-                day_rows, day_total = 0, Decimal(0)
-                for i, (project_id, line_item) in enumerate((p, li) for p in projects for li in LINE_ITEMS):
-                    amount = Decimal("0.125") * (i + 1) + Decimal(d.day) / 100
-                    db.execute(
-                        "INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, "
-                        "quantity, quantity_unit, collected_at, dag_run_id, collection_run_id) "
-                        "VALUES (%s, %s, %s, %s, 'usd', %s, 10, 'tokens', now(), 'manual__test', %s)",
-                        (team_id, d, project_id, line_item, amount, run_id),
-                    )
-                    day_rows += 1
-                    day_total += amount
-                db.execute(
-                    "INSERT INTO finops.collection_run_days (run_id, usage_date, currency, rows, amount_total) "
-                    "VALUES (%s, %s, 'usd', %s, %s)",
-                    (run_id, d, day_rows, day_total),
-                )
-                rows += day_rows
-                total += day_total
-            d += timedelta(days=1)
-        db.execute(
-            "UPDATE finops.collection_runs SET rows = %s, amount_total = %s, pages = 1 WHERE run_id = %s",
-            (rows, total, run_id),
-        )
-    return run_id
+    """Load the team's window through the collector's own loader (or record a failed attempt); the run id."""
+    window = Window(window_start, window_end)
+    started_at = datetime.now(UTC)
+    if status != "success":
+        record_failure(team_id, window, "API unavailable", dag_run_id="manual__test", started_at=started_at)
+        return db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0]
+    rows = []
+    d = window_start
+    while d < window_end:
+        if d not in zero_spend_days:
+            for i, (project_id, line_item) in enumerate((p, li) for p in projects for li in LINE_ITEMS):
+                amount = Decimal("0.125") * (i + 1) + Decimal(d.day) / 100
+                rows.append(CostRow(d, project_id, line_item, "usd", amount, Decimal(10), "tokens", None))
+        d += timedelta(days=1)
+    return replace_window(team_id, window, iter(rows), dag_run_id="manual__test", started_at=started_at).run_id
 
 
 def rerecord_run_days(db) -> None:
@@ -425,3 +401,45 @@ def test_importing_the_quality_package_does_not_import_great_expectations():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_a_rerun_a_week_later_gives_the_same_verdict(db, monkeypatch, tmp_path):
+    """Item 4 of issue 18: the quality task judges settledness by the run's reference date, not the clock."""
+    import finops.quality.validate as validate_module
+    from finops.tasks import RunFacts, data_quality_task
+
+    add_team(db, "alpha")
+    load_clean_window(db, "alpha", day(0), day(2))  # day(2) is not collected yet: it is not settled for the run
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_LOOKBACK_DAYS", "1")
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    facts = RunFacts(reference_date=day(3))  # the run's data interval ends at day(3) 00:00
+
+    def clock(today: date) -> type[datetime]:
+        class Clock(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime(today.year, today.month, today.day, 6, tzinfo=UTC)
+        return Clock
+
+    verdicts = []
+    for wall_clock in (day(3), day(10)):  # the run on its day, and cleared or backfilled a week later
+        monkeypatch.setattr(validate_module, "datetime", clock(wall_clock))
+        verdicts.append(data_quality_task(["alpha"], day(0).isoformat(), day(3).isoformat(), "manual__test", facts))
+    assert verdicts[0]["success"] and verdicts[0]["not_yet_settled"] == [day(2).isoformat()]
+    assert [(v["success"], v["not_yet_settled"]) for v in verdicts[1:]] == [(True, [day(2).isoformat()])]
+
+
+def test_quality_sql_literals_are_quoted_by_psycopg(db):
+    """Item 9 of issue 18: literals survive quotes, backslashes and braces, whatever standard_conforming_strings is."""
+    from finops.quality.suite import sql_literal
+
+    tricky = ["o'hara", "back\\slash", "x{y}", 'say "hi"']
+    db.execute("SET standard_conforming_strings = off")
+    try:
+        for value in tricky:
+            assert db.execute(f"SELECT {sql_literal(value)}").fetchone()[0] == value  # noqa: S608 - the subject
+        assert db.execute(f"SELECT {sql_literal(tricky)}").fetchone()[0] == tricky  # noqa: S608
+        assert db.execute(f"SELECT {sql_literal(D1)}").fetchone()[0] == D1  # noqa: S608
+        assert db.execute(f"SELECT {sql_literal(None)} IS NULL").fetchone()[0] is True  # noqa: S608
+    finally:
+        db.execute("RESET standard_conforming_strings")

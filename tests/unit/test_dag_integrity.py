@@ -61,5 +61,6 @@ def test_collection_runs_per_team_in_the_api_pool(dagbag):
     assert collect.map_index_template == "{{ team_label }}"
     for task_id in ("check_data_quality", "check_success_rate"):
         assert dag.get_task(task_id).trigger_rule == "all_done"
-    assert set(dag.params.keys()) == {"team_ids", "lookback_days", "start_date", "end_date"}
+    assert set(dag.params.keys()) == {"team_ids", "lookback_days", "start_date", "end_date", "allow_drops"}
+    assert dag.params["allow_drops"] is False  # the drop guard is on unless a manual run lifts it
     assert dag.on_failure_callback

@@ -1,3 +1,3 @@
 COPY finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, quantity, quantity_unit,
-                       organization_id, collected_at, dag_run_id, collection_run_id)
+                       organization_id, collected_at, dag_run_id, collection_run_id, provider)
 FROM STDIN (FORMAT BINARY)

@@ -1,2 +1,3 @@
 DELETE FROM finops.cost_data
-WHERE team_id = %(team_id)s AND usage_date >= %(window_start)s AND usage_date < %(window_end)s;
+WHERE provider = %(provider)s AND team_id = %(team_id)s
+  AND usage_date >= %(window_start)s AND usage_date < %(window_end)s;

@@ -1,3 +1,3 @@
-INSERT INTO finops.collection_runs (team_id, window_start, window_end, status, dag_run_id, started_at)
-VALUES (%(team_id)s, %(window_start)s, %(window_end)s, 'success', %(dag_run_id)s, %(started_at)s)
+INSERT INTO finops.collection_runs (provider, team_id, window_start, window_end, status, dag_run_id, started_at)
+VALUES (%(provider)s, %(team_id)s, %(window_start)s, %(window_end)s, 'success', %(dag_run_id)s, %(started_at)s)
 RETURNING run_id;

@@ -1,6 +1,7 @@
 -- Per team, day and currency: cost rows (count, sum of amount) against the per-day totals that the
--- latest successful collection run covering that day recorded in collection_run_days. A difference,
--- rows loaded by another run (or by none), or recorded totals without their rows are all reported.
+-- latest successful collection run covering that day (the last committed: finished_at) recorded in
+-- collection_run_days. A difference, rows loaded by another run (or by none), or recorded totals
+-- without their rows are all reported.
 WITH loaded AS (
     SELECT b.team_id, b.usage_date, b.currency, b.collection_run_id AS run_id,
            count(*) AS rows, sum(b.amount) AS amount_total
@@ -19,7 +20,7 @@ latest_run AS (
     WHERE r.status = 'success'
       AND daterange(r.window_start, r.window_end) && daterange({window_start}, {window_end})
       AND ({team_ids} IS NULL OR r.team_id = ANY({team_ids}))
-    ORDER BY r.team_id, d.usage_date, r.run_id DESC
+    ORDER BY r.team_id, d.usage_date, r.finished_at DESC, r.run_id DESC
 ),
 recorded AS (
     SELECT l.team_id, l.usage_date, c.currency, c.run_id, c.rows, c.amount_total
