@@ -19,7 +19,7 @@ runs only when a gate failed, records why and fails the run.
 `finops_success_rate_threshold`, or any gate task fails; failed team instances alone (rate above
 the threshold) leave it successful, and their teams are alerted. Every failed run is notified with
 its reason. A day not collected `finops_collection_deadline_hours` (default 6) after it closed
-alerts as late (Deadline Alert `collection_late`). See docs/monitoring.md.
+alerts as late (DAG `finops_collection_deadline`). See docs/monitoring.md.
 
 Reruns replace the team's rows in the window in one transaction: running a day twice leaves the
 same rows as running it once.
@@ -30,17 +30,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import (
-    CronDataIntervalTimetable,
-    DeadlineAlert,
-    Param,
-    SyncCallback,
-    dag,
-    get_current_context,
-    task,
-)
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
 
-from finops.alerts.deadline import CollectionDayClosed
 from finops.assets import COST_DATA
 from finops.notify import CollectionFailureNotifier
 
@@ -63,12 +54,6 @@ PROVIDER = "openai"
         "max_retry_delay": timedelta(minutes=15),
     },
     on_failure_callback=CollectionFailureNotifier(provider=PROVIDER),
-    deadline=DeadlineAlert(
-        name="collection_late",
-        reference=CollectionDayClosed(),
-        interval=timedelta(0),  # the hours come from finops_collection_deadline_hours, read by the reference
-        callback=SyncCallback("finops.alerts.late.on_collection_late", kwargs={"provider": PROVIDER}),
-    ),
     params={
         "team_ids": Param([], type="array", items={"type": "string"},
                           description="Teams to collect; empty means every active team."),

@@ -221,3 +221,12 @@ def watch_gates_task(provider: str, dag_id: str, run_id: str, ti) -> None:
     alert = runs.run_failed_alert(provider, dag_id, run_id, gates, runs.failed_teams(provider, run_id))
     store.record(alert)
     raise AirflowFailException(alert.message.replace("\n", " "))
+
+
+def collection_deadlines_task(providers: list[str], data_interval_end) -> dict:
+    """Late data: alert (once per day) the teams without a successful collection N hours after a day closed."""
+    from finops.alerts.late import DEADLINE_VARIABLE, check_deadlines, deadline_hours
+    from finops.lookup import get_variable
+
+    hours = deadline_hours(get_variable(DEADLINE_VARIABLE, None))
+    return {"late_alerts": check_deadlines(list(providers), data_interval_end, hours), "deadline_hours": str(hours)}

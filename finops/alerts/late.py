@@ -1,8 +1,9 @@
 """Late data: a day whose collection has not succeeded N hours after it closed alerts once, naming the teams.
 
 N is the Airflow variable ``finops_collection_deadline_hours`` (default 6; decimals allowed). The
-collection DAG carries an Airflow Deadline Alert (:mod:`finops.alerts.deadline`) whose callback,
-:func:`on_collection_late`, asks the warehouse which teams have no successful collection of the day.
+hourly DAG ``finops_collection_deadline`` asks the warehouse, at its data interval's end, which teams
+have no successful collection of each day whose deadline has passed (docs/monitoring.md says why
+this is not an Airflow Deadline Alert on Airflow 3.3.2).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 
 DEADLINE_VARIABLE = "finops_collection_deadline_hours"
 DEFAULT_DEADLINE_HOURS = Decimal(6)
+#: Due days checked per watch run (the newest and the ones before it).
+LOOKBACK_DAYS = 3
 
 
 def deadline_hours(raw: Any) -> Decimal:
@@ -36,7 +39,7 @@ def deadline_hours(raw: Any) -> Decimal:
     return hours
 
 
-def late_alert(provider: str, day: date, hours: Decimal, dag_run_id: str | None = None) -> Alert | None:
+def late_alert(provider: str, day: date, hours: Decimal) -> Alert | None:
     """The alert for ``day`` if some team has no successful collection covering it, else None."""
     from finops.warehouse.db import connect
 
@@ -50,42 +53,34 @@ def late_alert(provider: str, day: date, hours: Decimal, dag_run_id: str | None 
     return Alert(
         kind=COLLECTION_LATE, provider=provider, scope="day", period=day.isoformat(), value=Decimal(len(teams)),
         message=(f"{provider} costs of {day} are late: {len(teams)} team(s) have no successful collection "
-                 f"{hours} h after the day closed ({closed:%Y-%m-%d %H:%M} UTC): {listed}. Check the run "
-                 f"{dag_run_id or ''} in the Airflow grid and the teams' keys."),
-        details={"day": day.isoformat(), "teams": teams, "deadline_hours": str(hours), "dag_run_id": dag_run_id},
+                 f"{hours} h after the day closed ({closed:%Y-%m-%d %H:%M} UTC): {listed}. Check the "
+                 f"{provider} collection DAG's runs in the Airflow grid and the teams' keys."),
+        details={"day": day.isoformat(), "teams": teams, "deadline_hours": str(hours)},
     )
 
 
-def check_day(provider: str, day: date, hours: Decimal, dag_run_id: str | None = None) -> int | None:
-    """Record the day's late alert (once) and deliver what is pending; the new alert's id, if any."""
+def due_days(now: datetime, hours: Decimal, lookback_days: int = LOOKBACK_DAYS) -> list[date]:
+    """Days whose deadline (the day's end plus ``hours``) has passed at ``now``: the newest and a few before.
+
+    The earlier ones let a watch that was down catch up; each day still alerts once.
+    """
+    newest = (now - timedelta(seconds=float(hours * 3600))).date() - timedelta(days=1)
+    return [newest - timedelta(days=n) for n in range(lookback_days)]
+
+
+def check_deadlines(providers: list[str], now: datetime, hours: Decimal) -> list[int]:
+    """Record the late alert of every due day and provider (each once), then deliver what is pending."""
     from finops.alerts import store
     from finops.alerts.delivery import deliver_pending
 
-    alert = late_alert(provider, day, hours, dag_run_id)
-    alert_id = store.record(alert) if alert else None
-    if alert is None:
-        log.info("%s costs of %s: every team collected; no late alert.", provider, day)
-    deliver_pending()
-    return alert_id
-
-
-def run_day(dag_run: dict[str, Any]) -> date | None:
-    """The day a scheduled daily run collects: the last day of its data interval."""
-    end = dag_run.get("data_interval_end")
-    if not end:
-        return None
-    end = datetime.fromisoformat(end) if isinstance(end, str) else end
-    return (end - timedelta(microseconds=1)).date()
-
-
-def on_collection_late(provider: str, context: dict[str, Any] | None = None, **_: Any) -> None:
-    """The Deadline Alert's callback (run by the executor when the deadline passes)."""
-    from finops.lookup import get_variable
-
-    dag_run = (context or {}).get("dag_run") or {}
-    day = run_day(dag_run)
-    if day is None:
-        log.warning("The deadline fired for a run without a data interval (%s); nothing to check.",
-                    dag_run.get("run_id"))
-        return
-    check_day(provider, day, deadline_hours(get_variable(DEADLINE_VARIABLE, None)), dag_run.get("run_id"))
+    fired = []
+    for provider in providers:
+        for day in due_days(now, hours):
+            alert = late_alert(provider, day, hours)
+            alert_id = store.record(alert) if alert else None
+            if alert_id is not None:
+                fired.append(alert_id)
+                log.warning("%s", alert.message)
+    log.info("Deadline check at %s (%s h): %d new late alert(s); %s", now, hours, len(fired),
+             deliver_pending().summary())
+    return fired

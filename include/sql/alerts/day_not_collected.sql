@@ -6,6 +6,7 @@ SELECT t.team_id,
         WHERE r.provider = %(provider)s AND r.team_id = t.team_id AND r.status = 'success') AS collected_until
 FROM finops.teams t
 WHERE t.active
+  AND t.created_at < ((%(day)s::date + 1)::timestamp AT TIME ZONE 'UTC')  -- it existed before the day closed
   AND (EXISTS (SELECT 1 FROM finops.admin_keys k
                WHERE k.team_id = t.team_id AND k.provider = %(provider)s AND k.status = 'active')
        OR EXISTS (SELECT 1 FROM finops.projects p
