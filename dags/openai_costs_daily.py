@@ -101,13 +101,14 @@ def openai_costs_daily():
 
     @task(trigger_rule="all_done")
     def check_data_quality(team_ids: list[str], window_start: str, window_end: str) -> dict:
-        """Great Expectations on the window's rows and completeness; fails the run on any failed expectation."""
+        """Great Expectations on the rows and completeness of the teams this run collected; fails on any failure."""
         from finops.alerts.runs import gate
-        from finops.tasks import data_quality_task
+        from finops.tasks import data_quality_task, quality_scope_task
 
         context = get_current_context()
         with gate(context["ti"]):
-            return data_quality_task(team_ids, window_start, window_end, context["run_id"])
+            scope = quality_scope_task(PROVIDER, team_ids, context["run_id"])
+            return data_quality_task(scope, window_start, window_end, context["run_id"])
 
     @task(trigger_rule="all_done")
     def check_success_rate(team_ids: list[str], window_start: str, window_end: str) -> dict:

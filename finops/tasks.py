@@ -230,3 +230,19 @@ def collection_deadlines_task(providers: list[str], data_interval_end) -> dict:
 
     hours = deadline_hours(get_variable(DEADLINE_VARIABLE, None))
     return {"late_alerts": check_deadlines(list(providers), data_interval_end, hours), "deadline_hours": str(hours)}
+
+
+def quality_scope_task(provider: str, team_ids: list[str], dag_run_id: str) -> list[str]:
+    """The teams whose data the quality gate validates: those this run collected.
+
+    A team that failed is the success-rate gate's and its failure alert's business; counting it
+    again as incomplete data would turn one failed team red whatever the threshold says. When no
+    team was collected, all are validated (and the run fails on both gates).
+    """
+    from finops.alerts.streaks import run_outcomes
+
+    collected = [o.team_id for o in run_outcomes(provider, dag_run_id, team_ids) if o.succeeded]
+    if len(collected) < len(team_ids):
+        log.info("Data quality covers the %d team(s) collected by this run; not: %s.", len(collected),
+                 ", ".join(sorted(set(team_ids) - set(collected))))
+    return collected or team_ids

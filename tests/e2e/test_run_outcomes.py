@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from datetime import date, timedelta
 
 import psycopg
 import pytest
 from alert_receivers import WebhookReceiver
-from test_dag_e2e import ACTOR, DAY, TEAMS, dags_test, expected, totals
+from test_dag_e2e import ACTOR, BIN, DAY, ROOT, TEAMS, airflow_env, dags_test, expected, totals
 
 from finops.registry import Registry
 
@@ -107,6 +108,33 @@ def test_rate_below_threshold_is_red_and_alerts_run_and_team_once(teams, db, sim
     assert list(failure["failed_gates"]) == ["check_success_rate"]
     assert "80.0%" in failure["failed_gates"]["check_success_rate"]
     assert list(failure["failed_teams"]) == ["lapsed"] and "re-register" in failure["text"]
+
+
+def deadline_check(webhook: WebhookReceiver, at: str, hours: str):
+    """``airflow dags test`` of the hourly deadline DAG at ``at`` (its data interval ends then)."""
+    env = {"AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url}),
+           "AIRFLOW_VAR_FINOPS_COLLECTION_DEADLINE_HOURS": hours, "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags")}
+    argv = [str(BIN / "airflow"), "dags", "test", "finops_collection_deadline", at]
+    return subprocess.run(argv, capture_output=True, text=True, env={**airflow_env(), **env}, cwd=ROOT,
+                          timeout=240, check=False)
+
+
+def test_a_late_day_alerts_once_with_a_short_deadline(teams, db, simulator, webhook):
+    add_lapsed_team(teams, simulator)
+    db.execute("UPDATE finops.teams SET created_at = '2026-03-08'")  # the teams exist from the window's first day
+    result = run(webhook, finops_success_rate_threshold="0.75")  # collects 03-08..03-09; lapsed fails
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
+    assert webhook.kinds() == ["collection_failed"]
+    # Deadline 0.5 h: at 00:30 on 03-10 the day 03-09 is due; lapsed has never been collected.
+    first = deadline_check(webhook, "2026-03-10T00:30:00+00:00", "0.5")
+    assert first.returncode == 0, first.stdout[-1500:] + first.stderr[-3000:]
+    late = [b for b in webhook.received if b["kind"] == "collection_late"]
+    assert [b["period"] for b in late] == ["2026-03-09", "2026-03-08"]  # each due day once
+    assert late[0]["teams"] == {"lapsed": None} and "lapsed (collected until never)" in late[0]["text"]
+    # An hour later the same days are not alerted again.
+    again = deadline_check(webhook, "2026-03-10T01:30:00+00:00", "0.5")
+    assert again.returncode == 0, again.stdout[-1500:] + again.stderr[-3000:]
+    assert webhook.kinds().count("collection_late") == 2
 
 
 def test_quality_failure_is_red_and_names_the_expectation_once(teams, db, simulator, webhook):

@@ -14,7 +14,7 @@ from alert_receivers import SmtpSink, WebhookReceiver
 from finops.alerts import store
 from finops.alerts.channels import configured_channels, email_html
 from finops.alerts.delivery import deliver_pending
-from finops.alerts.late import deadline_hours, late_alert
+from finops.alerts.late import deadline_hours, due_days, late_alert
 from finops.alerts.model import Alert, StoredAlert
 from finops.alerts.streaks import TeamOutcome, reason_key, run_outcomes, update_streaks
 
@@ -192,12 +192,23 @@ def test_late_alert_names_teams_without_a_successful_collection_of_the_day(db):
     _run(db, "growth", "r", "success", day=day)
     _run(db, "search", "r", "failed", "revoked", day=day)
     _run(db, "search", "r0", "success", day=date(2026, 3, 7))
-    alert = late_alert("openai", day, Decimal(6), "scheduled__x")
+    assert late_alert("openai", day, Decimal(6)) is None  # the teams were created after the day closed
+    db.execute("UPDATE finops.teams SET created_at = '2026-01-01'")
+    alert = late_alert("openai", day, Decimal(6))
     assert alert.kind == "collection_late" and alert.period == "2026-03-09" and alert.team_id is None
     assert alert.details["teams"] == {"search": "2026-03-07"}  # idle: no key, no project, not expected
     assert "search (collected until 2026-03-07)" in alert.message and "6 h after the day closed" in alert.message
     _run(db, "search", "r2", "success", day=day)
     assert late_alert("openai", day, Decimal(6)) is None
+
+
+def test_due_days_are_those_whose_deadline_passed():
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 3, 10, 5, 59, tzinfo=UTC)
+    assert due_days(at, Decimal(6)) == [date(2026, 3, 8), date(2026, 3, 7), date(2026, 3, 6)]
+    assert due_days(at.replace(hour=6, minute=0), Decimal(6))[0] == date(2026, 3, 9)
+    assert due_days(at.replace(hour=0, minute=30), Decimal("0.5"))[0] == date(2026, 3, 9)
 
 
 def test_deadline_hours_default_and_bad_values():
