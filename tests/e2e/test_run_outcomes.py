@@ -74,9 +74,12 @@ def test_all_good_is_green_and_sends_nothing(teams, db, simulator, webhook):
     assert db.execute("SELECT count(*) FROM finops.alerts").fetchone() == (0,)
 
 
-def test_one_failed_team_above_the_threshold_is_green_alerts_once_and_recovers_once(teams, db, simulator, webhook):
+@pytest.mark.timeout(1500)  # four `airflow dags test` runs
+def test_one_failed_team_above_the_threshold_is_green_alerts_once_late_once_and_recovers_once(
+        teams, db, simulator, webhook):
     add_lapsed_team(teams, simulator)
-    result = run(webhook, finops_success_rate_threshold="0.75")  # 4/5 = 0.8 passes
+    db.execute("UPDATE finops.teams SET created_at = '2026-03-08'")  # the teams exist from the window's first day
+    result = run(webhook, finops_success_rate_threshold="0.75")  # 4/5 = 0.8 passes; collects 03-08..03-09
     assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
     state, tasks = run_state(db)
     assert state == "success" and tasks["publish_costs"] == "success" and tasks["alert_teams"] == "success"
@@ -87,13 +90,25 @@ def test_one_failed_team_above_the_threshold_is_green_alerts_once_and_recovers_o
     for team in TEAMS:
         assert totals(db, team) == expected(simulator, team, *window), team
 
-    # The next day the key is fixed: one recovery notice, and the failure is not repeated.
+    # Late data with a short deadline (0.5 h): at 01:00 on 03-10 the days 03-09 and 03-08 are due, and
+    # lapsed has no successful collection of either: one alert per day, naming it.
+    late = deadline_check(webhook, "2026-03-10T01:00:00+00:00", "0.5")
+    assert late.returncode == 0, late.stdout[-1500:] + late.stderr[-3000:]
+    assert webhook.kinds() == ["collection_failed", "collection_late", "collection_late"]
+    assert [b["period"] for b in webhook.received[1:]] == ["2026-03-09", "2026-03-08"]
+    assert webhook.received[1]["teams"] == {"lapsed": None}
+    assert "lapsed (collected until never)" in webhook.received[1]["text"]
+
+    # The next day the key is fixed: one recovery notice; the failure and the late days are not repeated.
     teams.register_key("lapsed", simulator.key("org-healthy"), ACTOR, verify=False)
     simulator.reset_faults()
     again = run(webhook, DAY + timedelta(days=1), finops_success_rate_threshold="0.75")
     assert again.returncode == 0, again.stdout[-1500:] + again.stderr[-3000:]
-    assert webhook.kinds() == ["collection_failed", "collection_recovered"]
-    assert webhook.received[1]["team_id"] == "lapsed" and webhook.received[1]["text"].startswith("Recovered")
+    assert webhook.kinds()[3:] == ["collection_recovered"]
+    assert webhook.received[3]["team_id"] == "lapsed" and webhook.received[3]["text"].startswith("Recovered")
+    later = deadline_check(webhook, "2026-03-10T02:00:00+00:00", "0.5")
+    assert later.returncode == 0, later.stdout[-1500:] + later.stderr[-3000:]
+    assert webhook.kinds().count("collection_late") == 2
 
 
 def test_rate_below_threshold_is_red_and_alerts_run_and_team_once(teams, db, simulator, webhook):
@@ -117,24 +132,6 @@ def deadline_check(webhook: WebhookReceiver, at: str, hours: str):
     argv = [str(BIN / "airflow"), "dags", "test", "finops_collection_deadline", at]
     return subprocess.run(argv, capture_output=True, text=True, env={**airflow_env(), **env}, cwd=ROOT,
                           timeout=240, check=False)
-
-
-def test_a_late_day_alerts_once_with_a_short_deadline(teams, db, simulator, webhook):
-    add_lapsed_team(teams, simulator)
-    db.execute("UPDATE finops.teams SET created_at = '2026-03-08'")  # the teams exist from the window's first day
-    result = run(webhook, finops_success_rate_threshold="0.75")  # collects 03-08..03-09; lapsed fails
-    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
-    assert webhook.kinds() == ["collection_failed"]
-    # Deadline 0.5 h: at 00:30 on 03-10 the day 03-09 is due; lapsed has never been collected.
-    first = deadline_check(webhook, "2026-03-10T00:30:00+00:00", "0.5")
-    assert first.returncode == 0, first.stdout[-1500:] + first.stderr[-3000:]
-    late = [b for b in webhook.received if b["kind"] == "collection_late"]
-    assert [b["period"] for b in late] == ["2026-03-09", "2026-03-08"]  # each due day once
-    assert late[0]["teams"] == {"lapsed": None} and "lapsed (collected until never)" in late[0]["text"]
-    # An hour later the same days are not alerted again.
-    again = deadline_check(webhook, "2026-03-10T01:30:00+00:00", "0.5")
-    assert again.returncode == 0, again.stdout[-1500:] + again.stderr[-3000:]
-    assert webhook.kinds().count("collection_late") == 2
 
 
 def test_quality_failure_is_red_and_names_the_expectation_once(teams, db, simulator, webhook):
