@@ -39,7 +39,7 @@ export AIRFLOW__WEBSERVER__WARN_DEPLOYMENT_EXPOSURE := False
 export NO_PROXY := 127.0.0.1,localhost
 export no_proxy := 127.0.0.1,localhost
 
-.PHONY: help venv install pg-start pg-stop pg-status airflow-db settings setup up down status demo test lint bench clean env
+.PHONY: help venv install pg-start pg-stop pg-status airflow-db settings setup up down status demo test lint bench chaos clean env
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -93,6 +93,9 @@ lint: venv ## ruff
 
 bench: venv ## Benchmarks (run by hand; prints figures)
 	@$(PY) -m finops.devenv run-bench -- $(BENCH_ARGS)
+
+chaos: venv ## The fault matrix: the collection under injected faults, one row per fault (docs/reliability.md)
+	@$(PY) -m finops.chaos $(CHAOS_ARGS)
 
 clean: down ## Remove local state (.local) — the embedded database included
 	rm -rf $(LOCAL)

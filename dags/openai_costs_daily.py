@@ -12,6 +12,14 @@ teams collected against `finops_success_rate_threshold`.
 **Tasks.** `list_active_teams` and `plan_window` -> `collect_team` (one mapped instance per team, labelled with the team id,
 in the `openai_api` pool) -> `check_data_quality` -> `check_success_rate`
 -> `publish_costs` (updates the Asset `finops.cost_data`, which alerts and exports schedule on).
+`alert_teams` alerts each failed team once per failure streak (and its recovery); `watch_gates`
+runs only when a gate failed, records why and fails the run.
+
+**Run state = the truth.** The run fails when data quality fails, the success rate is below
+`finops_success_rate_threshold`, or any gate task fails; failed team instances alone (rate above
+the threshold) leave it successful, and their teams are alerted. Every failed run is notified with
+its reason. A day not collected `finops_collection_deadline_hours` (default 6) after it closed
+alerts as late (DAG `finops_collection_deadline`). See docs/monitoring.md.
 
 Reruns replace the team's rows in the window in one transaction: running a day twice leaves the
 same rows as running it once.
@@ -26,6 +34,8 @@ from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_conte
 
 from finops.assets import COST_DATA
 from finops.notify import CollectionFailureNotifier
+
+PROVIDER = "openai"
 
 
 @dag(
@@ -43,7 +53,7 @@ from finops.notify import CollectionFailureNotifier
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
     },
-    on_failure_callback=CollectionFailureNotifier(),
+    on_failure_callback=CollectionFailureNotifier(provider=PROVIDER),
     params={
         "team_ids": Param([], type="array", items={"type": "string"},
                           description="Teams to collect; empty means every active team."),
@@ -93,18 +103,24 @@ def openai_costs_daily():
 
     @task(trigger_rule="all_done")
     def check_data_quality(team_ids: list[str], window_start: str, window_end: str) -> dict:
-        """Great Expectations on the window's rows and completeness; fails the run on any failed expectation."""
-        from finops.tasks import data_quality_task, run_facts
+        """Great Expectations on the rows and completeness of the teams this run collected; fails on any failure."""
+        from finops.alerts.runs import gate
+        from finops.tasks import data_quality_task, quality_scope_task, run_facts
 
         context = get_current_context()
-        return data_quality_task(team_ids, window_start, window_end, context["run_id"], run_facts(context))
+        with gate(context["ti"]):
+            scope = quality_scope_task(PROVIDER, team_ids, context["run_id"])
+            return data_quality_task(scope, window_start, window_end, context["run_id"], run_facts(context))
 
     @task(trigger_rule="all_done")
     def check_success_rate(team_ids: list[str], window_start: str, window_end: str) -> dict:
         """Successful teams / teams in the run; published as metrics; fails below the threshold."""
+        from finops.alerts.runs import gate
         from finops.tasks import success_rate_task
 
-        return success_rate_task(team_ids, window_start, window_end, get_current_context()["run_id"])
+        context = get_current_context()
+        with gate(context["ti"]):
+            return success_rate_task(team_ids, window_start, window_end, context["run_id"])
 
     @task(outlets=[COST_DATA])
     def publish_costs(window_start: str, window_end: str) -> dict:
@@ -112,7 +128,22 @@ def openai_costs_daily():
         from finops.tasks import publish_costs_task
 
         context = get_current_context()
-        return publish_costs_task("openai", window_start, window_end, context["run_id"], context["outlet_events"])
+        return publish_costs_task(PROVIDER, window_start, window_end, context["run_id"], context["outlet_events"])
+
+    @task(trigger_rule="all_done")
+    def alert_teams(team_ids: list[str], window_start: str, window_end: str) -> dict:
+        """Each failed team alerts once per failure streak, its first success after one sends a recovery."""
+        from finops.tasks import team_alerts_task
+
+        return team_alerts_task(PROVIDER, team_ids, window_start, window_end, get_current_context()["run_id"])
+
+    @task(trigger_rule="one_failed")
+    def watch_gates() -> None:
+        """Runs only when a gate failed: records why (gates, teams, expectations) and fails the run."""
+        from finops.tasks import watch_gates_task
+
+        context = get_current_context()
+        watch_gates_task(PROVIDER, context["dag"].dag_id, context["run_id"], context["ti"])
 
     teams = list_active_teams()
     window = plan_window()
@@ -123,6 +154,8 @@ def openai_costs_daily():
     rate = check_success_rate(teams, window["window_start"], window["window_end"])
     collected >> quality >> rate
     [quality, rate] >> publish_costs(window["window_start"], window["window_end"])
+    collected >> alert_teams(teams, window["window_start"], window["window_end"])
+    [quality, rate] >> watch_gates()
 
 
 openai_costs_daily()

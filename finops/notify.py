@@ -1,89 +1,54 @@
-"""Failure alerts for ``openai_costs_daily``: always a log line; a webhook and/or e-mail when configured."""
+"""The collection DAGs' failure notifier: every failed run alerts once, with its reason, on every channel.
+
+The run's watcher task records why it failed (gates, teams, expectations) as a ``run_failed``
+alert; this notifier records a plainer one when the watcher could not run (the run failed
+elsewhere), then delivers every pending alert through :mod:`finops.alerts.delivery` (the
+``finops_alerts`` webhook, Slack via ``finops_slack``, e-mail to ``finops_alert_email``).
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from airflow.sdk import BaseNotifier
-
 log = logging.getLogger(__name__)
 
-WEBHOOK_CONN_ID = "finops_alerts"
-EMAIL_VARIABLE = "finops_alert_email"
 
-
-def failed_teams(dag_run_id: str) -> dict[str, str]:
+def failed_teams(dag_run_id: str, provider: str = "openai") -> dict[str, str]:
     """Teams whose last attempt in the run failed, with the recorded reason (secret-free by design)."""
-    from finops import paths
-    from finops.warehouse.db import connect
+    from finops.alerts.runs import failed_teams as teams
 
-    with connect() as conn:
-        rows = conn.execute(paths.sql("collection/run_outcomes"), {"dag_run_id": dag_run_id}).fetchall()
-    return {row[0]: row[2] or "" for row in rows if row[1] != "success"}
+    return teams(provider, dag_run_id)
 
 
-class CollectionFailureNotifier(BaseNotifier):
-    """Says which teams failed and why.
+class CollectionFailureNotifier:
+    """Records the run's failure (unless its watcher did) and delivers pending alerts; always logs.
 
-    Channels: the task log (always); an HTTP POST of a JSON body to the ``finops_alerts``
-    connection's host when that connection exists (Slack/Teams/any webhook); an e-mail through the
-    SMTP provider when the ``finops_alert_email`` variable holds recipients.
+    A plain callable rather than a ``BaseNotifier``: on Airflow 3.3.2 ``airflow dags test`` hands DAG
+    callbacks a serialized DAG, on which ``BaseNotifier`` fails while rendering its (absent) templates.
     """
 
-    def __init__(self, webhook_conn_id: str = WEBHOOK_CONN_ID, email_variable: str = EMAIL_VARIABLE) -> None:
-        super().__init__()
-        self.webhook_conn_id = webhook_conn_id
-        self.email_variable = email_variable
+    def __init__(self, provider: str = "openai") -> None:
+        self.provider = provider
 
-    def message(self, context: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        dag_run = context.get("dag_run")
-        run_id = getattr(dag_run, "run_id", None) or context.get("run_id", "?")
-        try:
-            teams = failed_teams(run_id)
-        except Exception as exc:  # the database may be what failed
-            teams = {}
-            log.warning("Could not read failed teams for %s: %s", run_id, type(exc).__name__)
-        reason = context.get("reason") or ""
-        lines = [f"openai_costs_daily run {run_id} failed{': ' + reason if reason else ''}."]
-        lines += [f"- team {team}: {why}" for team, why in sorted(teams.items())]
-        if not teams:
-            lines.append("No team failed its collection: see the data quality and success rate task logs.")
-        return "\n".join(lines), {"dag_id": "openai_costs_daily", "run_id": run_id, "failed_teams": teams}
+    def __call__(self, context: dict[str, Any]) -> None:
+        self.notify(context)
 
     def notify(self, context: dict[str, Any]) -> None:
-        text, payload = self.message(context)
-        log.error("%s", text)
-        self._webhook(text, payload)
-        self._email(text)
+        from finops.alerts import runs, store
+        from finops.alerts.delivery import deliver_pending
 
-    def _webhook(self, text: str, payload: dict[str, Any]) -> None:
-        from finops.errors import ConfigurationError
-        from finops.lookup import get_connection
-
+        dag_run = context.get("dag_run")
+        run_id = getattr(dag_run, "run_id", None) or context.get("run_id", "?")
+        dag = context.get("dag")
+        dag_id = getattr(dag, "dag_id", None) or getattr(dag_run, "dag_id", None) or f"{self.provider}_costs_daily"
+        reason = str(context.get("reason") or "")
+        log.error("%s run %s failed%s.", dag_id, run_id, f" ({reason})" if reason else "")
         try:
-            conn = get_connection(self.webhook_conn_id)
-        except ConfigurationError:
-            return
-        import requests
-
-        url = conn.host if "://" in (conn.host or "") else f"https://{conn.host}"
-        try:
-            requests.post(url, json={"text": text, **payload}, timeout=10).raise_for_status()
-        except requests.RequestException as exc:
-            log.warning("The alert webhook %s failed: %s", self.webhook_conn_id, type(exc).__name__)
-
-    def _email(self, text: str) -> None:
-        from finops.lookup import get_variable
-
-        recipients = get_variable(self.email_variable, None)
-        if not recipients:
-            return
-        from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-        try:
-            with SmtpHook() as smtp:
-                smtp.send_email_smtp(to=recipients, subject="FinOps: openai_costs_daily failed",
-                                     html_content=f"<pre>{text}</pre>")
-        except Exception as exc:
-            log.warning("The alert e-mail failed: %s", type(exc).__name__)
+            if not runs.run_failure_recorded(self.provider, run_id):
+                note = f"{reason}; see the failed tasks in the grid" if reason else "see the failed tasks in the grid"
+                store.record(runs.run_failed_alert(self.provider, dag_id, run_id, {},
+                                                   runs.failed_teams(self.provider, run_id), note=note))
+            log.info("%s", deliver_pending().summary())
+        except Exception as exc:  # the warehouse may be what failed: the log line above is all we can do
+            log.error("Could not record or deliver the failure alert of %s: %s", run_id, exc)

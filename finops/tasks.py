@@ -236,3 +236,65 @@ def publish_costs_task(provider: str, window_start: str, window_end: str, dag_ru
     log.info("Asset finops.cost_data updated: %s teams, %s rows, %s in %s..%s (end exclusive).",
              len(extra["teams"]), extra["rows"], extra["amount_total"], window_start, window_end)
     return extra
+
+
+def team_alerts_task(provider: str, team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> dict:
+    """Move each team's failure streak by this run's outcome (alerts once per streak) and deliver pending alerts."""
+    from datetime import timedelta
+
+    from finops.alerts import streaks
+    from finops.alerts.delivery import deliver_pending
+
+    day = date.fromisoformat(window_end) - timedelta(days=1)
+    fired = streaks.update_streaks(provider, dag_run_id, day, streaks.run_outcomes(provider, dag_run_id, team_ids))
+    report = deliver_pending()
+    log.info("%d new team alert(s); %s", len(fired), report.summary())
+    return {"alerts_fired": fired, "delivered": len(report.delivered), "pending": sorted(report.failed)}
+
+
+def watch_gates_task(provider: str, dag_id: str, run_id: str, ti) -> None:
+    """Runs only when a gate failed: record why (gates, messages, failed teams) and fail the run."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from finops.alerts import runs, store
+
+    gates = {}
+    for task_id in runs.GATES:
+        message = ti.xcom_pull(task_ids=task_id, key=runs.FAILURE_KEY)
+        if message:
+            gates[task_id] = str(message)
+    try:
+        states = ti.get_task_states(dag_id=dag_id, run_ids=[run_id]).get(run_id, {})
+    except Exception:  # the states only complete the reason
+        states = {}
+    for task_id in runs.GATES:
+        if task_id not in gates and str(states.get(task_id, "")) in ("failed", "upstream_failed"):
+            gates[task_id] = f"{states[task_id]} before checking anything (an upstream planning task failed)"
+    alert = runs.run_failed_alert(provider, dag_id, run_id, gates, runs.failed_teams(provider, run_id))
+    store.record(alert)
+    raise AirflowFailException(alert.message.replace("\n", " "))
+
+
+def collection_deadlines_task(providers: list[str], data_interval_end) -> dict:
+    """Late data: alert (once per day) the teams without a successful collection N hours after a day closed."""
+    from finops.alerts.late import DEADLINE_VARIABLE, check_deadlines, deadline_hours
+    from finops.lookup import get_variable
+
+    hours = deadline_hours(get_variable(DEADLINE_VARIABLE, None))
+    return {"late_alerts": check_deadlines(list(providers), data_interval_end, hours), "deadline_hours": str(hours)}
+
+
+def quality_scope_task(provider: str, team_ids: list[str], dag_run_id: str) -> list[str]:
+    """The teams whose data the quality gate validates: those this run collected.
+
+    A team that failed is the success-rate gate's and its failure alert's business; counting it
+    again as incomplete data would turn one failed team red whatever the threshold says. When no
+    team was collected, all are validated (and the run fails on both gates).
+    """
+    from finops.alerts.streaks import run_outcomes
+
+    collected = [o.team_id for o in run_outcomes(provider, dag_run_id, team_ids) if o.succeeded]
+    if len(collected) < len(team_ids):
+        log.info("Data quality covers the %d team(s) collected by this run; not: %s.", len(collected),
+                 ", ".join(sorted(set(team_ids) - set(collected))))
+    return collected or team_ids

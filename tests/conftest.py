@@ -71,7 +71,7 @@ def db(warehouse):
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute(
-            "TRUNCATE finops.success_rates, finops.cost_data, finops.collection_run_days, finops.collection_runs, finops.audit_log, "
+            "TRUNCATE finops.alerts, finops.collection_streaks, finops.success_rates, finops.cost_data, finops.collection_run_days, finops.collection_runs, finops.audit_log, "
             "finops.admin_keys, finops.projects, finops.teams RESTART IDENTITY CASCADE"
         )
         yield conn

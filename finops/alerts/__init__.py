@@ -1,1 +1,14 @@
-"""Budgets, forecasts, anomaly detection and alert delivery."""
+"""Budgets, forecasts, anomaly detection and alert delivery.
+
+Alerts are recorded once in ``finops.alerts``, delivered through the configured channels until delivered.
+
+Who records what: collection streaks (``collection_failed``, ``collection_recovered``), the
+late-data deadline (``collection_late``) and the collection DAG's watcher (``run_failed``).
+Budgets and anomalies add their own kinds to the same table and reuse :mod:`finops.alerts.delivery`.
+"""
+
+from __future__ import annotations
+
+from finops.alerts.model import Alert, StoredAlert
+
+__all__ = ["Alert", "StoredAlert"]

@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts")
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli")
 #: ``scheduler`` starts an Airflow of its own (a few minutes more), ``alerts`` measures detection
 #: quality rather than the pipeline: both are asked for by name.
 OPT_IN_CASES = ("scheduler", "alerts")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
-STANDALONE_CASES = {"parse", "alerts"}
+STANDALONE_CASES = {"parse", "alerts", "cli"}
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
 
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import alerts, cases, page, scheduler
+    from finops.bench import alerts, cases, cli, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"case {name} ...")
             started = time.perf_counter()
             try:
-                module = {"page": page, "scheduler": scheduler, "alerts": alerts}.get(name, cases)
+                module = {"page": page, "scheduler": scheduler, "alerts": alerts, "cli": cli}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

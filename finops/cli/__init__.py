@@ -1,6 +1,8 @@
 """The ``finops`` command line: one module per command group, each with ``register(subparsers)``.
 
 Exit codes: 0 success, 1 a check or operation failed, 2 a usage error. Errors print one sentence.
+Command modules import Airflow, the providers and the registry inside their handlers, so `--help`
+and usage errors answer at once (docs/performance.md has the figure).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from finops.cli.argv_check import refuse_keys_on_argv
 from finops.errors import FinopsError, UsageError
 
 COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "budgets")
@@ -29,21 +32,20 @@ def build_parser() -> argparse.ArgumentParser:
             module = importlib.import_module(f"finops.cli.{name}")
         except ModuleNotFoundError as exc:
             if exc.name == f"finops.cli.{name}":
-                continue  # a command group not built yet
+                raise MissingCommand(
+                    f"The command group `{name}` (module finops.cli.{name}) is missing from this installation; "
+                    "reinstall the finops package."
+                ) from None
             raise
         module.register(sub)
     return parser
 
 
-def refuse_keys_on_argv(argv: list[str]) -> None:
-    """A key on the command line is visible to other users (ps) and lands in shell history."""
-    from finops.registry.admin_keys import LOOKS_LIKE_KEY
+class MissingCommand(FinopsError):
+    """A command module listed in COMMAND_MODULES is not installed: a broken install, never skipped."""
 
-    if any(LOOKS_LIKE_KEY.search(arg) for arg in argv):
-        raise UsageError(
-            "An OpenAI key was given on the command line, where other users and the shell history can see it; "
-            "pass it with --key-file PATH or on standard input, and consider rotating it."
-        )
+
+__all__ = ["COMMAND_MODULES", "MissingCommand", "build_parser", "main", "refuse_keys_on_argv"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,7 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except MissingCommand as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:

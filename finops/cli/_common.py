@@ -5,6 +5,13 @@ from __future__ import annotations
 import getpass
 
 
+def registry():
+    """The team registry, imported when a command runs (it pulls in Airflow and the providers: `--help` must not)."""
+    from finops.registry import Registry
+
+    return Registry()
+
+
 def actor() -> str:
     """Who is acting, for the audit log: the OS user, marked as coming from the command line."""
     try:

@@ -7,9 +7,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from finops.cli._common import actor
+from finops.cli._common import actor, registry
 from finops.errors import UsageError
-from finops.registry import Registry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +38,7 @@ def read_key(key_file: Path | None, team_id: str) -> str:
 
 
 def _register(args: argparse.Namespace) -> int:
-    result = Registry().register_key(args.team_id, read_key(args.key_file, args.team_id), actor(), verify=not args.no_verify)
+    result = registry().register_key(args.team_id, read_key(args.key_file, args.team_id), actor(), verify=not args.no_verify)
     verb = f"rotated (replaces {result.rotated.redacted})" if result.rotated else "registered"
     checked = "verified against the OpenAI API" if result.verified else "not verified (--no-verify)"
     print(f"Admin key {result.key.redacted} ({result.key.fingerprint}) {verb} for team {args.team_id}; {checked}.")
@@ -47,7 +46,7 @@ def _register(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    info = Registry().revoke_key(args.team_id, actor())
+    info = registry().revoke_key(args.team_id, actor())
     print(f"Admin key {info.redacted} of team {args.team_id} is revoked and its ciphertext deleted; "
           "also revoke it in the OpenAI dashboard.")
     return 0

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from finops.cli._common import actor, table
-from finops.registry import Registry
+from finops.cli._common import actor, registry, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
-    result = Registry().add_project(args.team_id, args.project_id, actor(), name=args.name, verify=not args.no_verify)
+    result = registry().add_project(args.team_id, args.project_id, actor(), name=args.name, verify=not args.no_verify)
     for warning in result.warnings:
         print(f"warning: {warning}")
     name = f" ({result.project.name})" if result.project.name else ""
@@ -36,13 +35,13 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _remove(args: argparse.Namespace) -> int:
-    Registry().remove_project(args.team_id, args.project_id, actor())
+    registry().remove_project(args.team_id, args.project_id, actor())
     print(f"Project {args.project_id} is no longer collected for team {args.team_id}; its past costs stay.")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    projects = Registry().projects(args.team_id)
+    projects = registry().projects(args.team_id)
     if not projects:
         print("No project IDs registered; add one with `finops projects add TEAM_ID proj_...`.")
         return 0

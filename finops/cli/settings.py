@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from finops import paths
-from finops.settings_import import import_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from finops.settings_import import import_settings  # yaml and Airflow: only when importing
+
     path = args.path or paths.project_dir() / "airflow_settings.yaml"
     report = import_settings(path)
     for line in report.lines():

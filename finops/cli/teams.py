@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from finops.cli._common import actor, table
-from finops.registry import Registry
+from finops.cli._common import actor, registry, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,17 +23,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
-    team = Registry().add_team(args.team_id, actor(), name=args.name)
+    team = registry().add_team(args.team_id, actor(), name=args.name)
     print(f"Team {team.team_id} ({team.name}) is registered; next: `finops keys register {team.team_id}`.")
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    registry = Registry()
+    reg = registry()
     rows = []
-    for team in registry.teams(include_inactive=args.all):
-        key = registry.active_key(team.team_id)
-        projects = registry.projects(team.team_id)
+    for team in reg.teams(include_inactive=args.all):
+        key = reg.active_key(team.team_id)
+        projects = reg.projects(team.team_id)
         rows.append([
             team.team_id, team.name, "active" if team.active else "deactivated",
             f"{key.redacted} {key.fingerprint}" if key else "no key", str(len(projects)),
@@ -47,6 +46,6 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _deactivate(args: argparse.Namespace) -> int:
-    Registry().deactivate_team(args.team_id, actor())
+    registry().deactivate_team(args.team_id, actor())
     print(f"Team {args.team_id} is deactivated: it is no longer collected; its data and history stay.")
     return 0

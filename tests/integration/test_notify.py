@@ -50,3 +50,18 @@ def test_failure_callback_posts_failed_teams_and_reasons(db, webhook):
     payload = received[0]
     assert payload["run_id"] == "run-1" and payload["failed_teams"] == {"growth": reason}
     assert "team growth: " + reason in payload["text"]
+
+
+def test_the_notifier_delivers_the_watchers_reason_once_and_adds_none(db, webhook):
+    from finops.alerts import runs, store
+
+    received, done = webhook
+    reason = "Cost data ... failed 1 data-quality expectation(s): currency_accepted: 3 unexpected"
+    store.record(runs.run_failed_alert("openai", "openai_costs_daily", "run-2", {"check_data_quality": reason}, {}))
+    notifier = CollectionFailureNotifier(provider="openai")
+    notifier({"dag_run": SimpleNamespace(run_id="run-2"), "reason": "task_failure"})
+    notifier({"dag_run": SimpleNamespace(run_id="run-2"), "reason": "task_failure"})  # a second callback
+    assert done.wait(10)
+    assert len(received) == 1 and received[0]["failed_gates"] == {"check_data_quality": reason}
+    assert "check_data_quality failed" in received[0]["text"] and "currency_accepted" in received[0]["text"]
+    assert db.execute("SELECT count(*) FROM finops.alerts WHERE kind = 'run_failed'").fetchone() == (1,)

@@ -1,0 +1,67 @@
+"""Deliver pending alerts through every configured channel; a failed channel is retried by a later pass.
+
+Each alert is claimed with ``FOR UPDATE SKIP LOCKED`` in its own short transaction, so two passes
+(the DAG's alert task and its failure notifier, or two DAG runs) never send it twice. An alert is
+delivered when every configured channel has taken it; the channels that did are recorded, so a retry
+sends only to those that failed. Nothing is dropped: an alert stays pending until delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from finops.alerts import store
+from finops.alerts.channels import Channel, DeliveryFailed, configured_channels
+
+log = logging.getLogger(__name__)
+
+#: Alerts handled per pass; the rest wait for the next pass (a backlog cannot stall a task for long).
+BATCH = 200
+
+
+@dataclass
+class DeliveryReport:
+    delivered: list[int] = field(default_factory=list)
+    failed: dict[int, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        text = f"{len(self.delivered)} alert(s) delivered"
+        if self.failed:
+            text += f", {len(self.failed)} still pending (" + "; ".join(
+                f"#{i}: {', '.join(e)}" for i, e in sorted(self.failed.items())) + ")"
+        return text + "."
+
+
+def deliver_pending(channels: list[Channel] | None = None, limit: int = BATCH) -> DeliveryReport:
+    """Send every pending alert (oldest first) through the channels; record what each channel did."""
+    from finops.warehouse.db import connect
+
+    channels = configured_channels() if channels is None else channels
+    report = DeliveryReport()
+    with connect(autocommit=True) as conn:
+        ids = store.pending_ids(conn, limit)
+    for alert_id in ids:
+        with connect() as conn:
+            alert = store.claim(conn, alert_id)
+            if alert is None:
+                continue  # delivered meanwhile, or another pass holds it
+            done, errors = list(alert.channels), []
+            log.warning("ALERT %s: %s", alert.kind, alert.message)  # the log is always a channel
+            for channel in channels:
+                if channel.name in done:
+                    continue
+                try:
+                    channel.send(alert)
+                except DeliveryFailed as exc:
+                    errors.append(str(exc))
+                    continue
+                done.append(channel.name)
+            store.record_delivery(conn, alert_id, done, errors, delivered=not errors)
+        if errors:
+            report.failed[alert_id] = errors
+            log.warning("Alert #%d not delivered yet (%s); the next delivery pass retries it.", alert_id,
+                        "; ".join(errors))
+        else:
+            report.delivered.append(alert_id)
+    return report

@@ -1,0 +1,2 @@
+DROP TABLE finops.collection_streaks;
+DROP TABLE finops.alerts;

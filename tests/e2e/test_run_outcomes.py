@@ -1,0 +1,147 @@
+"""Run state tells the truth, and every alert arrives exactly once (``airflow dags test`` end to end).
+
+Scenarios: all good; one team failed with the success rate above the threshold (run green, the
+team alerted; the next day's success sends one recovery notice); the rate below the threshold and
+data quality failed (run red, one ``run_failed`` alert naming the gate, the teams, the expectations).
+Alerts go to a webhook receiver on localhost through the ``finops_alerts`` connection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from datetime import date, timedelta
+
+import psycopg
+import pytest
+from alert_receivers import WebhookReceiver
+from test_dag_e2e import ACTOR, BIN, DAY, ROOT, TEAMS, airflow_env, dags_test, expected, totals
+
+from finops.registry import Registry
+
+
+@pytest.fixture
+def teams(db, kms_endpoint, simulator):
+    registry = Registry()
+    for team, org in TEAMS.items():
+        registry.add_team(team, ACTOR)
+        registry.register_key(team, simulator.key(org), ACTOR, verify=False)
+        for pid in simulator.project_ids(org):
+            registry.add_project(team, pid, ACTOR, verify=False)
+    simulator.reset_faults()
+    return registry
+
+
+@pytest.fixture
+def webhook():
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+def run(webhook: WebhookReceiver, day: date = DAY, **variables: str):
+    env = {"AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url})}
+    env.update({f"AIRFLOW_VAR_{k.upper()}": v for k, v in variables.items()})
+    return dags_test(day, env=env)
+
+
+def run_state(db, day: date = DAY) -> tuple[str, dict[str, str]]:
+    """The DAG run's state and its task states, from Airflow's metadata database."""
+    run_id = db.execute("SELECT dag_run_id FROM finops.success_rates ORDER BY computed_at DESC LIMIT 1").fetchone()[0]
+    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
+    with psycopg.connect(metadata) as meta:
+        state = meta.execute("SELECT state FROM dag_run WHERE dag_id = 'openai_costs_daily' AND run_id = %s",
+                             (run_id,)).fetchone()[0]
+        tasks = dict(meta.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'openai_costs_daily' "
+                                  "AND run_id = %s AND map_index < 1", (run_id,)).fetchall())
+    return state, tasks
+
+
+def add_lapsed_team(registry: Registry, simulator) -> None:
+    """A fifth team whose key is revoked: its collection fails permanently (401)."""
+    registry.add_team("lapsed", ACTOR)
+    registry.register_key("lapsed", simulator.key("org-healthy", "revoked"), ACTOR, verify=False)
+    registry.add_project("lapsed", simulator.project_ids("org-healthy")[0], ACTOR, verify=False)
+
+
+def test_all_good_is_green_and_sends_nothing(teams, db, simulator, webhook):
+    result = run(webhook)
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
+    state, tasks = run_state(db)
+    assert state == "success" and tasks["publish_costs"] == "success" and tasks["watch_gates"] == "skipped"
+    assert webhook.received == []
+    assert db.execute("SELECT count(*) FROM finops.alerts").fetchone() == (0,)
+
+
+@pytest.mark.timeout(1500)  # four `airflow dags test` runs
+def test_one_failed_team_above_the_threshold_is_green_alerts_once_late_once_and_recovers_once(
+        teams, db, simulator, webhook):
+    add_lapsed_team(teams, simulator)
+    db.execute("UPDATE finops.teams SET created_at = '2026-03-08'")  # the teams exist from the window's first day
+    result = run(webhook, finops_success_rate_threshold="0.75")  # 4/5 = 0.8 passes; collects 03-08..03-09
+    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
+    state, tasks = run_state(db)
+    assert state == "success" and tasks["publish_costs"] == "success" and tasks["alert_teams"] == "success"
+    assert webhook.kinds() == ["collection_failed"]
+    alert = webhook.received[0]
+    assert alert["team_id"] == "lapsed" and alert["provider"] == "openai" and "re-register" in alert["text"]
+    window = (DAY - timedelta(days=2), DAY)
+    for team in TEAMS:
+        assert totals(db, team) == expected(simulator, team, *window), team
+
+    # Late data with a short deadline (0.5 h): at 01:00 on 03-10 the days 03-09 and 03-08 are due, and
+    # lapsed has no successful collection of either: one alert per day, naming it.
+    late = deadline_check(webhook, "2026-03-10T01:00:00+00:00", "0.5")
+    assert late.returncode == 0, late.stdout[-1500:] + late.stderr[-3000:]
+    assert webhook.kinds() == ["collection_failed", "collection_late", "collection_late"]
+    assert [b["period"] for b in webhook.received[1:]] == ["2026-03-09", "2026-03-08"]
+    assert webhook.received[1]["teams"] == {"lapsed": None}
+    assert "lapsed (collected until never)" in webhook.received[1]["text"]
+
+    # The next day the key is fixed: one recovery notice; the failure and the late days are not repeated.
+    teams.register_key("lapsed", simulator.key("org-healthy"), ACTOR, verify=False)
+    simulator.reset_faults()
+    again = run(webhook, DAY + timedelta(days=1), finops_success_rate_threshold="0.75")
+    assert again.returncode == 0, again.stdout[-1500:] + again.stderr[-3000:]
+    assert webhook.kinds()[3:] == ["collection_recovered"]
+    assert webhook.received[3]["team_id"] == "lapsed" and webhook.received[3]["text"].startswith("Recovered")
+    later = deadline_check(webhook, "2026-03-10T02:00:00+00:00", "0.5")
+    assert later.returncode == 0, later.stdout[-1500:] + later.stderr[-3000:]
+    assert webhook.kinds().count("collection_late") == 2
+
+
+def test_rate_below_threshold_is_red_and_alerts_run_and_team_once(teams, db, simulator, webhook):
+    add_lapsed_team(teams, simulator)
+    result = run(webhook)  # threshold 0.95; 4/5 = 0.8
+    assert result.returncode != 0
+    state, tasks = run_state(db)
+    assert state == "failed" and tasks["check_success_rate"] == "failed" and tasks["watch_gates"] == "failed"
+    assert tasks["check_data_quality"] == "success" and tasks["publish_costs"] == "upstream_failed"
+    assert sorted(webhook.kinds()) == ["collection_failed", "run_failed"]
+    failure = next(b for b in webhook.received if b["kind"] == "run_failed")
+    assert list(failure["failed_gates"]) == ["check_success_rate"]
+    assert "80.0%" in failure["failed_gates"]["check_success_rate"]
+    assert list(failure["failed_teams"]) == ["lapsed"] and "re-register" in failure["text"]
+
+
+def deadline_check(webhook: WebhookReceiver, at: str, hours: str):
+    """``airflow dags test`` of the hourly deadline DAG at ``at`` (its data interval ends then)."""
+    env = {"AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url}),
+           "AIRFLOW_VAR_FINOPS_COLLECTION_DEADLINE_HOURS": hours, "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags")}
+    argv = [str(BIN / "airflow"), "dags", "test", "finops_collection_deadline", at]
+    return subprocess.run(argv, capture_output=True, text=True, env={**airflow_env(), **env}, cwd=ROOT,
+                          timeout=240, check=False)
+
+
+def test_quality_failure_is_red_and_names_the_expectation_once(teams, db, simulator, webhook):
+    result = run(webhook, finops_accepted_currencies="eur")  # the simulator's rows are in usd
+    assert result.returncode != 0
+    state, tasks = run_state(db)
+    assert state == "failed" and tasks["check_data_quality"] == "failed" and tasks["publish_costs"] == "upstream_failed"
+    assert tasks["check_success_rate"] == "success" and tasks["watch_gates"] == "failed"
+    assert webhook.kinds() == ["run_failed"]
+    failure = webhook.received[0]
+    assert list(failure["failed_gates"]) == ["check_data_quality"] and failure["failed_teams"] == {}
+    assert "currency_accepted" in failure["failed_gates"]["check_data_quality"]
+    assert "currency_accepted" in failure["text"]
