@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-#: Anything shaped like a provider's secret key, not glued to a preceding word (``task-runner`` is not a key).
-LOOKS_LIKE_KEY = re.compile(r"(?<![A-Za-z0-9])sk-[A-Za-z0-9_*.\-]{6,}")
+#: Anything shaped like a provider's secret key, not glued to a preceding word (``task-runner`` is not a key),
+#: except the project's own redacted display forms ``sk-admin...abcd`` and ``sk-ant-admin...abcd``.
+LOOKS_LIKE_KEY = re.compile(
+    r"(?<![A-Za-z0-9])sk-(?!(?:admin|ant-admin)\.\.\.[A-Za-z0-9_-]{4}(?![A-Za-z0-9_-]))[A-Za-z0-9_*.\-]{6,}")
 
 PLACEHOLDER = "[redacted]"
 

@@ -51,6 +51,11 @@ def check_project_id(project_id: str, provider_name: str = OPENAI) -> str:
     return provider_spec(provider_name).check_scope_id(project_id)
 
 
+def _label(provider_name: str) -> str:
+    """A provider's name before "Admin key" in messages: none for OpenAI (as before providers), else its label."""
+    return "" if provider_name == OPENAI else f"{PROVIDERS[provider_name].label} "
+
+
 def _option(provider_name: str) -> str:
     """The CLI option naming a provider other than the default (empty for OpenAI)."""
     return "" if provider_name == OPENAI else f" --provider {provider_name}"
@@ -197,7 +202,7 @@ class Registry:
             retired = self._rows(conn, "key_retire_active", AdminKeyInfo, team_id=team_id, provider=spec.name,
                                  status="revoked", actor=actor)
             if not retired:
-                raise NoActiveKey(f"Team {team_id} has no active {spec.label} Admin key to revoke.")
+                raise NoActiveKey(f"Team {team_id} has no active {_label(spec.name)}Admin key to revoke.")
             self._audit(conn, actor, "key.revoke", team_id, retired[0].fingerprint, provider=spec.name)
             return retired[0]
 
@@ -235,7 +240,7 @@ class Registry:
                                {"team_id": team_id, "provider": spec.name}).fetchone()
         if row is None:
             raise NoActiveKey(
-                f"Team {team_id} has no active {spec.label} Admin key; register one with "
+                f"Team {team_id} has no active {_label(spec.name)}Admin key; register one with "
                 f"`finops keys register {team_id}{_option(spec.name)}` or on the FinOps page."
             )
         return self.kms.decrypt(row[1], admin_key_context(team_id, spec.name))
