@@ -132,18 +132,19 @@ def spend_series(team_ids: list[str], today: date, days: int = SPEND_DAYS) -> di
 
 def provider_overviews(history: list[AdminKeyView], projects: list[ProjectView], spend: list[SpendSeries],
                        can_manage: bool) -> list[ProviderOverview]:
-    """A team's providers: every provider for managers (so they can register one), else those the team has."""
+    """A team's providers: every provider for managers (so they can register one), else those the team has
+    (a key, a scope or spend; OpenAI always, as before providers)."""
     shown = []
     for name, spec in PROVIDERS.items():
         keys = [k for k in history if k.provider == name]
         scopes = [p for p in projects if p.provider == name]
-        if not (can_manage or name == OPENAI or keys or scopes):
+        totals = [ProviderTotal(currency=s.currency, total=s.total) for s in spend if s.provider == name]
+        if not (can_manage or name == OPENAI or keys or scopes or totals):
             continue
         shown.append(ProviderOverview(
             provider=name, label=spec.label, scope_noun=spec.scope_noun, scope_example=spec.scope_example,
             key_prefix=spec.key_prefix, key=next((k for k in keys if k.status == "active"), None), key_history=keys,
-            projects=scopes,
-            spend=[ProviderTotal(currency=s.currency, total=s.total) for s in spend if s.provider == name],
+            projects=scopes, spend=totals,
         ))
     return shown
 
