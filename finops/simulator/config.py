@@ -160,8 +160,12 @@ class SimulatorConfig(_Model):
         changes = {k: v for k, v in overrides.items() if v is not None}
         if not changes:
             return self
+
         def apply(org):
-            return org.model_copy(update={"faults": Faults.model_validate({**org.faults.model_dump(), **changes})})
+            knobs = {**org.faults.model_dump(), **changes}
+            if "rate_529" not in changes:  # overridden 429/5xx rates win over an organization's own 529 rate
+                knobs["rate_529"] = max(0.0, min(knobs["rate_529"], 1 - knobs["rate_429"] - knobs["rate_5xx"]))
+            return org.model_copy(update={"faults": Faults.model_validate(knobs)})
 
         return SimulatorConfig(organizations=[apply(o) for o in self.organizations],
                                anthropic_organizations=[apply(o) for o in self.anthropic_organizations])
