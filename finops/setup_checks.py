@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from finops.defaults import VARIABLE_DEFAULTS
 from finops.errors import FinopsError
+from finops.providers import OPENAI, PROVIDERS
 
+__all__ = ["REQUIRED_CONNECTIONS", "VARIABLE_DEFAULTS", "Check", "Checklist", "check_environment", "check_team",
+           "validate_setup"]
+
+#: Connections every deployment needs; each provider's own connection is needed once a team uses it.
 REQUIRED_CONNECTIONS = ("finops_db", "aws_kms", "openai_api")
-VARIABLE_DEFAULTS = {
-    "finops_kms_key_id": "alias/finops-admin-keys",
-    "finops_success_rate_threshold": "0.95",
-    "finops_lookback_days": "2",
-}
 
 
 @dataclass
@@ -48,32 +50,34 @@ class Checklist:
         return f"PASSED: {len(self.checks)} checks" + (f", {warned} warnings." if warned else ".")
 
 
-def check_environment(checklist: Checklist) -> None:
-    """The connections, variables, pool and schema the pipeline needs."""
+def check_environment(checklist: Checklist, providers: Iterable[str] = (OPENAI,)) -> None:
+    """The connections, variables, pools and schema the pipeline needs for the providers in use.
+
+    A provider nobody uses yet only warns when its connection or pool is missing.
+    """
     from finops.errors import ConfigurationError
     from finops.lookup import get_connection, get_variable
 
-    for conn_id in REQUIRED_CONNECTIONS:
+    in_use = set(providers) | {OPENAI}
+    optional = [spec.conn_id for name, spec in PROVIDERS.items() if spec.conn_id not in REQUIRED_CONNECTIONS]
+    for conn_id in (*REQUIRED_CONNECTIONS, *optional):
+        needed = conn_id in REQUIRED_CONNECTIONS or any(
+            PROVIDERS[name].conn_id == conn_id for name in in_use)
         try:
             get_connection(conn_id)
             checklist.add("airflow", f"connection {conn_id}", True, "defined")
         except ConfigurationError as exc:
-            checklist.add("airflow", f"connection {conn_id}", False, str(exc))
+            if needed:
+                checklist.add("airflow", f"connection {conn_id}", False, str(exc))
+            else:
+                checklist.add("airflow", f"connection {conn_id}", True, f"not defined, needed once a team uses "
+                              f"this provider; {exc}", warning=True)
     for name, default in VARIABLE_DEFAULTS.items():
         value = get_variable(name, None)
         checklist.add("airflow", f"variable {name}", True,
                       f"{value}" if value is not None else f"not set, default {default} applies")
-    try:
-        from airflow.models import Pool
-
-        pool = Pool.get_pool("openai_api")
-        if pool is None:
-            checklist.add("airflow", "pool openai_api", False,
-                          "missing; run `finops settings import` or create it (Admin > Pools) to cap API concurrency")
-        else:
-            checklist.add("airflow", "pool openai_api", True, f"{pool.slots} slots")
-    except Exception as exc:  # no metadata database reachable from here
-        checklist.add("airflow", "pool openai_api", True, f"not checked ({type(exc).__name__})", warning=True)
+    for name, spec in PROVIDERS.items():
+        _check_pool(checklist, spec.pool, spec.label, needed=name in in_use)
     try:
         from finops.warehouse import migrate
 
@@ -84,10 +88,31 @@ def check_environment(checklist: Checklist) -> None:
         checklist.add("warehouse", "schema", False, str(exc))
 
 
-def check_team(checklist: Checklist, registry, team_id: str, live: bool = True) -> None:
-    """Key present, decryptable and accepted; project IDs registered and found in the key's organization."""
-    from finops.costs.errors import AdminKeyLacksScope, AdminKeyRejected, OpenAIProjectNotFound
+def _check_pool(checklist: Checklist, pool_name: str, label: str, *, needed: bool) -> None:
+    try:
+        from airflow.models import Pool
 
+        pool = Pool.get_pool(pool_name)
+    except Exception as exc:  # no metadata database reachable from here
+        checklist.add("airflow", f"pool {pool_name}", True, f"not checked ({type(exc).__name__})", warning=True)
+        return
+    if pool is not None:
+        checklist.add("airflow", f"pool {pool_name}", True, f"{pool.slots} slots")
+    elif needed:
+        checklist.add("airflow", f"pool {pool_name}", False, "missing; run `finops settings import` or create it "
+                      f"(Admin > Pools) to cap concurrent calls to the {label} API")
+    else:
+        checklist.add("airflow", f"pool {pool_name}", True, "missing, needed once a team uses this provider; run "
+                      "`finops settings import`", warning=True)
+
+
+#: Per provider: the live call that proves a key, as the checklist names it.
+_KEY_CALLS = {"openai": "GET /v1/organization/projects answered 200",
+              "anthropic": "GET /v1/organizations/workspaces answered 200"}
+
+
+def check_team(checklist: Checklist, registry, team_id: str, live: bool = True) -> None:
+    """For every provider the team has: key present, decryptable and accepted; scopes registered and found live."""
     try:
         team = registry.team(team_id)
     except FinopsError as exc:
@@ -95,51 +120,63 @@ def check_team(checklist: Checklist, registry, team_id: str, live: bool = True) 
         return
     checklist.add(team_id, "team", team.active, "active" if team.active else
                   f"deactivated; reactivate with `finops teams add {team_id}`")
-    key = registry.active_key(team_id)
+    for provider_name in registry.team_providers(team_id):
+        check_team_provider(checklist, registry, team_id, provider_name, live=live)
+
+
+def check_team_provider(checklist: Checklist, registry, team_id: str, provider_name: str, live: bool = True) -> None:
+    """One provider of a team (OpenAI's lines keep their names; another provider's are prefixed with its label)."""
+    from finops.costs.errors import AnthropicWorkspaceNotFound, OpenAIProjectNotFound
+
+    spec = PROVIDERS[provider_name]
+    prefix = "" if provider_name == OPENAI else f"{spec.label} "
+    option = "" if provider_name == OPENAI else f" --provider {provider_name}"
+    scope_word = spec.scope_noun.removesuffix(" ID")
+    key = registry.active_key(team_id, provider_name)
     if key is None:
-        checklist.add(team_id, "admin key", False, f"no active key; register one with `finops keys register {team_id}`")
+        checklist.add(team_id, f"{prefix}admin key", False,
+                      f"no active key; register one with `finops keys register {team_id}{option}`")
     else:
-        checklist.add(team_id, "admin key", True, f"{key.redacted} ({key.fingerprint}), registered by {key.created_by}")
-    projects = registry.projects(team_id)
-    checklist.add(team_id, "project ids", bool(projects),
-                  f"{len(projects)} registered" if projects else
-                  f"none registered; add them with `finops projects add {team_id} proj_...`")
+        checklist.add(team_id, f"{prefix}admin key", True,
+                      f"{key.redacted} ({key.fingerprint}), registered by {key.created_by}")
+    scopes = registry.projects(team_id, provider=provider_name)
+    checklist.add(team_id, f"{prefix}{scope_word} ids", bool(scopes),
+                  f"{len(scopes)} registered" if scopes else
+                  f"none registered; add them with `finops projects add {team_id} {spec.scope_example.split()[0]}{option}`")
     if key is None:
         return
     try:
-        plaintext = registry.decrypt_key(team_id)
-        checklist.add(team_id, "key decrypts (KMS)", True, "decrypted with the team's encryption context")
+        plaintext = registry.decrypt_key(team_id, provider_name)
+        checklist.add(team_id, f"{prefix}key decrypts (KMS)", True, "decrypted with the team's encryption context")
     except FinopsError as exc:
-        checklist.add(team_id, "key decrypts (KMS)", False, f"{exc} (troubleshooting: check the KMS key policy)")
+        checklist.add(team_id, f"{prefix}key decrypts (KMS)", False,
+                      f"{exc} (troubleshooting: check the KMS key policy)")
         return
     if not live:
         return
+    client = registry.client(provider_name)
     try:
-        registry.api.projects(plaintext, limit=1)
-        registry.mark_verified(team_id)
-        checklist.add(team_id, "key accepted by OpenAI", True, "GET /v1/organization/projects answered 200")
-    except AdminKeyRejected as exc:
-        checklist.add(team_id, "key accepted by OpenAI", False, str(exc))
-        return
-    except AdminKeyLacksScope as exc:
-        checklist.add(team_id, "key accepted by OpenAI", False, str(exc))
-        return
+        client.verify_key(plaintext)
+        registry.mark_verified(team_id, provider_name)
+        checklist.add(team_id, f"key accepted by {spec.label}", True, _KEY_CALLS[provider_name])
     except FinopsError as exc:
-        checklist.add(team_id, "key accepted by OpenAI", False, str(exc))
+        checklist.add(team_id, f"key accepted by {spec.label}", False, str(exc))
         return
-    for project in projects:
+    for scope in scopes:
+        name = f"{scope_word} {scope.project_id}"
         try:
-            live_project = registry.api.project(plaintext, project.project_id)
-        except OpenAIProjectNotFound:
-            checklist.add(team_id, f"project {project.project_id}", False,
-                          "not found in the key's organization; check the ID belongs to the organization of this Admin key")
+            found = (client.workspace(plaintext, scope.project_id) if provider_name != OPENAI
+                     else client.project(plaintext, scope.project_id))
+        except (OpenAIProjectNotFound, AnthropicWorkspaceNotFound):
+            checklist.add(team_id, name, False, "not found in the key's organization; check the ID belongs to the "
+                                                "organization of this Admin key")
             continue
         except FinopsError as exc:
-            checklist.add(team_id, f"project {project.project_id}", False, str(exc))
+            checklist.add(team_id, name, False, str(exc))
             continue
-        archived = live_project.status == "archived"
-        checklist.add(team_id, f"project {project.project_id}", True,
-                      f"{live_project.name}" + (" (archived: no new costs expected)" if archived else ""), warning=archived)
+        archived = found.status == "archived"
+        checklist.add(team_id, name, True, f"{found.name}" + (" (archived: no new costs expected)" if archived else ""),
+                      warning=archived)
 
 
 def validate_setup(team_id: str | None = None, registry=None, live: bool = True) -> Checklist:
@@ -147,17 +184,27 @@ def validate_setup(team_id: str | None = None, registry=None, live: bool = True)
 
     registry = registry or Registry()
     checklist = Checklist()
-    check_environment(checklist)
+    team_ids: list[str] = []
+    failure: str | None = None
     if team_id is not None:
         team_ids = [team_id]
     else:
         try:
             team_ids = [t.team_id for t in registry.teams()]
         except FinopsError as exc:
-            checklist.add("registry", "teams", False, str(exc))
-            return checklist
-        if not team_ids:
-            checklist.add("registry", "teams", False, "no active team; add one with `finops teams add TEAM_ID`")
+            failure = str(exc)
+    providers: set[str] = set()
+    for tid in team_ids:
+        try:
+            providers.update(registry.team_providers(tid))
+        except FinopsError:
+            pass  # the team's own checks say why
+    check_environment(checklist, providers)
+    if failure is not None:
+        checklist.add("registry", "teams", False, failure)
+        return checklist
+    if not team_ids:
+        checklist.add("registry", "teams", False, "no active team; add one with `finops teams add TEAM_ID`")
     for tid in team_ids:
         check_team(checklist, registry, tid, live=live)
     return checklist

@@ -15,6 +15,11 @@ Organizations (import the ids from this module):
 - ``OTHER`` (org-other): 2 projects, no faults; key ``active`` (a second team's organization).
 - ``FAULTY`` (org-faulty): 2 projects; 30 % 429 (Retry-After 0) and 20 % 500/503, at most 2 in a row.
 - ``QUIRKY`` (org-quirky): 2 projects; amounts as strings, 25 % results with project_id null, 5 ms latency.
+Anthropic organizations (``anthropic_api`` points at the same simulator):
+- ``A_HEALTHY`` (anth-healthy): 3 workspaces (one archived) and spend in the default workspace; keys ``active``,
+  ``revoked`` (401) and ``api_key`` (a normal sk-ant-api key, 403). Unknown fields on every page.
+- ``A_FAULTY`` (anth-faulty): 2 workspaces; 25 % 429 (retry-after 0), 15 % 529 and 10 % 500, at most 2 in a row.
+- ``A_OTHER`` (anth-other): 1 workspace; key ``active`` (a second team's organization).
 Dates: any window works; the data is a pure function of the seed, so use fixed past dates.
 """
 
@@ -30,6 +35,7 @@ from decimal import Decimal
 import pytest
 
 HEALTHY, OTHER, FAULTY, QUIRKY = "org-healthy", "org-other", "org-faulty", "org-quirky"
+A_HEALTHY, A_FAULTY, A_OTHER = "anth-healthy", "anth-faulty", "anth-other"
 
 #: The ``openai_api`` connection's extra in tests: real retries, near-zero waits.
 TEST_CONNECTION_EXTRA = {
@@ -46,11 +52,16 @@ TEST_CONNECTION_EXTRA = {
 def build_test_config():
     """The four test organizations with fresh random keys: (SimulatorConfig, {org_id: {status: key}})."""
     from finops.simulator.config import (
+        ANTHROPIC_API_KEY_PREFIX,
         AdminKey,
+        AnthropicKey,
+        AnthropicOrganization,
         Faults,
         Organization,
         ProjectConfig,
         SimulatorConfig,
+        WorkspaceConfig,
+        random_anthropic_key,
         random_key,
     )
 
@@ -59,6 +70,10 @@ def build_test_config():
         OTHER: {"active": random_key()},
         FAULTY: {"active": random_key()},
         QUIRKY: {"active": random_key()},
+        A_HEALTHY: {"active": random_anthropic_key(), "revoked": random_anthropic_key(),
+                    "api_key": random_anthropic_key(ANTHROPIC_API_KEY_PREFIX)},
+        A_FAULTY: {"active": random_anthropic_key()},
+        A_OTHER: {"active": random_anthropic_key()},
     }
 
     def org(org_id: str, seed: int, projects: list[tuple[str, str]], **faults) -> Organization:
@@ -69,7 +84,22 @@ def build_test_config():
             faults=Faults(**faults),
         )
 
-    config = SimulatorConfig(organizations=[
+    def anthropic(org_id: str, seed: int, workspaces: list[tuple[str, str, str | None]], **faults):
+        return AnthropicOrganization(
+            id=org_id, name=org_id.removeprefix("anth-"), seed=seed,
+            keys=[AnthropicKey(key=k, status=s) for s, k in keys[org_id].items()],
+            workspaces=[WorkspaceConfig(id=wid, name=name, archived_at=archived) for wid, name, archived in workspaces],
+            faults=Faults(**faults),
+        )
+
+    anthropic_orgs = [
+        anthropic(A_HEALTHY, 55, [("wrkspc_healthyChat", "Chat", None), ("wrkspc_healthyAgents", "Agents", None),
+                                  ("wrkspc_healthyOld", "Old", "2025-06-01T00:00:00Z")], unknown_fields=True),
+        anthropic(A_FAULTY, 66, [("wrkspc_faultyA", "A", None), ("wrkspc_faultyB", "B", None)],
+                  rate_429=0.25, retry_after_seconds=0, rate_529=0.15, rate_5xx=0.1, max_consecutive_faults=2),
+        anthropic(A_OTHER, 77, [("wrkspc_otherOnly", "Only", None)]),
+    ]
+    config = SimulatorConfig(anthropic_organizations=anthropic_orgs, organizations=[
         org(HEALTHY, 11, [("proj_healthyWeb", "Web"), ("proj_healthyBatch", "Batch"), ("proj_healthyEvals", "Evals")]),
         org(OTHER, 22, [("proj_otherChat", "Chat"), ("proj_otherSearch", "Search")]),
         org(FAULTY, 33, [("proj_faultyAgents", "Agents"), ("proj_faultyTools", "Tools")],
@@ -105,6 +135,18 @@ class RunningSimulator:
 
         return expected_costs(self.config, org_id, start, end, project_ids)
 
+    def workspace_ids(self, org_id: str = A_HEALTHY) -> list[str]:
+        """The Anthropic organization's workspace IDs, in config order (``default`` not included)."""
+        return [w.id for w in self.config.anthropic_organization(org_id).workspaces]
+
+    def anthropic_expected(
+        self, org_id: str, start: date, end: date, workspace_ids: Sequence[str] | None = None
+    ) -> tuple[dict[tuple[date, str, str, str], Decimal], dict[str, Decimal]]:
+        """(kept totals per (day, workspace, description, usd), skipped totals per workspace) in dollars."""
+        from finops.simulator.anthropic_data import expected_anthropic_costs
+
+        return expected_anthropic_costs(self.config, org_id, start, end, workspace_ids)
+
     def reset_faults(self) -> None:
         """Restart every request's fault sequence (so a test sees the same faults whatever ran before)."""
         import requests
@@ -120,16 +162,31 @@ def simulator() -> Iterator[RunningSimulator]:
     config, keys = build_test_config()
     base_url, stop = run_in_thread(config)
     connection = {"conn_type": "http", "host": base_url, "extra": dict(TEST_CONNECTION_EXTRA)}
-    previous = os.environ.get("AIRFLOW_CONN_OPENAI_API")
-    os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps(connection)
+    names = ("AIRFLOW_CONN_OPENAI_API", "AIRFLOW_CONN_ANTHROPIC_API")
+    previous = {name: os.environ.get(name) for name in names}
+    for name in names:
+        os.environ[name] = json.dumps(connection)
     try:
         yield RunningSimulator(base_url=base_url, config=config, keys=keys, connection=connection)
     finally:
         stop()
-        if previous is None:
-            os.environ.pop("AIRFLOW_CONN_OPENAI_API", None)
-        else:
-            os.environ["AIRFLOW_CONN_OPENAI_API"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def anthropic_client(simulator) -> Iterator:
+    """An ``AnthropicClient`` on the ``anthropic_api`` connection (the simulator), sleeps recorded, not slept."""
+    from finops.costs.anthropic import AnthropicClient
+
+    slept: list[float] = []
+    client = AnthropicClient(sleep=slept.append)
+    client.slept = slept
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -26,3 +26,10 @@ def table(rows: list[list[str]], header: list[str]) -> str:
     lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*(str(x) for x in row)) for row in rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def add_provider_argument(parser, help_text: str = "the provider (default: openai)") -> None:
+    """``--provider openai|anthropic``, defaulting to OpenAI (existing commands keep their meaning)."""
+    from finops.providers import DEFAULT_PROVIDER, PROVIDERS
+
+    parser.add_argument("--provider", choices=list(PROVIDERS), default=DEFAULT_PROVIDER, help=help_text)

@@ -1,4 +1,4 @@
-"""``finops validate-setup [TEAM_ID]`` and ``finops test-costs-api TEAM_ID [--days N]``."""
+"""``finops validate-setup [TEAM_ID]`` and ``finops test-costs-api TEAM_ID [--provider P] [--days N]``."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from finops.cli._common import table
+from finops.cli._common import add_provider_argument, table
 from finops.errors import UsageError
+
+CENT = Decimal("0.01")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    val = sub.add_parser("validate-setup", help="check keys, KMS, projects, connections and variables")
+    val = sub.add_parser("validate-setup", help="check keys, KMS, projects, workspaces, connections and variables",
+                         description="Check the environment and, for every provider each team has (OpenAI, "
+                                     "Anthropic), its Admin key (KMS and live) and its project or workspace IDs.")
     val.add_argument("team_id", nargs="?", help="one team (default: every active team)")
-    val.add_argument("--offline", action="store_true", help="skip the live checks against the OpenAI API")
+    val.add_argument("--offline", action="store_true", help="skip the live checks against the providers' APIs")
     val.set_defaults(func=_validate)
-    test = sub.add_parser("test-costs-api", help="call the Costs API for a team without writing anything")
+    test = sub.add_parser("test-costs-api", help="call a provider's cost API for a team without writing anything")
     test.add_argument("team_id")
     test.add_argument("--days", type=int, default=7, help="how many days back from today (default 7)")
+    add_provider_argument(test, "openai (the Costs API, default) or anthropic (the cost report)")
     test.set_defaults(func=_test_costs_api)
 
 
@@ -32,36 +37,49 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if checklist.ok else 1
 
 
+def _money(amount: Decimal) -> str:
+    return f"{amount.quantize(CENT)}"
+
+
 def _test_costs_api(args: argparse.Namespace) -> int:
+    from finops.providers import OPENAI, provider
     from finops.registry import Registry
 
     if not 1 <= args.days <= 365:
         raise UsageError(f"--days must be between 1 and 365 (got {args.days}).")
+    spec = provider(args.provider)
+    option = "" if spec.name == OPENAI else f" --provider {spec.name}"
     registry = Registry()
-    projects = [p.project_id for p in registry.projects(args.team_id)]
-    if not projects:
-        raise UsageError(f"Team {args.team_id} has no project IDs registered; add them with `finops projects add {args.team_id} proj_...`.")
-    key = registry.decrypt_key(args.team_id)
+    scopes = [p.project_id for p in registry.projects(args.team_id, provider=spec.name)]
+    if not scopes:
+        raise UsageError(f"Team {args.team_id} has no {spec.label} {spec.scope_noun}s registered; add them with "
+                         f"`finops projects add {args.team_id} {spec.scope_example.split()[0]}{option}`.")
+    key = registry.decrypt_key(args.team_id, spec.name)
     end = datetime.now(UTC).date() + timedelta(days=1)
     start = end - timedelta(days=args.days)
-    stream = registry.api.costs(key, start, end, projects)
-    per_project: dict[str, Decimal] = defaultdict(Decimal)
+    stream = registry.client(spec.name).costs(key, start, end, scopes)
+    del key
+    per_scope: dict[str, Decimal] = defaultdict(Decimal)
     rows = 0
     currencies = set()
     for row in stream:
         rows += 1
-        per_project[row.project_id] += row.amount
+        per_scope[row.project_id] += row.amount
         currencies.add(row.currency)
-    print(f"Costs API for team {args.team_id}, {start} to {end - timedelta(days=1)} (UTC), {len(projects)} project IDs:")
+    print(f"{spec.label} cost API for team {args.team_id}, {start} to {end - timedelta(days=1)} (UTC), "
+          f"{len(scopes)} {spec.scope_noun}s:")
     print(f"pages {stream.pages}, requests {stream.requests}, retries {stream.retries}, rows {rows}")
-    if per_project:
-        body = [[pid, f"{amount.quantize(Decimal('0.01'))}"] for pid, amount in sorted(per_project.items())]
-        body.append(["total", f"{sum(per_project.values(), Decimal(0)).quantize(Decimal('0.01'))}"])
-        print(table(body, ["project id", f"amount ({', '.join(sorted(currencies))})"]))
-    silent = [p for p in projects if p not in per_project]
-    for pid in silent:
-        print(f"note: {pid} returned no costs in this window (normal for an idle project; otherwise check the ID "
-              "belongs to this key's organization with `finops validate-setup`).")
-    registry.mark_verified(args.team_id)
+    if per_scope:
+        body = [[pid, _money(amount)] for pid, amount in sorted(per_scope.items())]
+        body.append(["total", _money(sum(per_scope.values(), Decimal(0)))])
+        print(table(body, [spec.scope_noun.lower(), f"amount ({', '.join(sorted(currencies))})"]))
+    for pid in (p for p in scopes if p not in per_scope):
+        print(f"note: {pid} returned no costs in this window (normal for an idle {spec.scope_noun.removesuffix(' ID')}; "
+              "otherwise check the ID belongs to this key's organization with `finops validate-setup`).")
+    for skipped in stream.skipped_costs():
+        print(f"skipped: {_money(skipped.amount)} {skipped.currency} in {skipped.rows} results of workspace "
+              f"{skipped.scope_id}, which team {args.team_id} has not registered; if it is the team's, add it with "
+              f"`finops projects add {args.team_id} {skipped.scope_id}{option}`.")
+    registry.mark_verified(args.team_id, spec.name)
     print("Nothing was written to the warehouse.")
     return 0

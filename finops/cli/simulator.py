@@ -20,7 +20,7 @@ def _share(text: str) -> float:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "simulator",
-        help="serve a local OpenAI Costs API simulator (demo config with generated keys unless --config)",
+        help="serve a local OpenAI and Anthropic cost API simulator (demo config with generated keys unless --config)",
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=54331, help="port to listen on (default 54331)")
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rate-429", type=_share, metavar="X", help="share of requests answered 429 (with Retry-After)")
     p.add_argument("--retry-after", type=float, metavar="S", help="Retry-After seconds sent with each 429")
     p.add_argument("--rate-5xx", type=_share, metavar="X", help="share of requests answered 500 or 503")
+    p.add_argument("--rate-529", type=_share, metavar="X", help="Anthropic: share of requests answered 529 overloaded")
     p.add_argument("--string-amounts", action="store_true", default=None, help="send amounts as JSON strings")
     p.add_argument("--null-project-share", type=_share, metavar="X", help="share of results with project_id null")
     p.set_defaults(func=_run)
@@ -60,12 +61,13 @@ def _run(args: argparse.Namespace) -> int:
     try:
         config = config.with_faults(
             latency_ms=args.latency_ms, rate_429=args.rate_429, retry_after_seconds=args.retry_after,
-            rate_5xx=args.rate_5xx, string_amounts=args.string_amounts, null_project_share=args.null_project_share,
+            rate_5xx=args.rate_5xx, rate_529=args.rate_529, string_amounts=args.string_amounts,
+            null_project_share=args.null_project_share,
         )
     except ValidationError as exc:
         raise ConfigurationError(
             f"The fault options do not fit an organization's knobs ({exc.errors()[0]['msg']}); "
-            "lower --rate-429 or --rate-5xx so that together they are at most 1."
+            "lower --rate-429, --rate-5xx or --rate-529 so that together they are at most 1."
         ) from None
     log.info("Simulator serving %d organizations on http://%s:%d", len(config.organizations), args.host, args.port)
     serve(config, host=args.host, port=args.port)

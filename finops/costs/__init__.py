@@ -1,4 +1,4 @@
-"""The OpenAI Costs API client: typed cost rows, cursor pagination, retries, one error per failure."""
+"""The providers' cost API clients: typed cost rows, one paginator, one retry policy, one error per failure."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from finops.costs.client import ClientSettings, CostsClient, CostStream
 from finops.costs.errors import (
     AdminKeyLacksScope,
     AdminKeyRejected,
+    AnthropicWorkspaceNotFound,
     CostsApiBadRequest,
     CostsApiError,
     CostsApiResponseError,
@@ -13,12 +14,13 @@ from finops.costs.errors import (
     OpenAIProjectNotFound,
     PaginationError,
 )
-from finops.costs.models import UNASSIGNED, CostRow, Project
+from finops.costs.models import UNASSIGNED, CostRow, Project, SkippedCost, Workspace
 
 __all__ = [
     "UNASSIGNED",
     "AdminKeyLacksScope",
     "AdminKeyRejected",
+    "AnthropicWorkspaceNotFound",
     "ClientSettings",
     "CostRow",
     "CostStream",
@@ -30,4 +32,19 @@ __all__ = [
     "OpenAIProjectNotFound",
     "PaginationError",
     "Project",
+    "SkippedCost",
+    "Workspace",
+    "client_for",
 ]
+
+
+def client_for(provider: str, **kwargs):
+    """A new client for ``provider`` on its connection (``openai_api`` or ``anthropic_api``)."""
+    from finops.providers import ANTHROPIC
+    from finops.providers import provider as spec
+
+    if spec(provider).name == ANTHROPIC:
+        from finops.costs.anthropic import AnthropicClient
+
+        return AnthropicClient(**kwargs)
+    return CostsClient(**kwargs)

@@ -1,52 +1,71 @@
-"""Costs API failures, one type per thing a user can act on; messages never contain the key."""
+"""Cost API failures, one type per thing a user can act on, for every provider; messages never contain the key.
+
+The types are shared by the providers (a revoked key is :class:`AdminKeyRejected` whether OpenAI or
+Anthropic said so); each message names the provider and says what to do there.
+"""
 
 from __future__ import annotations
 
 from finops.errors import FinopsError
+from finops.providers import ANTHROPIC, OPENAI, PROVIDERS
+
+
+def _register_command(provider: str) -> str:
+    return "`finops keys register TEAM_ID" + ("`" if provider == OPENAI else f" --provider {provider}`")
 
 
 class CostsApiError(FinopsError):
-    """Base of every Costs API client error."""
+    """Base of every cost API client error."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, provider: str = OPENAI) -> None:
         super().__init__(message)
         self.status = status
+        self.provider = provider
 
 
 class AdminKeyRejected(CostsApiError):
     """401: the Admin key is revoked, deleted or wrong."""
 
-    def __init__(self, detail: str = "") -> None:
+    def __init__(self, detail: str = "", *, provider: str = OPENAI) -> None:
+        label = PROVIDERS[provider].label
         super().__init__(
-            "The OpenAI API rejected the Admin key (HTTP 401: revoked, deleted or mistyped"
+            f"The {label} API rejected the Admin key (HTTP 401: revoked, deleted or mistyped"
             f"{': ' + detail if detail else ''}); create a new Admin key and re-register it with "
-            "`finops keys register TEAM_ID`.",
-            status=401,
+            f"{_register_command(provider)}.",
+            status=401, provider=provider,
         )
 
 
 class AdminKeyLacksScope(CostsApiError):
     """403: the key is valid but may not read the organization's usage and costs."""
 
-    def __init__(self, detail: str = "") -> None:
-        super().__init__(
-            "The key lacks the api.usage.read (organization admin) permission (HTTP 403"
-            f"{': ' + detail if detail else ''}); create an Admin key under Organization settings > "
-            "Admin keys in the OpenAI dashboard and register it with `finops keys register TEAM_ID`.",
-            status=403,
-        )
+    def __init__(self, detail: str = "", *, provider: str = OPENAI) -> None:
+        if provider == ANTHROPIC:
+            message = (
+                "The Anthropic API refused the key on an admin endpoint (HTTP 403, a normal API key or a key "
+                f"without admin permission{': ' + detail if detail else ''}); create an Admin key (sk-ant-admin...) "
+                f"under Settings > Admin keys in the Anthropic Console and register it with {_register_command(provider)}."
+            )
+        else:
+            message = (
+                "The key lacks the api.usage.read (organization admin) permission (HTTP 403"
+                f"{': ' + detail if detail else ''}); create an Admin key under Organization settings > "
+                f"Admin keys in the OpenAI dashboard and register it with {_register_command(provider)}."
+            )
+        super().__init__(message, status=403, provider=provider)
 
 
 class CostsApiBadRequest(CostsApiError):
     """400: the API rejected a parameter; ``param`` names it when the API does."""
 
-    def __init__(self, param: str | None, detail: str = "") -> None:
+    def __init__(self, param: str | None, detail: str = "", *, provider: str = OPENAI) -> None:
         self.param = param
         what = f"the parameter `{param}`" if param else "the request"
+        noun = "project ID" if provider == OPENAI else "workspace"
         super().__init__(
-            f"The OpenAI API rejected {what} (HTTP 400{': ' + detail if detail else ''}); "
-            "correct it (a window, limit or project ID the API does not accept) and run again.",
-            status=400,
+            f"The {PROVIDERS[provider].label} API rejected {what} (HTTP 400{': ' + detail if detail else ''}); "
+            f"correct it (a window, limit or {noun} the API does not accept) and run again.",
+            status=400, provider=provider,
         )
 
 
@@ -62,17 +81,31 @@ class OpenAIProjectNotFound(CostsApiError):
         )
 
 
+class AnthropicWorkspaceNotFound(CostsApiError):
+    """The workspace ID is not among the workspaces of the Admin key's organization."""
+
+    def __init__(self, workspace_id: str) -> None:
+        self.workspace_id = workspace_id
+        super().__init__(
+            f"The Anthropic workspace `{workspace_id}` is not a workspace of the Admin key's organization (archived "
+            "ones included); check the ID under Settings > Workspaces or register the key of the organization that owns it.",
+            status=404, provider=ANTHROPIC,
+        )
+
+
 class CostsApiUnavailable(CostsApiError):
-    """Throttling, 5xx or a lost connection still failing after the client's retries."""
+    """Throttling, overload, 5xx or a lost connection still failing after the client's retries."""
 
     retryable = True
 
-    def __init__(self, what: str, attempts: int, elapsed: float, status: int | None = None) -> None:
+    def __init__(self, what: str, attempts: int, elapsed: float, status: int | None = None, *,
+                 provider: str = OPENAI) -> None:
+        spec = PROVIDERS[provider]
         super().__init__(
-            f"The OpenAI API is unavailable ({what} after {attempts} attempt{'s' * (attempts != 1)} "
+            f"The {spec.label} API is unavailable ({what} after {attempts} attempt{'s' * (attempts != 1)} "
             f"over {elapsed:.1f} s); the task will retry later, and if it persists check "
-            "https://status.openai.com and the `openai_api` connection.",
-            status=status,
+            f"{spec.status_page} and the `{spec.conn_id}` connection.",
+            status=status, provider=provider,
         )
 
 

@@ -1,4 +1,4 @@
-"""Typed values crossing the Costs API boundary: one cost row per (day, project, line item)."""
+"""Typed values crossing the cost APIs' boundary: one cost row per (day, scope, line item, currency)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
 
-#: The project ID stored for cost the API reports without one (never dropped).
+#: The project ID stored for cost the OpenAI API reports without one (never dropped).
 UNASSIGNED = "unassigned"
 
 
 class CostRow(NamedTuple):
-    """One result of a daily Costs API bucket, amounts exact (a named tuple: cheapest immutable value per row)."""
+    """One result of a daily cost bucket, amounts exact in the currency's unit (dollars, not cents).
+
+    A named tuple: the cheapest immutable value per row. ``project_id`` is the provider's scope: an
+    OpenAI project ID (or ``unassigned``) or an Anthropic workspace ID (or ``default``); ``line_item``
+    is OpenAI's line item or Anthropic's cost description. The last six fields are the structured
+    fields of Anthropic's cost report (``None`` for OpenAI rows and for Anthropic's non-token costs).
+    """
 
     usage_date: date
     project_id: str
@@ -22,11 +28,31 @@ class CostRow(NamedTuple):
     quantity: Decimal | None
     quantity_unit: str | None
     organization_id: str | None
+    model: str | None = None
+    token_type: str | None = None
+    cost_type: str | None = None
+    service_tier: str | None = None
+    context_window: str | None = None
+    inference_geo: str | None = None
 
     @property
     def key(self) -> tuple[date, str, str, str]:
-        """The warehouse's natural key within a team: (usage_date, project_id, line_item, currency)."""
+        """The warehouse's natural key within a team and provider: (usage_date, project_id, line_item, currency)."""
         return (self.usage_date, self.project_id, self.line_item, self.currency)
+
+
+#: Column names of a row's structured fields, in order (for the loader and SQL).
+DETAIL_FIELDS = ("model", "token_type", "cost_type", "service_tier", "context_window", "inference_geo")
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedCost:
+    """Cost the API reported for a scope the team has not registered (left out, and accounted here)."""
+
+    scope_id: str
+    currency: str
+    rows: int
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +67,22 @@ class Project:
 
 
 @dataclass(frozen=True, slots=True)
+class Workspace:
+    """An Anthropic workspace as ``/v1/organizations/workspaces`` describes it (``default`` is never listed)."""
+
+    id: str
+    name: str
+    archived_at: datetime | None
+    created_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        return "archived" if self.archived_at else "active"
+
+
+@dataclass(frozen=True, slots=True)
 class CostsPage:
-    """One parsed page of ``/v1/organization/costs``."""
+    """One parsed page of a cost endpoint."""
 
     rows: list[CostRow]
     buckets: int

@@ -1,13 +1,10 @@
-"""The shape of a well-formed Costs API page, decoded straight into cost rows by msgspec.
+"""The contract of an OpenAI Costs API page, written once as msgspec structs and decoded straight into cost rows.
 
-This is the fast path of :func:`finops.costs.parsing.parse_costs_page`: msgspec decodes and
-type-checks the page in C, amounts go from the JSON text to ``Decimal`` without a float, and the
-decoded objects are invisible to Python's garbage collector (``gc=False``: JSON cannot build
-cycles). The contract's quirks are part of the schema (amounts as numbers or strings, null
+msgspec decodes and type-checks the page in C, amounts go from the JSON text to ``Decimal`` without a
+float, and the decoded objects are invisible to Python's garbage collector (``gc=False``: JSON cannot
+build cycles). The contract's quirks are part of the schema (amounts as numbers or strings, null
 projects, unknown fields); anything else (a value of the wrong type, a non-finite amount, an empty
-currency, an error object, invalid JSON) makes :func:`decode_page` return ``None``, and the caller
-takes the checked path, which explains the problem in one sentence. Both paths give the same rows
-(``tests/unit/test_costs_page_schema.py`` compares them).
+currency, an error object, invalid JSON) raises one sentence naming the page and the JSON path.
 Measured in docs/performance.md: about 3x the rows per second of ``json.loads`` + dicts.
 """
 
@@ -20,6 +17,9 @@ from typing import Any
 import msgspec
 
 from finops.costs.models import UNASSIGNED, CostRow, CostsPage
+from finops.costs.parsing import decode_page_body, error_object, schema_error
+
+SOURCE = "The Costs API"
 
 
 class _Amount(msgspec.Struct, gc=False):
@@ -37,12 +37,12 @@ class _Result(msgspec.Struct, gc=False):
 
 
 class _Bucket(msgspec.Struct, gc=False):
-    start_time: int
+    start_time: int | float
     results: list[_Result] | None = None
 
 
 class _Page(msgspec.Struct, gc=False):
-    data: list[_Bucket]
+    data: list[_Bucket] | None = None
     has_more: bool | None = None
     next_page: str | None = None
     error: Any = None
@@ -50,40 +50,46 @@ class _Page(msgspec.Struct, gc=False):
 
 _DECODER = msgspec.json.Decoder(_Page)
 _new_row = tuple.__new__  # what CostRow._make does, without its per-row length check and call
+_NO_DETAIL = (None,) * 6  # OpenAI rows have none of Anthropic's structured fields
 
 
-def decode_page(body: str | bytes) -> CostsPage | None:
-    """The page's cost rows, or ``None`` when the page needs the checked path."""
-    try:
-        page = _DECODER.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    if page.error:
-        return None
+def decode_page(body: str | bytes, *, page: int = 1, status: int | None = 200,
+                content_type: str | None = "application/json") -> CostsPage:
+    """The page's cost rows; a body that breaks the contract raises :class:`CostsApiResponseError`."""
+    decoded = decode_page_body(_DECODER, body, source=SOURCE, page=page, what=f"Costs API page {page}",
+                               status=status, content_type=content_type, conn_id="openai_api")
+    if decoded.error:
+        raise error_object(SOURCE, page, decoded.error)
+    if decoded.data is None:
+        raise schema_error(SOURCE, page, "`data` is missing or not a list")
     rows: list[CostRow] = []
     append = rows.append
     currencies: dict[str, str] = {}
-    for bucket in page.data:
+    for index, bucket in enumerate(decoded.data):
         try:
-            usage_date = datetime.fromtimestamp(bucket.start_time, UTC).date()
+            usage_date = datetime.fromtimestamp(int(bucket.start_time), UTC).date()
         except (OverflowError, OSError, ValueError):
-            return None
-        for result in bucket.results or ():
+            raise schema_error(SOURCE, page, f"`data[{index}].start_time` is {bucket.start_time!r}, not a time") from None
+        for position, result in enumerate(bucket.results or ()):
             amount = result.amount
             value = amount.value
             currency = currencies.get(amount.currency)
             if currency is None:
-                if not amount.currency:
-                    return None
-                currency = currencies[amount.currency] = amount.currency.strip().lower()
+                currency = amount.currency.strip().lower()
+                if not currency:
+                    raise schema_error(SOURCE, page, f"a result of the {usage_date} bucket has an empty `amount.currency`")
+                currencies[amount.currency] = currency
             if not value.is_finite():
-                return None
+                raise schema_error(SOURCE, page, f"`data[{index}].results[{position}].amount.value` is {value}, "
+                                                 "not a finite number")
             quantity = result.quantity
             if type(quantity) is int:
                 quantity = Decimal(quantity)
             elif quantity is not None and not quantity.is_finite():
-                return None
+                raise schema_error(SOURCE, page, f"`data[{index}].results[{position}].quantity` is {quantity}, "
+                                                 "not a finite number")
             append(_new_row(CostRow, (usage_date, result.project_id or UNASSIGNED, result.line_item or "",
-                                      currency, value, quantity, result.quantity_unit, result.organization_id)))
-    has_more = page.has_more if page.has_more is not None else page.next_page is not None
-    return CostsPage(rows=rows, buckets=len(page.data), has_more=has_more, next_page=page.next_page)
+                                      currency, value, quantity, result.quantity_unit, result.organization_id,
+                                      *_NO_DETAIL)))
+    has_more = decoded.has_more if decoded.has_more is not None else decoded.next_page is not None
+    return CostsPage(rows=rows, buckets=len(decoded.data), has_more=has_more, next_page=decoded.next_page)

@@ -81,10 +81,11 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
     if rate:
         lines.append(f"Collection success rate: {rate[0]:.1%} ({rate[1]}/{rate[2]} teams; threshold {rate[3]:.0%})")
     lines.append(f"Pipeline run: {'success' if dag_ok else 'FAILED'} (log: {log_file})")
+    from finops.defaults import DEFAULT_LOOKBACK_DAYS, LOOKBACK_DAYS_VARIABLE
     from finops.lookup import get_variable
     from finops.quality import validate_window
 
-    report = validate_window(first, last + timedelta(days=1), settle_days=int(get_variable("finops_lookback_days", 2)))
+    report = validate_window(first, last + timedelta(days=1), settle_days=int(get_variable(LOOKBACK_DAYS_VARIABLE, DEFAULT_LOOKBACK_DAYS)))
     lines += ["", report.summary(), f"Data Docs (offline HTML): {data_docs_dir() / 'index.html'}"]
     passwords = local.ensure_passwords()
     lines += [

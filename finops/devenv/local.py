@@ -136,9 +136,10 @@ def start_backing_services() -> list[Service]:
     started = [svc for svc in (kms, sim) if svc.start()]
     wait_for_http(f"http://127.0.0.1:{port('KMS', 54330)}/", service=kms)
     wait_for_http(f"http://127.0.0.1:{port('SIMULATOR', 54331)}/_simulator/health", service=sim)
+    from finops.defaults import DEFAULT_KMS_KEY_ID
     from finops.devenv.kms import ensure_key
 
-    ensure_key(f"http://127.0.0.1:{port('KMS', 54330)}", "alias/finops-admin-keys")
+    ensure_key(f"http://127.0.0.1:{port('KMS', 54330)}", DEFAULT_KMS_KEY_ID)
     return started
 
 

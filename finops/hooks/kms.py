@@ -1,19 +1,25 @@
-"""KMS hook: encrypt and decrypt teams' Admin keys with an encryption context bound to the team."""
+"""KMS hook: encrypt and decrypt teams' Admin keys with an encryption context bound to the team and provider."""
 
 from __future__ import annotations
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
+from finops.defaults import DEFAULT_KMS_KEY_ID, KMS_KEY_VARIABLE
 from finops.errors import FinopsError
 
-DEFAULT_KMS_KEY_ID = "alias/finops-admin-keys"
-KMS_KEY_VARIABLE = "finops_kms_key_id"
+__all__ = ["DEFAULT_KMS_KEY_ID", "KMS_KEY_VARIABLE", "KmsHook", "admin_key_context"]
+
+#: The context's ``purpose`` of an OpenAI Admin key, as keys were encrypted before there were providers.
 PURPOSE = "openai-admin-key"
 
 
-def admin_key_context(team_id: str) -> dict[str, str]:
-    """The encryption context of a team's Admin key: a ciphertext only decrypts for its own team."""
-    return {"team_id": team_id, "purpose": PURPOSE}
+def admin_key_context(team_id: str, provider: str = "openai") -> dict[str, str]:
+    """The encryption context of a team's Admin key for one provider: it decrypts for that team and provider only.
+
+    The provider is named in ``purpose`` (``openai-admin-key``, ``anthropic-admin-key``): OpenAI's context
+    is exactly the one used before providers existed, so every key registered earlier still decrypts.
+    """
+    return {"team_id": team_id, "purpose": f"{provider}-admin-key"}
 
 
 class KmsError(FinopsError):
@@ -119,9 +125,14 @@ class KmsHook(AwsBaseHook):
                     "IAM policy (see docs/operations/setup.md)."
                 )
             if code in ("InvalidCiphertextException", "IncorrectKeyException"):
+                from finops.providers import PROVIDERS
+
+                provider = context.get("purpose", PURPOSE).removesuffix("-admin-key")
+                option = "" if provider == "openai" else f" --provider {provider}"
+                label = PROVIDERS[provider].label if provider in PROVIDERS else provider
                 return StoredKeyUnreadable(
-                    f"The stored key for team {team} cannot be decrypted: it was encrypted for another team or "
-                    f"altered; register it again with `finops keys register {team}`."
+                    f"The stored {label} key for team {team} cannot be decrypted: it was encrypted for another "
+                    f"team or provider, or altered; register it again with `finops keys register {team}{option}`."
                 )
             if code in ("DisabledException", "KMSInvalidStateException"):
                 return KmsKeyUnusable(

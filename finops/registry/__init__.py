@@ -1,5 +1,19 @@
-"""The team registry: teams, their Admin keys (under KMS), their OpenAI project IDs, and the audit log."""
+"""The team registry: teams, their Admin keys per provider (under KMS), their scopes, and the audit log."""
 
-from finops.registry.service import Registry
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from finops.registry.service import Registry
 
 __all__ = ["Registry"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: ``finops.registry.errors`` and ``admin_keys`` stay importable without KMS and Airflow.
+    if name == "Registry":
+        from finops.registry.service import Registry
+
+        return Registry
+    raise AttributeError(name)

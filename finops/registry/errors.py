@@ -10,11 +10,11 @@ class InvalidTeamId(UsageError):
 
 
 class InvalidAdminKey(UsageError):
-    """Text that is not an OpenAI Admin key."""
+    """Text that is not an Admin key of the provider it is registered for."""
 
 
 class InvalidProjectId(UsageError):
-    """A project id of the wrong shape."""
+    """A project or workspace id of the wrong shape for its provider."""
 
 
 class TeamNotFound(FinopsError):
@@ -30,12 +30,12 @@ class TeamInactive(FinopsError):
 
 
 class NoActiveKey(FinopsError):
-    """The team has no active Admin key."""
+    """The team has no active Admin key for the provider."""
 
 
 class ProjectAlreadyRegistered(FinopsError):
-    """The project id is already registered for the team."""
+    """The project or workspace id is already registered for the team."""
 
 
 class ProjectNotRegistered(FinopsError):
-    """The project id is not registered for the team."""
+    """The project or workspace id is not registered for the team."""

@@ -21,6 +21,7 @@ class AdminKeyInfo:
 
     key_id: int
     team_id: str
+    provider: str
     redacted: str
     fingerprint: str
     status: str
@@ -35,7 +36,10 @@ class AdminKeyInfo:
 
 @dataclass(frozen=True, slots=True)
 class Project:
+    """A registered scope: an OpenAI project ID or an Anthropic workspace ID (or ``default``)."""
+
     team_id: str
+    provider: str
     project_id: str
     name: str | None
     active: bool
@@ -52,6 +56,7 @@ class AuditEntry:
     actor: str
     action: str
     team_id: str | None
+    provider: str | None
     fingerprint: str | None
     detail: str | None
 

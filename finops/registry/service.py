@@ -1,5 +1,5 @@
 """Registry operations shared by the CLI, the web view and the DAG: one implementation of
-validation, encryption and auditing."""
+validation, encryption and auditing, for every provider."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from finops import paths
 from finops.hooks.kms import admin_key_context
+from finops.providers import ANTHROPIC, OPENAI, PROVIDERS
+from finops.providers import provider as provider_spec
 from finops.registry import admin_keys
 from finops.registry.errors import (
-    InvalidProjectId,
     InvalidTeamId,
     NoActiveKey,
     ProjectAlreadyRegistered,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     import psycopg
 
 TEAM_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-PROJECT_ID = re.compile(r"^proj_[A-Za-z0-9_-]{1,64}$")
 MAX_NAME = 200
 
 
@@ -46,22 +46,30 @@ def check_team_id(team_id: str) -> str:
     return team_id
 
 
-def check_project_id(project_id: str) -> str:
-    if not PROJECT_ID.match(project_id or ""):
-        raise InvalidProjectId(
-            f"An OpenAI project id looks like `proj_` followed by letters and digits (got {project_id[:80]!r}); "
-            "copy it from the project's settings page."
-        )
-    return project_id
+def check_project_id(project_id: str, provider_name: str = OPENAI) -> str:
+    """A project ID (OpenAI) or workspace ID (Anthropic) of the right shape; the rule is the provider's."""
+    return provider_spec(provider_name).check_scope_id(project_id)
+
+
+def _label(provider_name: str) -> str:
+    """A provider's name before "Admin key" in messages: none for OpenAI (as before providers), else its label."""
+    return "" if provider_name == OPENAI else f"{PROVIDERS[provider_name].label} "
+
+
+def _option(provider_name: str) -> str:
+    """The CLI option naming a provider other than the default (empty for OpenAI)."""
+    return "" if provider_name == OPENAI else f" --provider {provider_name}"
 
 
 class Registry:
-    """Teams, Admin keys and project IDs in the warehouse; KMS and the OpenAI API created on demand."""
+    """Teams, Admin keys and scopes (project or workspace IDs) per provider; KMS and the APIs created on demand."""
 
-    def __init__(self, conn_id: str = FINOPS_DB_CONN_ID, kms: Any = None, api: Any = None) -> None:
+    def __init__(self, conn_id: str = FINOPS_DB_CONN_ID, kms: Any = None, api: Any = None,
+                 anthropic_api: Any = None) -> None:
         self.conn_id = conn_id
         self._kms = kms
         self._api = api
+        self._anthropic_api = anthropic_api
 
     @property
     def kms(self):
@@ -79,6 +87,18 @@ class Registry:
             self._api = CostsClient()
         return self._api
 
+    @property
+    def anthropic_api(self):
+        if self._anthropic_api is None:
+            from finops.costs.anthropic import AnthropicClient
+
+            self._anthropic_api = AnthropicClient()
+        return self._anthropic_api
+
+    def client(self, provider_name: str = OPENAI):
+        """The API client of a provider: ``api`` (OpenAI) or ``anthropic_api``."""
+        return self.anthropic_api if provider_spec(provider_name).name == ANTHROPIC else self.api
+
     # -- helpers -----------------------------------------------------------------------------
     @staticmethod
     def _rows(conn: psycopg.Connection, _query: str, _cls: type, **params: Any) -> list:
@@ -94,9 +114,10 @@ class Registry:
 
     @staticmethod
     def _audit(conn: psycopg.Connection, actor: str, action: str, team_id: str | None,
-               fingerprint: str | None = None, detail: str | None = None) -> None:
+               fingerprint: str | None = None, detail: str | None = None, provider: str | None = None) -> None:
         conn.execute(paths.sql("registry/audit_insert"), {
-            "actor": actor, "action": action, "team_id": team_id, "fingerprint": fingerprint, "detail": detail,
+            "actor": actor, "action": action, "team_id": team_id, "provider": provider, "fingerprint": fingerprint,
+            "detail": detail,
         })
 
     def _team(self, conn: psycopg.Connection, team_id: str, *, lock: bool = False, active: bool = True) -> Team:
@@ -141,119 +162,156 @@ class Registry:
             self._audit(conn, actor, "team.deactivate", team_id)
 
     # -- keys --------------------------------------------------------------------------------
-    def register_key(self, team_id: str, raw_key: str, actor: str, verify: bool = True) -> KeyRegistration:
-        """Check, optionally verify live, encrypt and store a key; an existing active key is rotated.
+    def register_key(self, team_id: str, raw_key: str, actor: str, verify: bool = True, *,
+                     provider: str = OPENAI) -> KeyRegistration:
+        """Check, optionally verify live, encrypt and store a provider's key; an active one is rotated.
 
         Everything that can fail (format, the live check, KMS) happens before the transaction, so
-        a failed registration leaves the previous active key in place.
+        a failed registration leaves the previous active key in place. At most one key per team and
+        provider is active; the other provider's key is not touched.
         """
-        key = admin_keys.clean_key_input(raw_key)
+        spec = provider_spec(provider)
+        key = admin_keys.clean_key_input(raw_key, spec.name)
         with connect(self.conn_id) as conn:
             self._team(conn, team_id)
         if verify:
-            self.api.projects(key, limit=1)
-        ciphertext = self.kms.encrypt(key, admin_key_context(team_id))
+            self.client(spec.name).verify_key(key)
+        ciphertext = self.kms.encrypt(key, admin_key_context(team_id, spec.name))
         params = {
-            "team_id": team_id, "ciphertext": ciphertext, "kms_key_id": self.kms.key_id,
-            "redacted": admin_keys.redact(key), "fingerprint": admin_keys.fingerprint(key),
+            "team_id": team_id, "provider": spec.name, "ciphertext": ciphertext, "kms_key_id": self.kms.key_id,
+            "redacted": admin_keys.redact(key, spec.name), "fingerprint": admin_keys.fingerprint(key),
             "actor": actor, "verified": verify,
         }
         del key
         with connect(self.conn_id) as conn:
             self._team(conn, team_id, lock=True)
-            retired = self._rows(conn, "key_retire_active", AdminKeyInfo, team_id=team_id, status="rotated", actor=actor)
+            retired = self._rows(conn, "key_retire_active", AdminKeyInfo, team_id=team_id, provider=spec.name,
+                                 status="rotated", actor=actor)
             stored = self._rows(conn, "key_insert", AdminKeyInfo, **params)[0]
             rotated = retired[0] if retired else None
             detail = f"replaces {rotated.fingerprint}" if rotated else None
-            self._audit(conn, actor, "key.rotate" if rotated else "key.register", team_id, stored.fingerprint, detail)
+            self._audit(conn, actor, "key.rotate" if rotated else "key.register", team_id, stored.fingerprint, detail,
+                        provider=spec.name)
             return KeyRegistration(key=stored, rotated=rotated, verified=verify)
 
-    def revoke_key(self, team_id: str, actor: str) -> AdminKeyInfo:
-        """Delete the active key's ciphertext and mark it revoked; its metadata stays for the audit."""
+    def revoke_key(self, team_id: str, actor: str, *, provider: str = OPENAI) -> AdminKeyInfo:
+        """Delete a provider's active key's ciphertext and mark it revoked; its metadata stays for the audit."""
+        spec = provider_spec(provider)
         with connect(self.conn_id) as conn:
             self._team(conn, team_id, lock=True, active=False)
-            retired = self._rows(conn, "key_retire_active", AdminKeyInfo, team_id=team_id, status="revoked", actor=actor)
+            retired = self._rows(conn, "key_retire_active", AdminKeyInfo, team_id=team_id, provider=spec.name,
+                                 status="revoked", actor=actor)
             if not retired:
-                raise NoActiveKey(f"Team {team_id} has no active Admin key to revoke.")
-            self._audit(conn, actor, "key.revoke", team_id, retired[0].fingerprint)
+                raise NoActiveKey(f"Team {team_id} has no active {_label(spec.name)}Admin key to revoke.")
+            self._audit(conn, actor, "key.revoke", team_id, retired[0].fingerprint, provider=spec.name)
             return retired[0]
 
-    def active_key(self, team_id: str) -> AdminKeyInfo | None:
+    def active_key(self, team_id: str, provider: str = OPENAI) -> AdminKeyInfo | None:
         with connect(self.conn_id) as conn:
             self._team(conn, team_id, active=False)
-            rows = self._rows(conn, "key_active", AdminKeyInfo, team_id=team_id)
+            rows = self._rows(conn, "key_active", AdminKeyInfo, team_id=team_id, provider=provider_spec(provider).name)
             return rows[0] if rows else None
 
-    def key_history(self, team_id: str) -> list[AdminKeyInfo]:
+    def key_history(self, team_id: str, provider: str | None = None) -> list[AdminKeyInfo]:
+        """A team's keys, newest first: of one provider, or of all when ``provider`` is ``None``."""
         with connect(self.conn_id) as conn:
-            return self._rows(conn, "key_history", AdminKeyInfo, team_id=team_id)
+            return self._rows(conn, "key_history", AdminKeyInfo, team_id=team_id,
+                              provider=provider_spec(provider).name if provider else None)
 
     def key_histories(self, team_ids: list[str]) -> dict[str, list[AdminKeyInfo]]:
-        """``key_history`` of several teams in one query (a page of the FinOps page)."""
+        """``key_history`` of several teams (every provider) in one query (a page of the FinOps page)."""
         with connect(self.conn_id) as conn:
             rows = self._rows(conn, "key_histories", AdminKeyInfo, team_ids=list(team_ids))
         return _by_team(rows, team_ids)
 
-    def decrypt_key(self, team_id: str) -> str:
-        """The team's plaintext Admin key, for the task or request that uses it (masked in logs)."""
+    def team_providers(self, team_id: str) -> list[str]:
+        """The providers a team has: a key (of any status) or a registered scope; OpenAI when it has none yet."""
+        keys = {k.provider for k in self.key_history(team_id)}
+        scopes = {p.provider for p in self.projects(team_id, provider=None)}
+        found = [name for name in PROVIDERS if name in keys | scopes]
+        return found or [OPENAI]
+
+    def decrypt_key(self, team_id: str, provider: str = OPENAI) -> str:
+        """The team's plaintext Admin key for a provider, for the task or request that uses it (masked in logs)."""
+        spec = provider_spec(provider)
         with connect(self.conn_id) as conn:
             self._team(conn, team_id, active=False)
-            row = conn.execute(paths.sql("registry/key_ciphertext"), {"team_id": team_id}).fetchone()
+            row = conn.execute(paths.sql("registry/key_ciphertext"),
+                               {"team_id": team_id, "provider": spec.name}).fetchone()
         if row is None:
             raise NoActiveKey(
-                f"Team {team_id} has no active Admin key; register one with `finops keys register {team_id}` "
-                "or on the FinOps page."
+                f"Team {team_id} has no active {_label(spec.name)}Admin key; register one with "
+                f"`finops keys register {team_id}{_option(spec.name)}` or on the FinOps page."
             )
-        return self.kms.decrypt(row[1], admin_key_context(team_id))
+        return self.kms.decrypt(row[1], admin_key_context(team_id, spec.name))
 
-    def mark_verified(self, team_id: str) -> None:
+    def mark_verified(self, team_id: str, provider: str = OPENAI) -> None:
         with connect(self.conn_id) as conn:
-            self._execute(conn, "key_mark_verified", team_id=team_id)
+            self._execute(conn, "key_mark_verified", team_id=team_id, provider=provider_spec(provider).name)
 
-    # -- projects ----------------------------------------------------------------------------
+    # -- projects (OpenAI project IDs, Anthropic workspace IDs) -------------------------------
     def add_project(self, team_id: str, project_id: str, actor: str, name: str | None = None,
-                    verify: bool = True) -> ProjectRegistration:
-        """Register an OpenAI project id for a team, checked live against the key's organization."""
-        check_project_id(project_id)
+                    verify: bool = True, *, provider: str = OPENAI) -> ProjectRegistration:
+        """Register a scope (OpenAI project ID, Anthropic workspace ID or ``default``), checked live by default."""
+        spec = provider_spec(provider)
+        check_project_id(project_id, spec.name)
+        noun = f"{spec.label} {spec.scope_noun.removesuffix(' ID')}"
         with connect(self.conn_id) as conn:
             self._team(conn, team_id)
-            existing = [p for p in self._rows(conn, "project_list", Project, team_id=team_id, include_removed=False)
+            existing = [p for p in self._rows(conn, "project_list", Project, team_id=team_id, provider=spec.name,
+                                              include_removed=False)
                         if p.project_id == project_id]
         if existing:
-            raise ProjectAlreadyRegistered(f"Project {project_id} is already registered for team {team_id}.")
+            raise ProjectAlreadyRegistered(f"The {noun} {project_id} is already registered for team {team_id}.")
         warnings: list[str] = []
         archived = False
         if verify:
-            live = self.api.project(self.decrypt_key(team_id), project_id)
+            live = self._live_scope(team_id, spec.name, project_id)
             name = name or live.name
             archived = live.status == "archived"
             if archived:
                 warnings.append(
-                    f"Project {project_id} is archived in OpenAI: it incurs no new costs, but its past costs are collected."
+                    f"The {noun} {project_id} is archived in {spec.label}: it incurs no new costs, but its past "
+                    "costs are collected."
                 )
         clean_name = name.strip()[:MAX_NAME] if name else None
         with connect(self.conn_id) as conn:
             self._team(conn, team_id, lock=True)
-            rows = self._rows(conn, "project_upsert", Project, team_id=team_id, project_id=project_id,
-                              name=clean_name, archived=archived, verified=verify, actor=actor)
+            rows = self._rows(conn, "project_upsert", Project, team_id=team_id, provider=spec.name,
+                              project_id=project_id, name=clean_name, archived=archived, verified=verify, actor=actor)
             if not rows:
-                raise ProjectAlreadyRegistered(f"Project {project_id} is already registered for team {team_id}.")
-            self._audit(conn, actor, "project.add", team_id, detail=f"{project_id}" + (f" ({clean_name})" if clean_name else ""))
+                raise ProjectAlreadyRegistered(f"The {noun} {project_id} is already registered for team {team_id}.")
+            self._audit(conn, actor, "project.add", team_id,
+                        detail=f"{project_id}" + (f" ({clean_name})" if clean_name else ""), provider=spec.name)
             return ProjectRegistration(project=rows[0], warnings=tuple(warnings))
 
-    def remove_project(self, team_id: str, project_id: str, actor: str) -> None:
-        check_project_id(project_id)
+    def _live_scope(self, team_id: str, provider_name: str, scope_id: str):
+        """The scope as the provider's API describes it (``name``, ``status``), with the team's key."""
+        key = self.decrypt_key(team_id, provider_name)
+        if provider_name == ANTHROPIC:
+            return self.anthropic_api.workspace(key, scope_id)
+        return self.api.project(key, scope_id)
+
+    def remove_project(self, team_id: str, project_id: str, actor: str, *, provider: str = OPENAI) -> None:
+        spec = provider_spec(provider)
+        check_project_id(project_id, spec.name)
         with connect(self.conn_id) as conn:
             self._team(conn, team_id, lock=True, active=False)
-            if not self._execute(conn, "project_remove", team_id=team_id, project_id=project_id, actor=actor):
-                raise ProjectNotRegistered(f"Project {project_id} is not registered for team {team_id}; see `finops projects list {team_id}`.")
-            self._audit(conn, actor, "project.remove", team_id, detail=project_id)
+            if not self._execute(conn, "project_remove", team_id=team_id, provider=spec.name, project_id=project_id,
+                                 actor=actor):
+                raise ProjectNotRegistered(
+                    f"The {spec.label} {spec.scope_noun} {project_id} is not registered for team {team_id}; see "
+                    f"`finops projects list {team_id}{_option(spec.name)}`.")
+            self._audit(conn, actor, "project.remove", team_id, detail=project_id, provider=spec.name)
 
-    def projects(self, team_id: str | None = None, include_removed: bool = False) -> list[Project]:
+    def projects(self, team_id: str | None = None, include_removed: bool = False, *,
+                 provider: str | None = OPENAI) -> list[Project]:
+        """Registered scopes of one team (or all teams) for one provider (OpenAI by default; ``None``: every provider)."""
         with connect(self.conn_id) as conn:
             if team_id is not None:
                 self._team(conn, team_id, active=False)
-            return self._rows(conn, "project_list", Project, team_id=team_id, include_removed=include_removed)
+            return self._rows(conn, "project_list", Project, team_id=team_id, include_removed=include_removed,
+                              provider=provider_spec(provider).name if provider else None)
 
     # -- audit -------------------------------------------------------------------------------
     def audit(self, team_id: str | None = None, limit: int = 50) -> list[AuditEntry]:

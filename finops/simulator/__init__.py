@@ -1,11 +1,13 @@
-"""A local stand-in for OpenAI's organization admin endpoints (costs and projects), deterministic per seed."""
+"""A local stand-in for OpenAI's (costs, projects) and Anthropic's (cost report, workspaces) admin endpoints, deterministic per seed."""
 
 from __future__ import annotations
 
+from finops.simulator.anthropic_data import expected_anthropic_costs
 from finops.simulator.config import SimulatorConfig, demo_config, load_config, write_config
 from finops.simulator.data import expected_costs
 
-__all__ = ["SimulatorConfig", "create_app", "demo_config", "expected_costs", "load_config", "write_config"]
+__all__ = ["SimulatorConfig", "create_app", "demo_config", "expected_anthropic_costs", "expected_costs", "load_config",
+           "write_config"]
 
 
 def create_app(config: SimulatorConfig):

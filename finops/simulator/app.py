@@ -1,4 +1,5 @@
-"""The simulator's FastAPI app: OpenAI's costs and projects endpoints plus ``/_simulator`` helpers."""
+"""The simulator's FastAPI app: OpenAI's costs and projects endpoints, Anthropic's cost report and
+workspaces (:mod:`finops.simulator.anthropic_app`), plus ``/_simulator`` helpers."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class SimulatorState:
     def __init__(self, config: SimulatorConfig) -> None:
         self.config = config
         self.keys = {k.key: (org, k.status) for org in config.organizations for k in org.keys}
+        self.anthropic_keys = {k.key: (org, k.status) for org in config.anthropic_organizations for k in org.keys}
         self.attempts: Counter[str] = Counter()
         self.lock = threading.Lock()
 
@@ -264,7 +266,9 @@ control_router = APIRouter(prefix="/_simulator")
 @control_router.get("/health")
 async def health(request: Request) -> dict:
     """Liveness for ``make up`` and the tests."""
-    return {"status": "ok", "organizations": len(_state(request).config.organizations)}
+    config = _state(request).config
+    return {"status": "ok", "organizations": len(config.organizations),
+            "anthropic_organizations": len(config.anthropic_organizations)}
 
 
 @control_router.post("/reset")
@@ -303,17 +307,23 @@ async def expected(request: Request) -> dict:
 
 def create_app(config: SimulatorConfig) -> FastAPI:
     """Build the simulator app for one configuration."""
-    app = FastAPI(title="OpenAI admin API simulator", docs_url=None, redoc_url=None, openapi_url=None)
+    from finops.simulator.anthropic_app import AnthropicError, anthropic_router
+
+    app = FastAPI(title="OpenAI and Anthropic admin API simulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.simulator = SimulatorState(config)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return exc.response()
 
+    @app.exception_handler(AnthropicError)
+    async def _anthropic_error(request: Request, exc: AnthropicError) -> JSONResponse:
+        return exc.response()
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return ApiError(exc.status_code, f"Invalid URL ({request.method} {request.url.path}).").response()
 
-    for router in (costs_router, projects_router, control_router):
+    for router in (costs_router, projects_router, anthropic_router, control_router):
         app.include_router(router)
     return app

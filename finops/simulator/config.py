@@ -1,4 +1,5 @@
-"""The simulator's configuration: organizations, their Admin keys, projects, data seed and fault knobs."""
+"""The simulator's configuration: OpenAI and Anthropic organizations, their Admin keys, projects or
+workspaces, data seed and fault knobs."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 KEY_PREFIX = "sk-admin-"
+ANTHROPIC_KEY_PREFIX = "sk-ant-admin01-"
+ANTHROPIC_API_KEY_PREFIX = "sk-ant-api03-"
 DEFAULT_LINE_ITEMS: dict[str, tuple[float, str]] = {
     # line item -> (price per unit in USD, quantity unit)
     "gpt-4o-2024-08-06, input": (2.5e-06, "tokens"),
@@ -59,11 +62,15 @@ class Faults(_Model):
     latency_ms: int = Field(0, ge=0)
     string_amounts: bool = False
     null_project_share: float = Field(0.0, ge=0, le=1)
+    #: Anthropic only: share of requests answered 529 ``overloaded_error``.
+    rate_529: float = Field(0.0, ge=0, le=1)
+    #: Anthropic only: fields the contract does not know, on pages and results (new fields appear without notice).
+    unknown_fields: bool = False
 
     @model_validator(mode="after")
     def _rates(self) -> Faults:
-        if self.rate_429 + self.rate_5xx > 1:
-            raise ValueError("rate_429 + rate_5xx must be at most 1")
+        if self.rate_429 + self.rate_5xx + self.rate_529 > 1:
+            raise ValueError("rate_429 + rate_5xx + rate_529 must be at most 1")
         return self
 
 
@@ -82,20 +89,64 @@ class Organization(_Model):
     faults: Faults = Field(default_factory=Faults)
 
 
+class AnthropicKey(_Model):
+    """A key of an Anthropic organization: ``revoked`` answers 401, a normal ``api_key`` (sk-ant-api...) 403."""
+
+    key: str = Field(min_length=8)
+    status: Literal["active", "revoked", "api_key"] = "active"
+
+
+class WorkspaceConfig(_Model):
+    """An Anthropic workspace; every workspace gets synthetic daily costs."""
+
+    id: str = Field(pattern=r"^wrkspc_[A-Za-z0-9]+$")
+    name: str
+    created_at: str = "2024-01-01T00:00:00Z"
+    archived_at: str | None = None
+
+
+class AnthropicOrganization(_Model):
+    """An Anthropic organization: keys, workspaces (and the default one), the seed of its costs and its faults."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9-]+$")
+    name: str = ""
+    seed: int = 0
+    keys: list[AnthropicKey] = Field(default_factory=list)
+    workspaces: list[WorkspaceConfig] = Field(default_factory=list)
+    #: Whether the default workspace (a null ``workspace_id`` in reports) has spend.
+    default_workspace: bool = True
+    #: Share of (workspace, day) pairs with no spend.
+    zero_day_share: float = Field(0.15, ge=0, le=1)
+    #: Share of days with no spend in the whole organization (buckets with ``results: []``).
+    empty_day_share: float = Field(0.1, ge=0, le=1)
+    #: Cost descriptions to draw from (default: every one in the catalogue, tokens and non-token costs).
+    descriptions: list[str] | None = None
+    faults: Faults = Field(default_factory=Faults)
+
+
 class SimulatorConfig(_Model):
     """The whole simulator configuration (YAML on disk)."""
 
     organizations: list[Organization]
+    anthropic_organizations: list[AnthropicOrganization] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique(self) -> SimulatorConfig:
-        ids = [o.id for o in self.organizations]
+        ids = [o.id for o in self.organizations] + [o.id for o in self.anthropic_organizations]
         if len(ids) != len(set(ids)):
             raise ValueError("organization ids must be unique")
         keys = [k.key for o in self.organizations for k in o.keys]
+        keys += [k.key for o in self.anthropic_organizations for k in o.keys]
         if len(keys) != len(set(keys)):
             raise ValueError("an Admin key may belong to one organization only")
         return self
+
+    def anthropic_organization(self, org_id: str) -> AnthropicOrganization:
+        """The Anthropic organization with this id (KeyError if none)."""
+        for org in self.anthropic_organizations:
+            if org.id == org_id:
+                return org
+        raise KeyError(org_id)
 
     def organization(self, org_id: str) -> Organization:
         """The organization with this id (KeyError if none)."""
@@ -109,11 +160,15 @@ class SimulatorConfig(_Model):
         changes = {k: v for k, v in overrides.items() if v is not None}
         if not changes:
             return self
-        orgs = [
-            o.model_copy(update={"faults": Faults.model_validate({**o.faults.model_dump(), **changes})})
-            for o in self.organizations
-        ]
-        return SimulatorConfig(organizations=orgs)
+
+        def apply(org):
+            knobs = {**org.faults.model_dump(), **changes}
+            if "rate_529" not in changes:  # overridden 429/5xx rates win over an organization's own 529 rate
+                knobs["rate_529"] = max(0.0, min(knobs["rate_529"], 1 - knobs["rate_429"] - knobs["rate_5xx"]))
+            return org.model_copy(update={"faults": Faults.model_validate(knobs)})
+
+        return SimulatorConfig(organizations=[apply(o) for o in self.organizations],
+                               anthropic_organizations=[apply(o) for o in self.anthropic_organizations])
 
 
 def load_config(path: str | os.PathLike) -> SimulatorConfig:
@@ -142,6 +197,12 @@ def random_key() -> str:
     return KEY_PREFIX + "".join(secrets.choice(alphabet) for _ in range(48))
 
 
+def random_anthropic_key(prefix: str = ANTHROPIC_KEY_PREFIX) -> str:
+    """A fresh random key shaped like an Anthropic Admin key (or, with the API prefix, a normal API key)."""
+    alphabet = string.ascii_letters + string.digits + "-_"
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(86)) + "AA"
+
+
 def stable_id(prefix: str, name: str, length: int = 24) -> str:
     """A deterministic OpenAI-looking id (``org-...``, ``proj_...``) derived from a name."""
     alphabet = string.ascii_letters + string.digits
@@ -161,8 +222,21 @@ DEMO_ORGANIZATIONS: dict[str, tuple[int, tuple[str, ...], dict]] = {
 }
 
 
+#: The demo's Anthropic organizations: team name -> (seed, workspace names, fault knobs); their keys are
+#: ``anthropic:<name>`` in the keys file. ``growth`` spends on both providers.
+DEMO_ANTHROPIC_ORGANIZATIONS: dict[str, tuple[int, tuple[str, ...], dict]] = {
+    "growth": (404, ("Growth Assistants", "Growth Research"), {"rate_429": 0.2, "rate_529": 0.1,
+                                                               "retry_after_seconds": 1, "unknown_fields": True}),
+}
+
+
+def anthropic_key_name(name: str) -> str:
+    """The keys file's entry of an Anthropic demo organization."""
+    return f"anthropic:{name}"
+
+
 def demo_config(keys: dict[str, str]) -> SimulatorConfig:
-    """The demo's three organizations (growth, search, platform) with the given Admin key per name."""
+    """The demo's OpenAI organizations (growth, search, platform) and Anthropic one (growth), keys from ``keys``."""
     orgs = []
     for name, (seed, project_names, faults) in DEMO_ORGANIZATIONS.items():
         orgs.append(Organization(
@@ -173,7 +247,19 @@ def demo_config(keys: dict[str, str]) -> SimulatorConfig:
             projects=[ProjectConfig(id=stable_id("proj_", f"demo/{name}/{p}"), name=p) for p in project_names],
             faults=Faults(**faults),
         ))
-    return SimulatorConfig(organizations=orgs)
+    anthropic = []
+    for name, (seed, workspace_names, faults) in DEMO_ANTHROPIC_ORGANIZATIONS.items():
+        key = keys.get(anthropic_key_name(name))
+        anthropic.append(AnthropicOrganization(
+            id=stable_id("", f"demo/anthropic/{name}", 32).lower(),
+            name=name,
+            seed=seed,
+            keys=[AnthropicKey(key=key)] if key else [],
+            workspaces=[WorkspaceConfig(id=stable_id("wrkspc_", f"demo/anthropic/{name}/{w}"), name=w)
+                        for w in workspace_names],
+            faults=Faults(**faults),
+        ))
+    return SimulatorConfig(organizations=orgs, anthropic_organizations=anthropic)
 
 
 def default_keys_file() -> Path:
@@ -186,14 +272,13 @@ def default_keys_file() -> Path:
 def demo_keys(path: str | os.PathLike | None = None) -> tuple[dict[str, str], Path, bool]:
     """The demo keys from the keys file, created (0600, fresh random keys) if missing; True if created."""
     path = Path(path) if path else default_keys_file()
-    if path.exists():
-        keys = json.loads(path.read_text())
-        missing = set(DEMO_ORGANIZATIONS) - set(keys)
-        if not missing:
-            return keys, path, False
-        keys.update({name: random_key() for name in missing})
-    else:
-        keys = {name: random_key() for name in DEMO_ORGANIZATIONS}
+    wanted = {name: random_key for name in DEMO_ORGANIZATIONS}
+    wanted.update({anthropic_key_name(name): random_anthropic_key for name in DEMO_ANTHROPIC_ORGANIZATIONS})
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    missing = set(wanted) - set(keys)
+    if path.exists() and not missing:
+        return keys, path, False
+    keys.update({name: wanted[name]() for name in missing})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:

@@ -14,6 +14,7 @@ DayState = Literal["success", "failed", "unsettled", "missing"]
 class AdminKeyView(BaseModel):
     """An Admin key as shown: the redacted form and fingerprint, never the key."""
 
+    provider: str = "openai"
     redacted: str
     fingerprint: str
     status: Literal["active", "rotated", "revoked"]
@@ -26,8 +27,9 @@ class AdminKeyView(BaseModel):
 
 
 class ProjectView(BaseModel):
-    """A registered OpenAI project ID, with its name when it was verified live."""
+    """A registered scope (OpenAI project ID, Anthropic workspace ID), with its name when it was verified live."""
 
+    provider: str = "openai"
     project_id: str
     name: str | None = None
     archived: bool = False
@@ -52,8 +54,9 @@ class DaySpend(BaseModel):
 
 
 class SpendSeries(BaseModel):
-    """Daily spend of a team in one currency over the chart's days (zero where nothing was collected)."""
+    """Daily spend of a team with one provider in one currency over the chart's days (zero where none was collected)."""
 
+    provider: str = "openai"
     currency: str
     days: list[DaySpend]
     total: Decimal
@@ -65,8 +68,30 @@ class AuditView(BaseModel):
     at: datetime
     actor: str
     action: str
+    provider: str | None = None
     fingerprint: str | None = None
     detail: str | None = None
+
+
+class ProviderTotal(BaseModel):
+    """A provider's spend over the chart's days in one currency."""
+
+    currency: str
+    total: Decimal
+
+
+class ProviderOverview(BaseModel):
+    """What the page shows about one provider of a team: key, key history, scopes and spend."""
+
+    provider: str
+    label: str
+    scope_noun: str = Field(description="What the provider's scope IDs are called: project ID, workspace ID.")
+    scope_example: str
+    key_prefix: str
+    key: AdminKeyView | None = None
+    key_history: list[AdminKeyView] = Field(default_factory=list)
+    projects: list[ProjectView] = Field(default_factory=list)
+    spend: list[ProviderTotal] = Field(default_factory=list)
 
 
 class TeamSummary(BaseModel):
@@ -80,10 +105,11 @@ class TeamSummary(BaseModel):
 
 
 class TeamOverview(TeamSummary):
-    """Everything the page shows about an active team."""
+    """Everything the page shows about an active team (``key`` and ``key_history``: OpenAI's; ``providers``: each)."""
 
     key: AdminKeyView | None = None
     key_history: list[AdminKeyView] = Field(default_factory=list)
+    providers: list[ProviderOverview] = Field(default_factory=list)
     projects: list[ProjectView] = Field(default_factory=list)
     collection: list[DayStatus] = Field(default_factory=list)
     spend: list[SpendSeries] = Field(default_factory=list)
@@ -109,7 +135,7 @@ class Overview(BaseModel):
 
 
 class ProjectList(BaseModel):
-    """Registered project IDs of one team or of every team."""
+    """Registered project and workspace IDs of one team or of every team."""
 
     team_id: str | None
     projects: list[ProjectView]

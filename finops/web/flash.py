@@ -1,7 +1,7 @@
 """Post/redirect/get: the outcome of a form, carried to the next page view in a short-lived signed cookie.
 
 An error keeps the form's other inputs so the user need not type them again; a key is never
-among them, and anything that looks like an OpenAI key is scrubbed from messages and values.
+among them, and anything that looks like a provider's key is scrubbed from messages and values.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ class Flash:
 
 
 def scrub(text: str) -> str:
-    """The text with anything shaped like an OpenAI key replaced."""
-    from finops.registry.admin_keys import LOOKS_LIKE_KEY
+    """The text with anything shaped like a provider's key replaced (the project's one scrub, worded for the page)."""
+    from finops.redaction import scrub as scrub_keys
 
-    return LOOKS_LIKE_KEY.sub("[key removed]", text)
+    return scrub_keys(text, placeholder="[key removed]")
 
 
 def _serializer() -> URLSafeTimedSerializer:

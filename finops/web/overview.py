@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Query
 
 from finops import paths
+from finops.defaults import DEFAULT_LOOKBACK_DAYS, LOOKBACK_DAYS_VARIABLE
+from finops.providers import OPENAI, PROVIDERS
 from finops.web.datamodels import (
     AdminKeyView,
     AuditView,
@@ -17,6 +19,8 @@ from finops.web.datamodels import (
     DayStatus,
     Overview,
     ProjectView,
+    ProviderOverview,
+    ProviderTotal,
     SpendSeries,
     TeamOverview,
     TeamSummary,
@@ -28,7 +32,6 @@ if TYPE_CHECKING:
 STATUS_DAYS = 14
 SPEND_DAYS = 30
 AUDIT_ENTRIES = 8
-DEFAULT_LOOKBACK_DAYS = 2
 #: Active teams shown in full per page (a thousand teams would be ~18 MB of HTML: docs/performance.md).
 TEAMS_PER_PAGE = 25
 
@@ -48,7 +51,7 @@ def lookback_days() -> int:
     from finops.lookup import get_variable
 
     try:
-        return max(0, int(get_variable("finops_lookback_days", DEFAULT_LOOKBACK_DAYS)))
+        return max(0, int(get_variable(LOOKBACK_DAYS_VARIABLE, DEFAULT_LOOKBACK_DAYS)))
     except (TypeError, ValueError):
         return DEFAULT_LOOKBACK_DAYS
 
@@ -63,7 +66,7 @@ def _query(name: str, **params: Any) -> list[tuple]:
 def key_view(info: Any) -> AdminKeyView:
     """The display form of a registry ``AdminKeyInfo``."""
     return AdminKeyView(
-        redacted=info.redacted, fingerprint=info.fingerprint, status=info.status, created_at=info.created_at,
+        provider=getattr(info, "provider", OPENAI), redacted=info.redacted, fingerprint=info.fingerprint, status=info.status, created_at=info.created_at,
         created_by=info.created_by, last_verified_at=info.last_verified_at, rotated_at=info.rotated_at,
         revoked_at=info.revoked_at, revoked_by=info.revoked_by,
     )
@@ -72,7 +75,7 @@ def key_view(info: Any) -> AdminKeyView:
 def project_view(project: Any) -> ProjectView:
     """The display form of a registry ``Project``."""
     return ProjectView(
-        project_id=project.project_id, name=project.name, archived=project.archived,
+        provider=getattr(project, "provider", OPENAI), project_id=project.project_id, name=project.name, archived=project.archived,
         verified_at=project.verified_at, created_at=project.created_at, created_by=project.created_by,
     )
 
@@ -104,21 +107,46 @@ def collection_grid(team_ids: list[str], today: date, lookback: int, days: int =
 
 
 def spend_series(team_ids: list[str], today: date, days: int = SPEND_DAYS) -> dict[str, list[SpendSeries]]:
-    """Per team and currency, the spend of each of the last ``days`` days (zero-filled)."""
-    amounts: dict[str, dict[str, dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
+    """Per team, provider and currency, the spend of each of the last ``days`` days (zero-filled).
+
+    A team's series come provider by provider (OpenAI first), the largest total first within each.
+    """
+    amounts: dict[str, dict[tuple[str, str], dict[date, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     if team_ids:
-        for team_id, currency, day, amount in _query("spend_daily", team_ids=team_ids, last_day=today, days=days):
-            amounts[team_id][currency][day] = Decimal(amount)
+        for team_id, provider, currency, day, amount in _query("spend_daily_by_provider", team_ids=team_ids,
+                                                               last_day=today, days=days):
+            amounts[team_id][(provider, currency)][day] = Decimal(amount)
     span = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    order = {name: n for n, name in enumerate(PROVIDERS)}
     result: dict[str, list[SpendSeries]] = {}
-    for team_id, per_currency in amounts.items():
+    for team_id, per_series in amounts.items():
         series = [
-            SpendSeries(currency=currency, days=[DaySpend(day=d, amount=by_day.get(d, Decimal(0))) for d in span],
+            SpendSeries(provider=provider, currency=currency,
+                        days=[DaySpend(day=d, amount=by_day.get(d, Decimal(0))) for d in span],
                         total=sum(by_day.values(), Decimal(0)))
-            for currency, by_day in per_currency.items()
+            for (provider, currency), by_day in per_series.items()
         ]
-        result[team_id] = sorted(series, key=lambda s: s.total, reverse=True)
+        result[team_id] = sorted(series, key=lambda s: (order.get(s.provider, 99), -s.total))
     return result
+
+
+def provider_overviews(history: list[AdminKeyView], projects: list[ProjectView], spend: list[SpendSeries],
+                       can_manage: bool) -> list[ProviderOverview]:
+    """A team's providers: every provider for managers (so they can register one), else those the team has
+    (a key, a scope or spend; OpenAI always, as before providers)."""
+    shown = []
+    for name, spec in PROVIDERS.items():
+        keys = [k for k in history if k.provider == name]
+        scopes = [p for p in projects if p.provider == name]
+        totals = [ProviderTotal(currency=s.currency, total=s.total) for s in spend if s.provider == name]
+        if not (can_manage or name == OPENAI or keys or scopes or totals):
+            continue
+        shown.append(ProviderOverview(
+            provider=name, label=spec.label, scope_noun=spec.scope_noun, scope_example=spec.scope_example,
+            key_prefix=spec.key_prefix, key=next((k for k in keys if k.status == "active"), None), key_history=keys,
+            projects=scopes, spend=totals,
+        ))
+    return shown
 
 
 def build_overview(registry: Registry, can_manage: bool, today: date | None = None, *, query: str = "",
@@ -142,7 +170,7 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
     active = matching[(page - 1) * per_page:page * per_page]
     active_ids = [t.team_id for t in active]
     projects: dict[str, list[ProjectView]] = defaultdict(list)
-    for project in registry.projects():
+    for project in registry.projects(provider=None):
         projects[project.team_id].append(project_view(project))
     grid = collection_grid(active_ids, today, lookback)
     spend = spend_series(active_ids, today)
@@ -151,15 +179,19 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
     overviews = []
     for team in active:
         history = [key_view(k) for k in keys[team.team_id]]
+        openai_history = [k for k in history if k.provider == OPENAI]
+        team_spend = spend.get(team.team_id, [])
         overviews.append(TeamOverview(
             team_id=team.team_id, name=team.name, active=True, created_at=team.created_at,
             created_by=team.created_by,
-            key=next((k for k in history if k.status == "active"), None),
-            key_history=history,
+            key=next((k for k in openai_history if k.status == "active"), None),
+            key_history=openai_history,
+            providers=provider_overviews(history, projects.get(team.team_id, []), team_spend, can_manage),
             projects=projects.get(team.team_id, []),
             collection=grid.get(team.team_id, []),
-            spend=spend.get(team.team_id, []),
-            audit=[AuditView(at=e.at, actor=e.actor, action=e.action, fingerprint=e.fingerprint, detail=e.detail)
+            spend=team_spend,
+            audit=[AuditView(at=e.at, actor=e.actor, action=e.action, provider=getattr(e, "provider", None),
+                             fingerprint=e.fingerprint, detail=e.detail)
                    for e in audit[team.team_id]],
         ))
     inactive = [TeamSummary(team_id=t.team_id, name=t.name, active=False, created_at=t.created_at,

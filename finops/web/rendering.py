@@ -38,6 +38,13 @@ def when(value: datetime | date | None) -> str:
     return value.isoformat()
 
 
+def provider_label(name: str | None) -> str:
+    """``anthropic`` -> ``Anthropic``: a provider's display name."""
+    from finops.providers import PROVIDERS
+
+    return PROVIDERS[name].label if name in PROVIDERS else str(name or "")
+
+
 @dataclass(frozen=True)
 class Bar:
     """One day's bar of the spend chart."""
@@ -105,6 +112,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money
     env.filters["when"] = when
+    env.filters["provider_label"] = provider_label
     env.globals["spend_chart"] = spend_chart
     return env
 

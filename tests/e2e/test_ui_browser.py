@@ -51,7 +51,7 @@ class ApiServer:
             try:
                 if requests.get(f"{self.base_url}/api/v2/monitor/health", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a loaded machine answers slowly at first
                 pass
             try:
                 code = self.process.wait(timeout=0.5)  # doubles as the pause between polls

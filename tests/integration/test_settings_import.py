@@ -104,7 +104,7 @@ def test_the_shipped_settings_file_parses():
     from finops import paths
 
     settings = parse(paths.project_dir() / "airflow_settings.yaml")
-    assert {c["conn_id"] for c in settings.connections} == {"finops_db", "aws_kms", "openai_api"}
+    assert {c["conn_id"] for c in settings.connections} == {"finops_db", "aws_kms", "openai_api", "anthropic_api"}
     assert {v["variable_name"] for v in settings.variables} >= {
         "finops_kms_key_id", "finops_success_rate_threshold", "finops_lookback_days"}
-    assert [p["pool_name"] for p in settings.pools] == ["openai_api"]
+    assert [p["pool_name"] for p in settings.pools] == ["openai_api", "anthropic_api"]

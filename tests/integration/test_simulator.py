@@ -21,7 +21,8 @@ from finops.simulator.server import READY_LINE, run_in_thread
 
 def test_health(simulator):
     assert requests.get(f"{simulator.base_url}/_simulator/health", timeout=10).json() == {
-        "status": "ok", "organizations": len(simulator.config.organizations)}
+        "status": "ok", "organizations": len(simulator.config.organizations),
+        "anthropic_organizations": len(simulator.config.anthropic_organizations)}
 
 
 def test_expected_endpoint_matches_the_library(simulator):
@@ -85,7 +86,7 @@ def test_cli_without_config_serves_the_demo_with_private_generated_keys(tmp_path
     proc, lines = start_cli(["--port", str(port)], env)
     try:
         keys = json.loads(keys_file.read_text())
-        assert set(keys) == {"growth", "search", "platform"}
+        assert set(keys) == {"growth", "search", "platform", "anthropic:growth"}
         assert stat.S_IMODE(os.stat(keys_file).st_mode) == 0o600
         log = "".join(lines)
         assert str(keys_file) in log and all(k not in log for k in keys.values())

@@ -95,6 +95,22 @@ def test_null_quantity_and_missing_optional_fields():
     assert row.quantity is None and row.quantity_unit is None and row.organization_id is None
 
 
+def test_float_start_time_is_read_as_a_time():
+    (row,) = parse_costs_page(page(bucket(result())).replace(str(DAY), f"{DAY}.0"), page=1).rows
+    assert row.usage_date == date(2025, 1, 11)
+
+
+@pytest.mark.parametrize("text,problem", [
+    ("[1, 2]", "the body: expected `object`, got `array`"),
+    ('{"data": [], "has_more": "yes"}', "at `has_more`: expected `bool | null`, got `str`"),
+    ('{"data": [{"results": []}]}', "missing required field `start_time`"),
+])
+def test_the_page_shape_is_checked(text, problem):
+    with pytest.raises(CostsApiResponseError) as err:
+        parse_costs_page(text, page=1)
+    assert problem in str(err.value)
+
+
 def test_missing_has_more_follows_next_page():
     body = {"data": [], "next_page": "page_x"}
     assert parse_costs_page(json.dumps(body), page=1).has_more is True
@@ -104,13 +120,16 @@ def test_missing_has_more_follows_next_page():
 @pytest.mark.parametrize(
     "bad,field",
     [
-        ({"amount": None}, "`amount` object"),
-        ({"amount": {"currency": "usd"}}, "`amount.value`"),
-        ({"amount": {"value": "twelve", "currency": "usd"}}, "`amount.value` is 'twelve'"),
-        ({"amount": {"value": "NaN", "currency": "usd"}}, "`amount.value`"),
-        ({"amount": {"value": True, "currency": "usd"}}, "`amount.value` is true"),
-        ({"amount": {"value": 1}}, "`amount.currency`"),
-        ({"quantity": "lots"}, "`quantity`"),
+        ({"amount": None}, "at `data[0].results[1].amount`: expected `object`, got `null`"),
+        ({"amount": {"currency": "usd"}}, "at `data[0].results[1].amount`: object missing required field `value`"),
+        ({"amount": {"value": "twelve", "currency": "usd"}}, "at `data[0].results[1].amount.value`: invalid decimal"),
+        ({"amount": {"value": "NaN", "currency": "usd"}}, "`data[0].results[1].amount.value` is NaN, not a finite"),
+        ({"amount": {"value": True, "currency": "usd"}}, "`data[0].results[1].amount.value`: expected `decimal`, got `bool`"),
+        ({"amount": {"value": 1}}, "missing required field `currency`"),
+        ({"amount": {"value": 1, "currency": " "}}, "has an empty `amount.currency`"),
+        ({"quantity": "lots"}, "at `data[0].results[1].quantity`: invalid decimal"),
+        ({"quantity": "Infinity"}, "`data[0].results[1].quantity` is Infinity, not a finite"),
+        ({"project_id": 7}, "at `data[0].results[1].project_id`: expected `str | null`, got `int`"),
     ],
 )
 def test_schema_errors_name_the_field_and_the_page(bad, field):

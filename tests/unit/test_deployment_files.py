@@ -163,10 +163,30 @@ def test_settings_files_parse(monkeypatch):
 
     monkeypatch.setenv("FINOPS_DB_PASSWORD", "x")
     compose_settings = parse(ROOT / "deploy" / "airflow_settings.compose.yaml")
-    assert {c["conn_id"] for c in compose_settings.connections} == {"finops_db", "aws_kms", "openai_api"}
-    assert [p["pool_name"] for p in compose_settings.pools] == ["openai_api"]
-    assert {c["conn_id"] for c in parse(ROOT / "deploy" / "airflow_settings.local.yaml").connections} == {"aws_kms", "openai_api"}
-    assert [p["pool_name"] for p in parse(ROOT / "deploy" / "airflow_settings.k8s.yaml").pools] == ["openai_api"]
+    assert {c["conn_id"] for c in compose_settings.connections} == {"finops_db", "aws_kms", "openai_api",
+                                                                    "anthropic_api"}
+    assert [p["pool_name"] for p in compose_settings.pools] == ["openai_api", "anthropic_api"]
+    assert {c["conn_id"] for c in parse(ROOT / "deploy" / "airflow_settings.local.yaml").connections} == {
+        "aws_kms", "openai_api", "anthropic_api"}
+    assert [p["pool_name"] for p in parse(ROOT / "deploy" / "airflow_settings.k8s.yaml").pools] == [
+        "openai_api", "anthropic_api"]
+    local = parse(ROOT / "airflow_settings.yaml")
+    assert {c["conn_id"] for c in local.connections} >= {"openai_api", "anthropic_api"}
+    assert [p["pool_name"] for p in local.pools] == ["openai_api", "anthropic_api"]
+
+
+def test_every_provider_has_its_connection_and_pool_in_every_settings_file(monkeypatch):
+    from finops.providers import PROVIDERS
+    from finops.settings_import import parse
+
+    monkeypatch.setenv("FINOPS_DB_PASSWORD", "x")
+    for spec in PROVIDERS.values():
+        for name in ("airflow_settings.yaml", "deploy/airflow_settings.compose.yaml"):
+            settings = parse(ROOT / name)
+            assert spec.conn_id in {c["conn_id"] for c in settings.connections}, (name, spec.conn_id)
+            assert spec.pool in {p["pool_name"] for p in settings.pools}, (name, spec.pool)
+        secret_keys = {s["secretKey"] for s in yaml.safe_load(HELM_VALUES.read_text())["secret"]}
+        assert spec.conn_id in secret_keys
 
 
 def test_helm_values_parse_and_carry_the_project_settings():
@@ -174,7 +194,8 @@ def test_helm_values_parse_and_carry_the_project_settings():
     assert values["executor"] in ("CeleryExecutor", "KubernetesExecutor")
     assert values["images"]["airflow"]["repository"] and values["images"]["airflow"]["tag"]
     conns = {s["envName"] for s in values["secret"]}
-    assert conns == {"AIRFLOW_CONN_FINOPS_DB", "AIRFLOW_CONN_AWS_KMS", "AIRFLOW_CONN_OPENAI_API"}
+    assert conns == {"AIRFLOW_CONN_FINOPS_DB", "AIRFLOW_CONN_AWS_KMS", "AIRFLOW_CONN_OPENAI_API",
+                     "AIRFLOW_CONN_ANTHROPIC_API"}
     env = {e["name"]: e["value"] for e in values["env"]}
     assert env["FINOPS_PROJECT_DIR"] == "/opt/airflow"
     assert {"AIRFLOW_VAR_FINOPS_KMS_KEY_ID", "AIRFLOW_VAR_FINOPS_SUCCESS_RATE_THRESHOLD", "AIRFLOW_VAR_FINOPS_LOOKBACK_DAYS"} <= set(env)

@@ -234,6 +234,6 @@ def test_expected_endpoint(api):
 
 
 def test_health_and_unknown_routes(api):
-    assert api.get("/_simulator/health").json() == {"status": "ok", "organizations": 3}
+    assert api.get("/_simulator/health").json() == {"status": "ok", "organizations": 3, "anthropic_organizations": 0}
     r = api.get("/v1/organization/nothing", headers=auth())
     assert r.status_code == 404 and "error" in r.json()

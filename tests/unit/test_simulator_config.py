@@ -49,7 +49,8 @@ def test_yaml_round_trip_is_private(tmp_path):
 def test_demo_keys_file_is_created_once_with_mode_0600(tmp_path):
     path = tmp_path / "keys.json"
     keys, where, created = demo_keys(path)
-    assert created and where == path and set(keys) == {"growth", "search", "platform"}
+    assert created and where == path and set(keys) == {"growth", "search", "platform", "anthropic:growth"}
+    assert keys["anthropic:growth"].startswith("sk-ant-admin01-") and keys["growth"].startswith("sk-admin-")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     again, _, created_again = demo_keys(path)
     assert again == keys and not created_again

@@ -1,4 +1,4 @@
-"""Project IDs: the JSON list, adding one (checked live against the team's key by default), removing one."""
+"""Project and workspace IDs: the JSON list, adding one (checked live with the team's key by default), removing one."""
 
 from __future__ import annotations
 
@@ -7,20 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from finops.providers import OPENAI, PROVIDERS
 from finops.web.actions import RegistryDep, checked, perform
 from finops.web.csrf import CsrfDep
 from finops.web.datamodels import ProjectList
 from finops.web.flash import Flash
 from finops.web.overview import project_view
+from finops.web.routes.keys import PROVIDER_NAMES, form_name, provider_name
 from finops.web.security import ManagerDep, ViewerDep
 
 projects_router = APIRouter(tags=["FinOps project IDs"])
 
 
 @projects_router.get("/api/projects")
-def list_projects(access: ViewerDep, registry: RegistryDep, team_id: str | None = None) -> ProjectList:
-    """Registered project IDs, of one team or of all."""
-    return ProjectList(team_id=team_id, projects=[project_view(p) for p in registry.projects(team_id)])
+def list_projects(access: ViewerDep, registry: RegistryDep, team_id: str | None = None,
+                  provider: str | None = None) -> ProjectList:
+    """Registered project and workspace IDs, of one team or of all, of every provider or of ``provider``."""
+    chosen = provider_name(provider) if provider else None
+    return ProjectList(team_id=team_id, projects=[project_view(p) for p in registry.projects(team_id, provider=chosen)])
 
 
 @projects_router.post("/teams/{team_id}/projects", dependencies=[CsrfDep], response_class=RedirectResponse,
@@ -33,23 +37,27 @@ def add_project(
     project_id: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     skip_verify: Annotated[str, Form()] = "",
+    provider: Annotated[str, Form()] = OPENAI,
 ) -> RedirectResponse:
-    """Register a project ID for the team."""
+    """Register a project ID (OpenAI) or workspace ID (Anthropic, or ``default``) for the team."""
     project_id = project_id.strip()
     verify = not checked(skip_verify)
+    chosen = provider if provider in PROVIDER_NAMES else OPENAI
 
     def operation() -> Flash:
+        chosen_name = provider_name(provider)
         registration = registry.add_project(team_id, project_id, access.actor, name=name.strip() or None,
-                                            verify=verify)
+                                            verify=verify, provider=chosen_name)
         project = registration.project
         label = f"{project.project_id} ({project.name})" if project.name else project.project_id
-        message = f"Project {label} is registered for team {team_id}."
+        noun = "Project" if chosen_name == OPENAI else f"{PROVIDERS[chosen_name].label} workspace"
+        message = f"{noun} {label} is registered for team {team_id}."
         if registration.warnings:
             return Flash(kind="warning", message=f"{message} {' '.join(registration.warnings)}", team_id=team_id)
         return Flash(kind="ok", message=message, team_id=team_id)
 
     values = {"project_id": project_id, "name": name, "skip_verify": "on" if not verify else ""}
-    return perform(request, "project", team_id, values, operation)
+    return perform(request, form_name("project", chosen), team_id, values, operation)
 
 
 @projects_router.post("/teams/{team_id}/projects/remove", dependencies=[CsrfDep], response_class=RedirectResponse,
@@ -60,11 +68,15 @@ def remove_project(
     access: ManagerDep,
     registry: RegistryDep,
     project_id: Annotated[str, Form()] = "",
+    provider: Annotated[str, Form()] = OPENAI,
 ) -> RedirectResponse:
-    """Stop collecting a project ID for the team (its collected costs stay)."""
+    """Stop collecting a project or workspace ID for the team (its collected costs stay)."""
+    chosen = provider if provider in PROVIDER_NAMES else OPENAI
 
     def operation() -> str:
-        registry.remove_project(team_id, project_id, access.actor)
-        return f"Project {project_id} is no longer collected for team {team_id}; its past costs stay."
+        chosen_name = provider_name(provider)
+        registry.remove_project(team_id, project_id, access.actor, provider=chosen_name)
+        noun = "Project" if chosen_name == OPENAI else f"{PROVIDERS[chosen_name].label} workspace"
+        return f"{noun} {project_id} is no longer collected for team {team_id}; its past costs stay."
 
-    return perform(request, "remove_project", team_id, {"project_id": project_id}, operation)
+    return perform(request, form_name("remove_project", chosen), team_id, {"project_id": project_id}, operation)

@@ -1,2 +1,2 @@
-INSERT INTO finops.audit_log (actor, action, team_id, fingerprint, detail)
-VALUES (%(actor)s, %(action)s, %(team_id)s, %(fingerprint)s, %(detail)s);
+INSERT INTO finops.audit_log (actor, action, team_id, provider, fingerprint, detail)
+VALUES (%(actor)s, %(action)s, %(team_id)s, %(provider)s, %(fingerprint)s, %(detail)s);

@@ -1,4 +1,4 @@
-SELECT key_id, team_id, redacted, fingerprint, status, kms_key_id, created_at, created_by,
+SELECT key_id, team_id, provider, redacted, fingerprint, status, kms_key_id, created_at, created_by,
        last_verified_at, rotated_at, revoked_at, revoked_by
 FROM finops.admin_keys
-WHERE team_id = %(team_id)s AND status = 'active';
+WHERE team_id = %(team_id)s AND provider = %(provider)s AND status = 'active';
