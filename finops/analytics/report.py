@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import csv
+import decimal
 import io
 import json
 import re
@@ -36,6 +37,8 @@ _TABLES = (
     ("spend_project_daily", {"team_id", "provider", "project_id", "usage_date"}),
     ("spend_daily", set(DIMENSIONS.values())),
 )
+#: Significant digits for Python-side sums: far above what cost amounts carry, so additions stay exact.
+EXACT_DIGITS = 1000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -108,8 +111,9 @@ class Report:
     @property
     def totals(self) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = defaultdict(Decimal)
-        for row in self.rows:
-            totals[row.currency] += row.amount
+        with exact():
+            for row in self.rows:
+                totals[row.currency] += row.amount
         return dict(sorted(totals.items()))
 
     def records(self) -> list[dict[str, Any]]:
@@ -122,6 +126,11 @@ class Report:
             record["amount"] = plain(row.amount)
             out.append(record)
         return out
+
+
+def exact() -> decimal.localcontext:
+    """A decimal context wide enough that sums of numeric amounts are never rounded (the default keeps 28 digits)."""
+    return decimal.localcontext(prec=EXACT_DIGITS)
 
 
 def plain(amount: Decimal) -> str:
