@@ -31,11 +31,14 @@ DIMENSIONS = {"team": "team_id", "provider": "provider", "project": "project_id"
 FORMATS = ("table", "csv", "json")
 UNATTRIBUTED_PROJECT = "unassigned"
 
+#: Columns the page groups by besides the public ones.
+INTERNAL_COLUMNS = ("tier", "cost_kind")
+
 #: Rollup tables, smallest first, with the output columns each can group by.
 _TABLES = (
-    ("spend_model_daily", {"provider", "model", "token_kind", "usage_date"}),
+    ("spend_model_daily", {"provider", "model", "token_kind", "usage_date", *INTERNAL_COLUMNS}),
     ("spend_project_daily", {"team_id", "provider", "project_id", "usage_date"}),
-    ("spend_daily", set(DIMENSIONS.values())),
+    ("spend_daily", {*DIMENSIONS.values(), *INTERNAL_COLUMNS}),
 )
 #: Significant digits for Python-side sums: far above what cost amounts carry, so additions stay exact.
 EXACT_DIGITS = 1000
