@@ -210,3 +210,19 @@ def test_csv_download_is_exact(finops_app, tokens, seeded):
 def test_anonymous_is_refused(finops_app, seeded):
     assert client(finops_app, None).get(OVERVIEW).status_code == 401
     assert client(finops_app, None).get(f"{OVERVIEW}/export.csv").status_code == 401
+
+
+def test_terminal_overview_for_make_demo(seeded):
+    from finops.analytics.overview import build_overview
+    from finops.analytics.report import month_period
+    from finops.analytics.text import overview_text
+
+    db = seeded
+    with connect() as conn:
+        data = build_overview(conn, month_period("2026-03"), today=TODAY, label="March 2026 to date", month=True,
+                              group="team", lookback=2)
+    text = overview_text(data, url="http://127.0.0.1:1/finops/overview")
+    total = sql_total(db, date(2026, 3, 1), date(2026, 3, 11))
+    assert f"spend            {total.quantize(Decimal('0.01')):,.2f} USD" in text
+    assert "includes provisional days 2026-03-09..2026-03-10" in text and "restated days    3" in text
+    assert text.splitlines()[-1] == "  page: http://127.0.0.1:1/finops/overview"
