@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from finops import paths
+from finops.analytics import report
 from finops.analytics.freshness import Freshness, freshness
 from finops.analytics.report import UNATTRIBUTED_PROJECT, Period, build_report, exact, pick_table
 from finops.analytics.restatements import RestatedDay, restated_days
@@ -216,7 +217,7 @@ def _series(conn: psycopg.Connection, period: Period, column: str, days: list[da
 
     table = pick_table((column, "usage_date"), team_id)
     query = sql.SQL(paths.sql("analytics/chart_series")).format(
-        key=sql.Identifier(column), table=sql.Identifier("finops", table),
+        key=sql.Identifier(column), table=sql.Identifier(report.ROLLUP_SCHEMA, table),
         team_filter=sql.SQL("AND team_id = %(team_id)s" if team_id else ""))
     rows = conn.execute(query, {"start": period.start, "end": period.end, "currency": currency,
                                 "provider": provider, "team_id": team_id, "series": SERIES}).fetchall()

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from finops import paths
-from finops.errors import UsageError
+from finops.errors import FinopsError, UsageError
 
 if TYPE_CHECKING:
     import psycopg
@@ -34,6 +34,9 @@ UNATTRIBUTED_PROJECT = "unassigned"
 #: Columns the page groups by besides the public ones.
 INTERNAL_COLUMNS = ("tier", "cost_kind")
 
+#: Schema of the rollup tables (the bench points it at views that GROUP BY cost_data, to compare).
+ROLLUP_SCHEMA = "finops"
+
 #: Rollup tables, smallest first, with the output columns each can group by.
 _TABLES = (
     ("spend_model_daily", {"provider", "model", "token_kind", "usage_date", *INTERNAL_COLUMNS}),
@@ -43,6 +46,10 @@ _TABLES = (
 #: Significant digits for Python-side sums: far above what cost amounts carry, so additions stay exact.
 EXACT_DIGITS = 1000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class UnknownTeam(FinopsError):
+    """A report was asked for a team that is not registered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +165,7 @@ def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, .
     table = pick_table(columns, team_id)
     keys = sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, "currency"))
     query = sql.SQL(paths.sql("analytics/report")).format(
-        keys=keys, table=sql.Identifier("finops", table),
+        keys=keys, table=sql.Identifier(ROLLUP_SCHEMA, table),
         team_filter=sql.SQL("AND team_id = %(team_id)s" if team_id else ""),
     )
     rows = conn.execute(query, {"start": period.start, "end": period.end, "provider": provider,

@@ -45,14 +45,17 @@ def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, windo
     before are parsed first. Safe to call again at any time: the result depends only on cost_data.
     """
     params = _window(provider, team_id, window_start, window_end)
-    missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
-    store_line_items(conn, [(provider, item) for (item,) in missing])
-    conn.execute(paths.sql("analytics/model_daily_apply_window"), params)
-    conn.execute(paths.sql("analytics/model_daily_drop_empty"), params)
-    conn.execute(paths.sql("analytics/spend_daily_delete_window"), params)
-    conn.execute(paths.sql("analytics/spend_daily_insert_window"), params)
-    conn.execute(paths.sql("analytics/project_daily_delete_window"), params)
-    conn.execute(paths.sql("analytics/project_daily_insert_window"), params)
+    # One round trip in the usual case (no new line item): the check and the refresh are pipelined. A new
+    # line item is parsed and the refresh run again; the refresh depends only on cost_data, so twice is fine.
+    with conn.pipeline():
+        missing_cur = conn.execute(paths.sql("analytics/line_items_missing"), params)
+        refresh_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
+    missing, counts = missing_cur.fetchall(), refresh_cur.fetchall()
+    if missing:
+        store_line_items(conn, [(provider, item) for (item,) in missing])
+        counts = conn.execute(paths.sql("analytics/refresh_window"), params).fetchall()
+    if any(rows == 0 for (rows,) in counts):  # a model group lost its last cost row
+        conn.execute(paths.sql("analytics/model_daily_drop_empty"), params)
 
 
 def rebuild(conn: psycopg.Connection) -> None:

@@ -13,9 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler")
-#: ``scheduler`` starts an Airflow of its own (a few minutes more): asked for by name.
-DEFAULT_CASES = tuple(c for c in CASES if c != "scheduler")
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "analytics")
+#: ``scheduler`` starts an Airflow of its own and ``analytics`` builds a 6.5 M row warehouse (a few minutes
+#: more each): asked for by name.
+OPT_IN_CASES = ("scheduler", "analytics")
+DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
 
 
@@ -75,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Benchmarks of the collection pipeline, each against its limit (figures printed, not asserted).",
     )
     parser.add_argument("--case", type=_cases, default=list(DEFAULT_CASES),
-                        help=f"comma-separated cases (default all but scheduler): {','.join(CASES)}")
+                        help=f"comma-separated cases (default all but {' and '.join(OPT_IN_CASES)}): {','.join(CASES)}")
     parser.add_argument("--rows", type=int, default=1_000_000, help="load: cost rows to load (default 1000000)")
     parser.add_argument("--teams", type=_int_list, default=[10, 100],
                         help="daily and page: team counts, e.g. 10,100,1000 (default 10,100)")
@@ -91,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=5, help="parse: fresh interpreters per measurement (median)")
     parser.add_argument("--run-timeout", type=float, default=600.0,
                         help="seconds before one `airflow dags test` or limit script is killed and reported (600)")
+    parser.add_argument("--analytics-teams", type=int, default=1000, help="analytics: teams (default 1000)")
+    parser.add_argument("--analytics-days", type=int, default=365, help="analytics: days of costs (default 365)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -98,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
+    if min(args.analytics_teams, args.analytics_days) <= 0:
+        build_parser().error("--analytics-teams and --analytics-days must be positive")
     if min(args.rows, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
         build_parser().error("--rows, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
                              "must be positive")
@@ -115,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import cases, page, scheduler
+    from finops.bench import analytics, cases, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"case {name} ...")
             started = time.perf_counter()
             try:
-                module = {"page": page, "scheduler": scheduler}.get(name, cases)
+                module = {"page": page, "scheduler": scheduler, "analytics": analytics}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

@@ -71,7 +71,6 @@ def _report(args: argparse.Namespace) -> int:
     from finops.analytics import report as reports
     from finops.analytics.freshness import freshness
     from finops.analytics.restatements import restated_days
-    from finops.registry.errors import TeamNotFound
     from finops.warehouse.db import connect
 
     if args.reparse or args.rebuild_rollups:
@@ -80,7 +79,7 @@ def _report(args: argparse.Namespace) -> int:
     columns = reports.parse_by(args.by)
     with connect() as conn:
         if args.team and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": args.team}).fetchone():
-            raise TeamNotFound(f"Team {args.team} is not registered; see `finops teams list`.")
+            raise reports.UnknownTeam(f"Team {args.team} is not registered; see `finops teams list`.")
         result = reports.build_report(conn, period, columns, provider=args.provider, team_id=args.team)
         notes = []
         if args.format == "table":
