@@ -54,6 +54,11 @@ def record_restatements(conn: psycopg.Connection, provider: str, team_id: str, r
     restated day is counted in the ``finops.collection.days_restated`` metric (tags provider, team_id).
     """
     rows = conn.execute(paths.sql("analytics/restatements_record"), {"run_id": run_id}).fetchall()
+    return record_found(provider, team_id, run_id, rows)
+
+
+def record_found(provider: str, team_id: str, run_id: int, rows: list[tuple]) -> list[Restatement]:
+    """The rows ``restatements_record.sql`` returned, as values; logged and counted in the metric."""
     found = [Restatement(usage_date=d, currency=c, old_amount=Decimal(o), new_amount=Decimal(n)) for d, c, o, n in rows]
     if found:
         log.info("Team %s (%s): %d day(s) restated by run %s: %s", team_id, provider, len(found), run_id,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from finops import paths
 from finops.analytics.line_items import PARSER_VERSION, parse
+from finops.analytics.restatements import Restatement, record_found
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,6 +38,18 @@ def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]]) -> 
     return len(rows)
 
 
+def after_load(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
+               run_id: int) -> list[Restatement]:
+    """What the loader calls after a successful window replace, in its transaction: rollups and restatements.
+
+    Call it after the run's ``collection_run_days`` rows are written. One round trip in the usual case.
+    Returns the restated days (also logged and counted in the metric).
+    """
+    restatements = _refresh(conn, provider, team_id, window_start, window_end,
+                            also=("analytics/restatements_record", {"run_id": run_id}))
+    return record_found(provider, team_id, run_id, restatements)
+
+
 def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, window_start: date,
                     window_end: date) -> None:
     """Replace the rollups of one team's window ``[window_start, window_end)`` from its cost rows.
@@ -44,18 +57,27 @@ def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, windo
     Runs in the caller's transaction (the one that replaced the window in cost_data). Line items not seen
     before are parsed first. Safe to call again at any time: the result depends only on cost_data.
     """
+    _refresh(conn, provider, team_id, window_start, window_end)
+
+
+def _refresh(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
+             also: tuple[str, dict] | None = None) -> list[tuple]:
+    """The refresh, with ``also`` (a statement and its parameters) sent in the same pipeline; its rows."""
     params = _window(provider, team_id, window_start, window_end)
-    # One round trip in the usual case (no new line item): the check and the refresh are pipelined. A new
+    # The usual case (no new line item) is one round trip: the check and the refresh are pipelined. A new
     # line item is parsed and the refresh run again; the refresh depends only on cost_data, so twice is fine.
     with conn.pipeline():
         missing_cur = conn.execute(paths.sql("analytics/line_items_missing"), params)
         refresh_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
+        also_cur = conn.execute(paths.sql(also[0]), also[1]) if also else None
     missing, counts = missing_cur.fetchall(), refresh_cur.fetchall()
+    also_rows = also_cur.fetchall() if also_cur else []
     if missing:
         store_line_items(conn, [(provider, item) for (item,) in missing])
         counts = conn.execute(paths.sql("analytics/refresh_window"), params).fetchall()
     if any(rows == 0 for (rows,) in counts):  # a model group lost its last cost row
         conn.execute(paths.sql("analytics/model_daily_drop_empty"), params)
+    return also_rows
 
 
 def rebuild(conn: psycopg.Connection) -> None:

@@ -86,8 +86,7 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log) -> N
 
 def _daily_collection(env: BenchEnv, teams: list[str], last: date, with_rollups: bool, log: Log) -> float:
     """Database time of one daily collection of every team (the loader; with or without the rollup refresh)."""
-    from finops.analytics.restatements import record_restatements
-    from finops.analytics.rollups import refresh_rollups
+    from finops.analytics.rollups import after_load
     from finops.costs.models import CostRow
     from finops.warehouse.loader import Window, replace_window
 
@@ -108,8 +107,7 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, with_rollups:
                                 started_at=datetime.now(UTC))
         if refresh_conn is not None:
             with refresh_conn.transaction():
-                refresh_rollups(refresh_conn, "openai", team, window.start, window.end)
-                record_restatements(refresh_conn, "openai", team, result.run_id)
+                after_load(refresh_conn, "openai", team, window.start, window.end, result.run_id)
         spent += time.perf_counter() - started
     if refresh_conn is not None:
         refresh_conn.close()

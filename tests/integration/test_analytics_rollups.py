@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from finops.analytics import restatements as restatements_module
-from finops.analytics.restatements import record_restatements, restated_days
-from finops.analytics.rollups import rebuild, refresh_rollups, reparse
+from finops.analytics.restatements import restated_days
+from finops.analytics.rollups import after_load, rebuild, refresh_rollups, reparse
 from finops.costs.models import CostRow
 from finops.warehouse.db import connect
 from finops.warehouse.loader import DuplicateCostRow, Window, replace_window
@@ -76,8 +76,7 @@ def load(team_id, data, window=WINDOW, provider="openai"):
     """The loader, then what the loader will call: rollups and restatements (right after, as the lead wires it)."""
     result = replace_window(team_id, window, iter(data), dag_run_id="test", started_at=datetime.now(UTC))
     with connect() as conn:
-        refresh_rollups(conn, provider, team_id, window.start, window.end)
-        found = record_restatements(conn, provider, team_id, result.run_id)
+        found = after_load(conn, provider, team_id, window.start, window.end, result.run_id)
     return result, found
 
 

@@ -39,6 +39,8 @@ CREATE UNIQUE INDEX spend_daily_grain ON finops.spend_daily
     (provider, team_id, usage_date, project_id, model, model_family, token_kind, tier, cost_kind, currency)
     NULLS NOT DISTINCT;
 CREATE INDEX spend_daily_usage_date ON finops.spend_daily (usage_date);
+-- A team's page reads one team over a period whatever the provider filter.
+CREATE INDEX spend_daily_team ON finops.spend_daily (team_id, usage_date);
 
 -- Daily spend per provider, team, project and currency: the overview's teams, projects and unattributed spend.
 CREATE TABLE finops.spend_project_daily (
@@ -52,6 +54,7 @@ CREATE TABLE finops.spend_project_daily (
     PRIMARY KEY (provider, team_id, usage_date, project_id, currency)
 );
 CREATE INDEX spend_project_daily_usage_date ON finops.spend_project_daily (usage_date);
+CREATE INDEX spend_project_daily_team ON finops.spend_project_daily (team_id, usage_date);
 
 -- Daily spend per provider, model, token kind, tier, kind of cost and currency over all teams: maintained by
 -- adding each team window's change (new minus old), so the overview's model panels read a few rows a day.
