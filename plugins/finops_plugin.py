@@ -23,7 +23,7 @@ class FinopsPlugin(AirflowPlugin):
     external_views = [
         {
             "name": "FinOps",
-            "href": _url("/finops/"),
+            "href": _url("/finops/overview"),  # the spend overview; management is one click away
             "destination": "nav",
             "url_route": "finops",
         }

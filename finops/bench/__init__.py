@@ -13,10 +13,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli")
-#: ``scheduler`` starts an Airflow of its own (a few minutes more), ``alerts`` measures detection
-#: quality rather than the pipeline: both are asked for by name.
-OPT_IN_CASES = ("scheduler", "alerts")
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli",
+         "analytics")
+#: ``scheduler`` starts an Airflow of its own, ``analytics`` builds a 6.5 M row warehouse (a few minutes
+#: more each), ``alerts`` measures detection quality rather than the pipeline: asked for by name.
+OPT_IN_CASES = ("scheduler", "alerts", "analytics")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
 STANDALONE_CASES = {"parse", "alerts", "cli"}
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds before one `airflow dags test` or limit script is killed and reported (600)")
     parser.add_argument("--alert-teams", type=int, default=200, help="alerts: simulated teams (default 200)")
     parser.add_argument("--seed", type=int, default=1, help="alerts: seed of the simulated year (default 1)")
+    parser.add_argument("--analytics-teams", type=int, default=1000, help="analytics: teams (default 1000)")
+    parser.add_argument("--analytics-days", type=int, default=365, help="analytics: days of costs (default 365)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -104,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
+    if min(args.analytics_teams, args.analytics_days) <= 0:
+        build_parser().error("--analytics-teams and --analytics-days must be positive")
     if min(args.rows, args.alert_teams, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
         build_parser().error("--rows, --alert-teams, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
                              "must be positive")
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import alerts, cases, cli, page, scheduler
+    from finops.bench import alerts, analytics, cases, cli, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -141,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"case {name} ...")
             started = time.perf_counter()
             try:
-                module = {"page": page, "scheduler": scheduler, "alerts": alerts, "cli": cli}.get(name, cases)
+                module = {"page": page, "scheduler": scheduler, "alerts": alerts, "cli": cli,
+                          "analytics": analytics}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

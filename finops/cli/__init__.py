@@ -14,7 +14,7 @@ import sys
 from finops.cli.argv_check import refuse_keys_on_argv
 from finops.errors import FinopsError, UsageError
 
-COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "budgets")
+COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "budgets", "report")
 
 
 class _Parser(argparse.ArgumentParser):

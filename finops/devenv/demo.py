@@ -87,6 +87,7 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
 
     report = validate_window(first, last + timedelta(days=1), settle_days=int(get_variable(LOOKBACK_DAYS_VARIABLE, DEFAULT_LOOKBACK_DAYS)))
     lines += ["", report.summary(), f"Data Docs (offline HTML): {data_docs_dir() / 'index.html'}"]
+    lines += ["", month_to_date_overview()]
     passwords = local.ensure_passwords()
     lines += [
         "",
@@ -97,6 +98,20 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
         "  make down    -> stop everything",
     ]
     return "\n".join(lines)
+
+
+def month_to_date_overview() -> str:
+    """The FinOps overview of the month so far, as the page shows it, and the page's URL."""
+    from finops.analytics.overview import build_overview
+    from finops.analytics.report import month_period
+    from finops.analytics.text import overview_text
+    from finops.warehouse.db import connect
+
+    today = datetime.now(UTC).date()
+    with connect() as conn:
+        data = build_overview(conn, month_period(today.strftime("%Y-%m")), today=today,
+                              label=f"{today:%B %Y} to date", month=True, group="team")
+    return overview_text(data, url=f"http://127.0.0.1:{local.airflow_port()}/finops/overview (after `make up`)")
 
 
 def run_demo() -> int:

@@ -54,6 +54,7 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def create_app() -> FastAPI:
     """The FinOps app: the page, teams, keys and projects routers, and the stylesheet."""
     from finops.web.rendering import STATIC_DIR
+    from finops.web.routes.analytics import analytics_router
     from finops.web.routes.keys import keys_router
     from finops.web.routes.pages import pages_router
     from finops.web.routes.projects import projects_router
@@ -66,6 +67,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     app.include_router(pages_router)
+    app.include_router(analytics_router)
     app.include_router(teams_router)
     app.include_router(keys_router)
     app.include_router(projects_router)

@@ -138,11 +138,12 @@ def log_in(browser, server: ApiServer, user: str):
 
 
 def open_finops_from_navigation(page):
-    """Click the FinOps entry in Airflow's navigation; returns the frame showing the page."""
+    """Click the FinOps entry in Airflow's navigation (it opens the spend overview), then the management link."""
     page.get_by_role("link", name="FinOps").click()
     page.wait_for_url("**/plugin/finops")
     frame = page.frame_locator("iframe")
-    frame.locator("h1", has_text="FinOps").wait_for()
+    frame.locator("[data-testid=manage-link]").click()
+    frame.locator("[data-testid=mode]").wait_for()
     return frame
 
 

@@ -1,7 +1,7 @@
 """Budgets: an amount per UTC calendar month per team (optionally one provider or project), with history.
 
 Revision ID: 0008_budgets
-Revises: 0005_cost_details
+Revises: 0006_analytics
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from finops.warehouse.migrate import run_sql_file
 
 revision = "0008_budgets"
-down_revision = "0005_cost_details"
+down_revision = "0006_analytics"
 branch_labels = None
 depends_on = None
 

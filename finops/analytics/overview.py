@@ -1,0 +1,236 @@
+"""The FinOps overview's numbers: period totals and change, projection, stacked daily series, top lists, shares.
+
+Read from the rollups (equal to cost_data), one query per panel, for all teams or one team. The web page
+and ``make demo`` render what :func:`build_overview` returns; nothing here knows about HTML.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from finops import paths
+from finops.analytics import report
+from finops.analytics.freshness import Freshness, freshness
+from finops.analytics.report import UNATTRIBUTED_PROJECT, Period, build_report, exact, pick_table
+from finops.analytics.restatements import RestatedDay, restated_days
+
+if TYPE_CHECKING:
+    import psycopg
+
+#: Chart groupings: the overview's and the team page's, with the column each reads.
+GROUPINGS = {"team": "team_id", "provider": "provider", "model": "model", "project": "project_id"}
+OVERVIEW_GROUPINGS = ("team", "provider", "model")
+TEAM_GROUPINGS = ("project", "model", "provider")
+SERIES = 6
+TOP = 10
+CACHED = "cached input"
+
+
+@dataclass(frozen=True, slots=True)
+class Share:
+    """One entry of a top list or a split: its key, label, exact amount and share of the total (0..1)."""
+
+    key: str | None
+    label: str
+    amount: Decimal
+    share: Decimal
+    team_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One stack of the daily chart; ``key`` None with ``other`` true is everything outside the top groups."""
+
+    key: str | None
+    label: str
+    other: bool
+    amounts: list[Decimal]
+    total: Decimal
+
+
+@dataclass
+class OverviewData:
+    """Everything the overview (or a team page) shows for one period and filter."""
+
+    period: Period
+    label: str
+    provider: str | None
+    team_id: str | None
+    group: str
+    currency: str
+    other_currencies: dict[str, Decimal]
+    total: Decimal
+    previous: Period
+    previous_total: Decimal
+    change: Decimal | None
+    projection: Decimal | None
+    projection_basis: str
+    days: list[date]
+    daily_totals: list[Decimal]
+    series: list[Series]
+    top_teams: list[Share]
+    teams_count: int
+    top_projects: list[Share]
+    projects_count: int
+    top_models: list[Share]
+    models_count: int
+    token_kinds: list[Share]
+    cached_share: Decimal | None
+    batch_share: Decimal | None
+    unattributed: Decimal
+    unattributed_share: Decimal | None
+    restated: list[RestatedDay]
+    freshness: Freshness
+    provisional: tuple[date, date] | None
+    team_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def restated_dates(self) -> set[date]:
+        return {r.usage_date for r in self.restated}
+
+
+def previous_period(period: Period, month: bool) -> Period:
+    """The same days of the previous month for a month; otherwise the equal span just before."""
+    if month:
+        prev_end_month = period.start - timedelta(days=1)
+        first = prev_end_month.replace(day=1)
+        span = (period.end - period.start).days
+        length = calendar.monthrange(first.year, first.month)[1]
+        return Period(first, first + timedelta(days=min(span, length)))
+    span = period.end - period.start
+    return Period(period.start - span, period.start)
+
+
+def _share(amount: Decimal, total: Decimal) -> Decimal | None:
+    return None if total == 0 else amount / total
+
+
+def _label(column: str, value: object, names: dict[str, str]) -> str:
+    if value is None:
+        return "no model (tools, storage, unparsed)" if column == "model" else "none"
+    if column == "team_id":
+        name = names.get(str(value))
+        return f"{name} ({value})" if name and name != value else str(value)
+    if column == "project_id" and value == UNATTRIBUTED_PROJECT:
+        return "unattributed (no project)"
+    return str(value)
+
+
+def _kind_label(token_kind: str | None, cost_kind: str) -> str:
+    return token_kind if token_kind else cost_kind
+
+
+def build_overview(conn: psycopg.Connection, period: Period, *, today: date, label: str, month: bool,
+                   group: str, provider: str | None = None, team_id: str | None = None,
+                   lookback: int | None = None) -> OverviewData:
+    """The numbers of the page for ``period`` (clipped to ``today``), for all teams or ``team_id``."""
+    names = dict(conn.execute(paths.sql("analytics/team_names")).fetchall())
+    scope = {"provider": provider, "team_id": team_id}
+    shown = Period(period.start, min(period.end, today + timedelta(days=1))) if period.start <= today else period
+    previous = previous_period(shown, month)
+
+    by_currency = build_report(conn, shown, (), **scope).totals
+    currency = max(by_currency, key=lambda c: by_currency[c]) if by_currency else "usd"
+    total = by_currency.get(currency, Decimal(0))
+    previous_total = build_report(conn, previous, (), **scope).totals.get(currency, Decimal(0))
+    change = None if previous_total == 0 else (total - previous_total) / previous_total
+
+    days = [shown.start + timedelta(days=i) for i in range((shown.end - shown.start).days)]
+    per_day = {r.values[0]: r.amount for r in build_report(conn, shown, ("usage_date",), **scope).rows
+               if r.currency == currency}
+    daily_totals = [per_day.get(d, Decimal(0)) for d in days]
+
+    fresh = freshness(conn, today, provider=provider, team_id=team_id, lookback=lookback)
+    projection, basis = _projection(period, month, today, days, daily_totals, fresh)
+
+    column = GROUPINGS[group]
+    series = _series(conn, shown, column, days, currency, names, **scope)
+
+    def top(columns: tuple[str, ...]) -> tuple[list[Share], int]:
+        rows = sorted((r for r in build_report(conn, shown, columns, **scope).rows if r.currency == currency),
+                      key=lambda r: (-r.amount, str(r.values)))
+        items = [Share(key=r.values[-1], label=_label(columns[-1], r.values[-1], names), amount=r.amount,
+                       share=_share(r.amount, total) or Decimal(0),
+                       team_id=r.values[0] if columns[0] == "team_id" else None) for r in rows]
+        return items, len(items)
+
+    top_teams, teams_count = top(("team_id",)) if team_id is None else ([], 1)
+    projects, projects_count = top(("team_id", "project_id"))
+    models, models_count = top(("model",))
+    with exact():
+        unattributed = sum((p.amount for p in projects if p.key == UNATTRIBUTED_PROJECT), Decimal(0))
+
+    kinds_rows = [r for r in build_report(conn, shown, ("token_kind", "cost_kind"), **scope).rows
+                  if r.currency == currency]
+    kinds: dict[str, Decimal] = {}
+    with exact():
+        for r in kinds_rows:
+            key = _kind_label(*r.values)
+            kinds[key] = kinds.get(key, Decimal(0)) + r.amount
+        inputs = sum((r.amount for r in kinds_rows if r.values[0] and ("input" in r.values[0]
+                                                                       or r.values[0].startswith("cache"))),
+                     Decimal(0))
+        cached = sum((r.amount for r in kinds_rows if r.values[0] and r.values[0].endswith(CACHED)), Decimal(0))
+        batch = sum((r.amount for r in build_report(conn, shown, ("tier",), **scope).rows
+                     if r.currency == currency and r.values[0] == "batch"), Decimal(0))
+    token_kinds = [Share(key=k, label=k, amount=v, share=_share(v, total) or Decimal(0))
+                   for k, v in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+    return OverviewData(
+        period=shown, label=label, provider=provider, team_id=team_id, group=group, currency=currency,
+        other_currencies={c: a for c, a in by_currency.items() if c != currency}, total=total, previous=previous,
+        previous_total=previous_total, change=change, projection=projection, projection_basis=basis, days=days,
+        daily_totals=daily_totals, series=series, top_teams=top_teams[:TOP], teams_count=teams_count,
+        top_projects=projects[:TOP], projects_count=projects_count, top_models=models[:TOP],
+        models_count=models_count, token_kinds=token_kinds, cached_share=_share(cached, inputs),
+        batch_share=_share(batch, total), unattributed=unattributed, unattributed_share=_share(unattributed, total),
+        restated=restated_days(conn, shown.start, shown.end, **scope), freshness=fresh,
+        provisional=fresh.provisional_in(shown.start, shown.end), team_names=names,
+    )
+
+
+def _projection(period: Period, month: bool, today: date, days: list[date], daily: list[Decimal],
+                fresh: Freshness) -> tuple[Decimal | None, str]:
+    """Month-end spend: the month so far plus the settled days' daily rate for the days not settled yet."""
+    if not month or not (period.start <= today < period.end):
+        return None, ""
+    settled = [amount for d, amount in zip(days, daily, strict=True) if not fresh.is_provisional(d)]
+    if not settled:
+        return None, "no settled day yet this month"
+    with exact():
+        settled_total = sum(settled, Decimal(0))
+        rate = settled_total / len(settled)
+        remaining = (period.end - period.start).days - len(settled)
+        projection = settled_total + rate * remaining
+    return projection, (f"settled daily rate over {len(settled)} day(s) x {remaining} day(s) not settled or "
+                        f"still to come")
+
+
+def _series(conn: psycopg.Connection, period: Period, column: str, days: list[date], currency: str,
+            names: dict[str, str], *, provider: str | None, team_id: str | None) -> list[Series]:
+    """The top groups' daily amounts (and one "other" stack), biggest first."""
+    from psycopg import sql
+
+    table = pick_table((column, "usage_date"), team_id)
+    query = sql.SQL(paths.sql("analytics/chart_series")).format(
+        key=sql.Identifier(column), table=sql.Identifier(report.ROLLUP_SCHEMA, table),
+        team_filter=sql.SQL("AND team_id = %(team_id)s" if team_id else ""))
+    rows = conn.execute(query, {"start": period.start, "end": period.end, "currency": currency,
+                                "provider": provider, "team_id": team_id, "series": SERIES}).fetchall()
+    index = {d: i for i, d in enumerate(days)}
+    stacks: dict[object, Series] = {}
+    for rank, key, day, amount in rows:
+        if (rank, key) not in stacks:
+            stacks[(rank, key)] = Series(key=key, label="all others" if rank is None else _label(column, key, names),
+                                         other=rank is None, amounts=[Decimal(0)] * len(days), total=Decimal(0))
+        stacks[(rank, key)].amounts[index[day]] = Decimal(amount)
+    out = []
+    with exact():
+        for s in stacks.values():
+            out.append(Series(key=s.key, label=s.label, other=s.other, amounts=s.amounts, total=sum(s.amounts,
+                                                                                                   Decimal(0))))
+    return out

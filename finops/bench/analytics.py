@@ -1,0 +1,180 @@
+"""The ``analytics`` case: the overview, the team page, ``finops report`` and rollup maintenance at scale.
+
+A warehouse of ``--analytics-teams`` x ``--analytics-days`` x 18 cost rows (1,000 x 365 is about 6.5
+million) is generated in SQL, the rollups are built, and each question is timed (best of 5, warm) next
+to the same question answered by a plain GROUP BY over cost_data (views in schema ``plain``). Opt-in:
+``make bench BENCH_ARGS="--case analytics"`` (several minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from finops import paths
+from finops.bench import Measurement, verdict
+from finops.bench.env import BenchEnv
+
+Log = Callable[[str], None]
+ROWS_PER_TEAM_DAY = 18
+DAILY_WINDOW_DAYS = 3  # a daily run: its day plus the 2-day look-back
+
+
+def _best(run: Callable[[], object], repeat: int = 5) -> float:
+    run()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - started)
+    return min(samples)
+
+
+@contextmanager
+def _plain():
+    """Point the analytics queries at the plain GROUP BY views instead of the rollups."""
+    from finops.analytics import report
+
+    report.ROLLUP_SCHEMA = "plain"
+    try:
+        yield
+    finally:
+        report.ROLLUP_SCHEMA = "finops"
+
+
+def _pair(name: str, run: Callable[[], object], target_s: float, log: Log, note: str = "") -> Measurement:
+    rollup = _best(run)
+    with _plain():
+        plain = _best(run, repeat=2)
+    log(f"analytics: {name}: {rollup * 1000:.0f} ms (plain GROUP BY {plain * 1000:.0f} ms)")
+    return Measurement(f"analytics: {name}", f"{rollup * 1000:.0f} ms", f"plain GROUP BY {plain * 1000:.0f} ms",
+                       rollup / plain if plain else None, f"<= {target_s * 1000:.0f} ms",
+                       verdict(rollup <= target_s) + (f" ({note})" if note else ""))
+
+
+def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log) -> None:
+    import psycopg
+
+    from finops.analytics.rollups import rebuild
+
+    with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_runs, "
+                     "finops.restatements, finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily")
+        conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
+        started = time.perf_counter()
+        conn.execute("SELECT setseed(0.15)")
+        conn.execute(paths.sql("bench/analytics_generate"), {"teams": teams, "first": first, "last": last})
+        log(f"analytics: cost rows generated in {time.perf_counter() - started:.1f} s")
+        conn.execute("ANALYZE finops.cost_data")
+    started = time.perf_counter()
+    with psycopg.connect(env.pg_url) as conn:
+        rebuild(conn)
+    with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        conn.execute("ANALYZE finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily, "
+                     "finops.line_items")
+        conn.execute(paths.sql("bench/analytics_plain_views"))
+        counts = conn.execute(paths.sql("bench/analytics_counts")).fetchone()
+    log(f"analytics: rollups rebuilt in {time.perf_counter() - started:.1f} s; rows: cost_data {counts[0]}, "
+        f"spend_daily {counts[1]}, spend_project_daily {counts[2]}, spend_model_daily {counts[3]}")
+    return counts
+
+
+def _daily_collection(env: BenchEnv, teams: list[str], last: date, with_rollups: bool, log: Log) -> float:
+    """Database time of one daily collection of every team (the loader; with or without the rollup refresh)."""
+    from finops.analytics.rollups import after_load
+    from finops.costs.models import CostRow
+    from finops.warehouse.loader import Window, replace_window
+
+    window = Window(last - timedelta(days=DAILY_WINDOW_DAYS - 1), last + timedelta(days=1))
+    items = ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-2024-08-06, output",
+             "batch | gpt-4o-mini-2024-07-18, output", "text-embedding-3-small", "web search tool calls")
+    import psycopg
+
+    spent = 0.0
+    # The loader will call the refresh inside its own transaction; a connection held open stands in for it.
+    refresh_conn = psycopg.connect(env.pg_url) if with_rollups else None
+    for n, team in enumerate(teams):
+        rows = [CostRow(window.start + timedelta(days=d), p if p == "unassigned" else f"proj_{team}p{p}", item,
+                        "usd", Decimal(n % 97 + d + i) / Decimal(7), Decimal(1000), "tokens", "org-anl")
+                for d in range(DAILY_WINDOW_DAYS) for p in (0, 1, "unassigned") for i, item in enumerate(items)]
+        started = time.perf_counter()
+        result = replace_window(team, window, iter(rows), dag_run_id="bench-daily",
+                                started_at=datetime.now(UTC))
+        if refresh_conn is not None:
+            with refresh_conn.transaction():
+                after_load(refresh_conn, "openai", team, window.start, window.end, result.run_id)
+        spent += time.perf_counter() - started
+    if refresh_conn is not None:
+        refresh_conn.close()
+    log(f"analytics: daily collection of {len(teams)} teams {'with' if with_rollups else 'without'} rollups: "
+        f"{spent:.2f} s")
+    return spent
+
+
+def _cli_report(env: BenchEnv, month: str) -> float:
+    """Wall time of ``finops report --month M --by model`` as a user runs it (a fresh interpreter)."""
+    started = time.perf_counter()
+    subprocess.run([env.python(), "-m", "finops", "report", "--month", month, "--by", "model"], check=True,
+                   capture_output=True, env=env.child_env(), timeout=300)
+    return time.perf_counter() - started
+
+
+def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
+    from finops.analytics.overview import build_overview
+    from finops.analytics.report import build_report, month_period, to_table
+    from finops.warehouse.db import connect
+    from finops.web.charts import stacked_chart
+    from finops.web.rendering import render
+    from finops.web.routes.analytics import PERIODS, Filters, Reader, pct
+
+    teams, days = args.analytics_teams, args.analytics_days
+    today = datetime.now(UTC).date()
+    last = today - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    counts = _generate(env, teams, first, last, log)
+    month = month_period(today.strftime("%Y-%m") if today.day > 1 else last.strftime("%Y-%m"))
+    label = "bench"
+
+    def page(team_id: str | None) -> Callable[[], object]:
+        def run() -> str:
+            with connect() as conn:
+                data = build_overview(conn, month, today=today, label=label, month=True,
+                                      group="project" if team_id else "team", team_id=team_id, lookback=2)
+            return render("overview.html", data=data, chart=stacked_chart(data), filters=Filters(),
+                          group="project" if team_id else "team",
+                          groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),
+                          periods=PERIODS, reader=Reader(name="bench", can_manage=False), error=None, today=today,
+                          pct=pct, overview_url="/finops/overview", manage_url="/finops/",
+                          csv_url="/finops/overview/export.csv", team_url=lambda t: f"/finops/overview/teams/{t}",
+                          static="/finops/static/")
+        return run
+
+    def report() -> str:
+        with connect() as conn:
+            return to_table(build_report(conn, month, ("model",)))
+
+    scale = f"{teams} teams x {days} days, {counts[0] / 1e6:.2f} M cost rows"
+    out = [Measurement(f"analytics: warehouse {scale}", f"rollup rows: {counts[1]} daily, {counts[2]} project, "
+                                                         f"{counts[3]} model")]
+    out.append(_pair("overview page (month, by team), build + render", page(None), 0.300, log))
+    out.append(_pair("team page (month, by project), build + render", page("anl0000"), 0.150, log))
+    out.append(_pair("report --month by model (query + table)", report, 1.0, log))
+    cli = min(_cli_report(env, month.start.strftime("%Y-%m")) for _ in range(3))
+    out.append(Measurement("analytics: `finops report --month M --by model`, whole command", f"{cli:.2f} s",
+                           "-", None, "<= 1 s", verdict(cli <= 1.0) + " (interpreter and Airflow start-up included)"))
+
+    daily_teams = [f"anl{n:04d}" for n in range(teams)]
+    _daily_collection(env, daily_teams[:20], last, False, log)  # warm-up
+    plain = _daily_collection(env, daily_teams, last, False, log)
+    maintained = _daily_collection(env, daily_teams, last, True, log)
+    overhead = maintained / plain - 1 if plain else 0.0
+    out.append(Measurement(f"analytics: daily collection of {teams} teams (3-day windows), database time",
+                           f"{maintained:.2f} s with rollups", f"{plain:.2f} s loader alone",
+                           maintained / plain if plain else None, "overhead <= 10 %",
+                           verdict(overhead <= 0.10) + f" (+{overhead:.0%})"))
+    return out

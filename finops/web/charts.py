@@ -1,0 +1,127 @@
+"""Server-side SVG geometry for the overview's stacked daily chart: no JavaScript, no CDN, colour-blind safe."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from finops.web.rendering import _nice_max, money
+
+#: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies); grey for "all others".
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
+OTHER = "#8C8C8C"
+
+WIDTH = 760
+HEIGHT = 240
+LEFT = 72
+RIGHT = 8
+TOP = 14
+BOTTOM = 24
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One series' part of one day's bar."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    colour: str
+    title: str
+
+
+@dataclass(frozen=True)
+class DayMark:
+    """A day drawn differently: provisional (a shaded band) or restated (a marker above the bar)."""
+
+    x: float
+    width: float
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    label: str
+    colour: str
+    total: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class StackedChart:
+    """Everything the SVG template draws."""
+
+    width: int
+    height: int
+    left: int
+    baseline: float
+    top: int
+    segments: list[Segment]
+    marks: list[DayMark]
+    ticks: list[tuple[float, str]]
+    labels: list[tuple[float, str]]
+    legend: list[LegendEntry]
+    summary: str
+
+
+def colours(series: list[Any]) -> list[str]:
+    """Each series' colour: palette in order, grey for "all others"."""
+    out, i = [], 0
+    for s in series:
+        if s.other:
+            out.append(OTHER)
+        else:
+            out.append(PALETTE[i % len(PALETTE)])
+            i += 1
+    return out
+
+
+def stacked_chart(data: Any) -> StackedChart:
+    """Geometry for ``OverviewData``: one bar per day, stacked by series, with provisional and restated days."""
+    days: list[date] = data.days
+    currency = data.currency
+    top = _nice_max(max(data.daily_totals, default=Decimal(0)))
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    baseline = TOP + plot_h
+    slot = plot_w / max(len(days), 1)
+    bar_w = max(slot * 0.78, 1.0)
+    palette = colours(data.series)
+    segments: list[Segment] = []
+    heights = [0.0] * len(days)
+    for s, colour in zip(data.series, palette, strict=True):
+        for i, amount in enumerate(s.amounts):
+            if amount <= 0:
+                continue
+            h = float(amount / top) * plot_h
+            segments.append(Segment(
+                x=round(LEFT + i * slot + (slot - bar_w) / 2, 2), y=round(baseline - heights[i] - h, 2),
+                width=round(bar_w, 2), height=round(max(h, 0.5), 2), colour=colour,
+                title=f"{days[i].isoformat()}, {s.label}: {money(amount, currency)}"))
+            heights[i] += h
+    marks: list[DayMark] = []
+    restated = data.restated_dates
+    for i, d in enumerate(days):
+        x = round(LEFT + i * slot, 2)
+        if data.freshness.is_provisional(d):
+            marks.append(DayMark(x=x, width=round(slot, 2), kind="provisional",
+                                 title=f"{d.isoformat()}: provisional (inside the look-back, may still change)"))
+        if d in restated:
+            marks.append(DayMark(x=round(x + slot / 2, 2), width=round(slot, 2), kind="restated",
+                                 title=f"{d.isoformat()}: restated (a later collection changed this day's total)"))
+    ticks = [(round(baseline - plot_h * f, 2), money(top * Decimal(str(f)), currency).split(" ")[0])
+             for f in (0, 0.5, 1)]
+    every = max(1, len(days) // 6)
+    labels = [(round(min(LEFT + i * slot + slot / 2, WIDTH - 24), 2), f"{d:%b %d}")
+              for i, d in enumerate(days) if i % every == 0]
+    legend = [LegendEntry(label=s.label, colour=c, total=money(s.total, currency), pattern=f"p{n}")
+              for n, (s, c) in enumerate(zip(data.series, palette, strict=True))]
+    biggest = ", ".join(f"{s.label} {money(s.total, currency)}" for s in data.series[:3])
+    summary = (f"Daily spend from {days[0]} to {days[-1]}, total {money(data.total, currency)}"
+               + (f"; biggest: {biggest}" if biggest else "; no spend") + "." if days else "No days in the period.")
+    return StackedChart(width=WIDTH, height=HEIGHT, left=LEFT, baseline=baseline, top=TOP, segments=segments,
+                        marks=marks, ticks=ticks, labels=labels, legend=legend, summary=summary)

@@ -1,0 +1,182 @@
+"""The FinOps overview (spend analytics), the team page and their CSV: readable by every authenticated user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from finops import paths
+from finops.errors import UsageError
+from finops.web.rendering import render
+from finops.web.security import UserDep, can_manage
+
+analytics_router = APIRouter(tags=["FinOps overview"])
+
+PeriodKind = Literal["month", "30d", "90d", "custom"]
+ProviderName = Literal["", "openai", "anthropic"]
+PERIODS = {"month": "Month", "30d": "Last 30 days", "90d": "Last 90 days", "custom": "Custom range"}
+
+
+def get_today() -> date:
+    """Today in UTC (a dependency, so tests can pin it)."""
+    return datetime.now(UTC).date()
+
+
+TodayDep = Annotated[date, Depends(get_today)]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """An authenticated Airflow user; ``can_manage`` decides whether the management link says so."""
+
+    name: str
+    can_manage: bool
+
+
+def require_user(user: UserDep) -> Reader:
+    """Any authenticated Airflow user may read spend (401 without a valid token)."""
+    return Reader(name=user.get_name(), can_manage=can_manage(user))
+
+
+ReaderDep = Annotated[Reader, Depends(require_user)]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The page's query: period, grouping and provider (the team comes from the path)."""
+
+    period: str = "month"
+    month: str = ""
+    start: str = ""
+    end: str = ""
+    group: str = ""
+    provider: str = ""
+
+    def query(self, **changes: str) -> dict[str, str]:
+        """Query parameters for a link that keeps every filter but ``changes``."""
+        values = {**self.__dict__, **changes}
+        names = {"start": "from", "end": "to"}
+        return {names.get(k, k): v for k, v in values.items() if v}
+
+
+def filters(period: Annotated[PeriodKind, Query()] = "month",
+            month: Annotated[str, Query(pattern=r"^(\d{4}-\d{2})?$")] = "",
+            start: Annotated[str, Query(alias="from", max_length=10)] = "",
+            end: Annotated[str, Query(alias="to", max_length=10)] = "",
+            group: Annotated[str, Query(max_length=20)] = "",
+            provider: Annotated[ProviderName, Query()] = "") -> Filters:
+    return Filters(period=period, month=month, start=start, end=end, group=group, provider=provider)
+
+
+FiltersDep = Annotated[Filters, Depends(filters)]
+
+
+def resolve_period(f: Filters, today: date):
+    """The period asked for, its label and whether it is a calendar month (UsageError when malformed)."""
+    from finops.analytics.report import Period, day_range, month_period
+
+    if f.period == "custom":
+        if not (f.start and f.end):
+            raise UsageError("A custom range needs both a first and a last day; pick them and press Show.")
+        try:
+            first, last = date.fromisoformat(f.start), date.fromisoformat(f.end)
+        except ValueError:
+            raise UsageError("The first and last day must be dates (YYYY-MM-DD); pick them again.") from None
+        if last < first:
+            raise UsageError(f"The last day ({last}) is before the first ({first}); swap them.")
+        period = day_range(f.start, f.end)
+        if (period.end - period.start).days > 366:
+            raise UsageError("A custom range can span at most 366 days; pick a shorter one.")
+        return period, f"{period.start} to {period.last}", False
+    if f.period in ("30d", "90d"):
+        days = int(f.period[:-1])
+        return Period(today - timedelta(days=days - 1), today + timedelta(days=1)), PERIODS[f.period], False
+    period = month_period(f.month or today.strftime("%Y-%m"))
+    label = f"{period.start:%B %Y}" + (" to date" if period.start <= today < period.end else "")
+    return period, label, True
+
+
+def pct(share: Decimal | None, signed: bool = False) -> str:
+    """``0.1234`` -> ``12.3 %`` (``+12.3 %`` when signed); an em dash when there is nothing to compare."""
+    if share is None:
+        return "—"
+    value = (share * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    sign = "+" if signed and value > 0 else "−" if value < 0 else ""
+    return f"{sign}{abs(value)} %"
+
+
+def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: str | None) -> HTMLResponse:
+    from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS, build_overview
+    from finops.warehouse.db import connect
+    from finops.web.charts import stacked_chart
+
+    groupings = TEAM_GROUPINGS if team_id else OVERVIEW_GROUPINGS
+    group = f.group if f.group in groupings else groupings[0]
+    error = None
+    try:
+        period, label, month = resolve_period(f, today)
+    except UsageError as exc:
+        error = str(exc)
+        f = Filters(group=group, provider=f.provider)
+        period, label, month = resolve_period(f, today)
+    with connect() as conn:
+        if team_id and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": team_id}).fetchone():
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the overview.")
+        data = build_overview(conn, period, today=today, label=label, month=month, group=group,
+                              provider=f.provider or None, team_id=team_id)
+    html = render(
+        "overview.html", data=data, chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
+        periods=PERIODS, reader=reader, error=error, today=today, pct=pct,
+        overview_url=request.url_for("overview").path, manage_url=request.url_for("page").path,
+        csv_url=request.url_for("overview_csv").path,
+        team_url=lambda t: request.url_for("team_overview", team_id=t).path,
+        static=request.url_for("page").path + "static/",
+    )
+    return HTMLResponse(html)
+
+
+@analytics_router.get("/overview", name="overview", response_class=HTMLResponse)
+def overview(request: Request, reader: ReaderDep, f: FiltersDep, today: TodayDep,
+             team: Annotated[str, Query(max_length=63)] = "") -> Response:
+    """Spend of every team: month to date and change, projection, daily chart, top lists, shares, freshness."""
+    if team.strip():
+        from urllib.parse import urlencode
+
+        target = request.url_for("team_overview", team_id=team.strip()).path
+        return RedirectResponse(f"{target}?{urlencode(f.query())}" if f.query() else target, status_code=303)
+    return _page(request, reader, f, today, None)
+
+
+@analytics_router.get("/overview/teams/{team_id}", name="team_overview", response_class=HTMLResponse)
+def team_overview(request: Request, team_id: str, reader: ReaderDep, f: FiltersDep, today: TodayDep) -> HTMLResponse:
+    """One team's spend by project and model, with the same panels as the overview."""
+    return _page(request, reader, f, today, team_id)
+
+
+@analytics_router.get("/overview/export.csv", name="overview_csv")
+def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
+                 team: Annotated[str, Query(max_length=63)] = "") -> Response:
+    """What the page's chart shows, exact: spend per group and day (CSV columns as ``finops report``)."""
+    from finops.analytics.overview import GROUPINGS, OVERVIEW_GROUPINGS, TEAM_GROUPINGS
+    from finops.analytics.report import build_report, to_csv
+    from finops.warehouse.db import connect
+
+    groupings = TEAM_GROUPINGS if team else OVERVIEW_GROUPINGS
+    group = f.group if f.group in groupings else groupings[0]
+    try:
+        period, _, _ = resolve_period(f, today)
+    except UsageError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    period = type(period)(period.start, min(period.end, today + timedelta(days=1))) if period.start <= today else period
+    columns = tuple(c for c in ("team_id", "provider", "project_id", "model", "token_kind", "usage_date")
+                    if c in ({GROUPINGS[group], "usage_date"} | ({"team_id"} if team else set())))
+    with connect() as conn:
+        report = build_report(conn, period, columns, provider=f.provider or None, team_id=team or None)
+    name = f"finops-spend-{team + '-' if team else ''}{group}-{period.start}-{period.last}.csv"
+    return Response(to_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'attachment; filename="{name}"'})

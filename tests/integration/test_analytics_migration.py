@@ -1,0 +1,47 @@
+"""Migration 0006 on a warehouse that already holds costs: the rollups start equal to the rows collected."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from finops.warehouse import migrate
+
+
+@pytest.fixture
+def scratch_db(pg_cluster, monkeypatch):
+    name = "finops_analytics_migration_scratch"
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    monkeypatch.setenv("AIRFLOW_CONN_FINOPS_DB", json.dumps({
+        "conn_type": "postgres", "host": pg_cluster.host, "port": pg_cluster.port, "schema": name,
+        "login": pg_cluster.user, "password": pg_cluster.password}))
+    return pg_cluster.url(name)
+
+
+def test_upgrade_fills_the_rollups_from_existing_costs_and_downgrade_removes_them(scratch_db):
+    migrate.upgrade("0003_providers")
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('a', 'A', 't')")
+        for day, project, item, amount in [("2026-01-01", "proj_x", "gpt-4o-2024-08-06, input", "1.5"),
+                                           ("2026-01-01", "proj_x", "gpt-4o-2024-08-06, output", "0.25"),
+                                           ("2026-01-01", "unassigned", "Vector storage", "0.000001"),
+                                           ("2026-01-02", "proj_x", "brand new thing", "3")]:
+            conn.execute("INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, "
+                         "collected_at) VALUES ('a', %s, %s, %s, 'usd', %s, now())", (day, project, item, amount))
+    migrate.upgrade("0006_analytics")
+    with psycopg.connect(scratch_db) as conn:
+        assert conn.execute("SELECT count(*) FROM finops.line_items").fetchone()[0] == 4
+        by_model = conn.execute("SELECT model, sum(amount)::text FROM finops.spend_model_daily GROUP BY 1 "
+                                "ORDER BY 1 NULLS LAST").fetchall()
+        assert by_model == [("gpt-4o-2024-08-06", "1.75"), (None, "3.000001")]
+        assert conn.execute("SELECT sum(amount)::text FROM finops.spend_project_daily "
+                            "WHERE project_id = 'unassigned'").fetchone()[0] == "0.000001"
+    migrate.downgrade("0003_providers")
+    with psycopg.connect(scratch_db) as conn:
+        left = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'finops'")}
+        assert not left & {"line_items", "spend_daily", "spend_project_daily", "spend_model_daily", "restatements"}
+        assert conn.execute("SELECT count(*) FROM finops.cost_data").fetchone()[0] == 4
