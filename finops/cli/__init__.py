@@ -11,7 +11,7 @@ import sys
 
 from finops.errors import FinopsError, UsageError
 
-COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator")
+COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "export")
 
 
 class _Parser(argparse.ArgumentParser):
