@@ -14,7 +14,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -223,7 +223,7 @@ class Checker:
         if len(finding.samples) < SAMPLES:
             wanted = [c for c in dict.fromkeys((*SAMPLE_COLUMNS, *columns)) if c in norm]
             for index in pc.indices_nonzero(mask).to_pylist()[: SAMPLES - len(finding.samples)]:
-                finding.samples.append({"row": offset + index + 1, **{c: norm[c][index].as_py() for c in wanted}})
+                finding.samples.append({"row": offset + index + 1, **{c: _plain(norm[c][index].as_py()) for c in wanted}})
 
     # -- the file as a whole -------------------------------------------------------------------------
     def _header(self, schema: pa.Schema | None) -> None:
@@ -282,10 +282,12 @@ class Checker:
             array = norm[name]
             if name in NOT_NULL:
                 self._rows("NotNull", name, pc.is_null(array), norm, offset, (name,))
-            if pa.types.is_string(array.type) and FOCUS_TYPES.get(name) != DECIMAL:
+            if not pa.types.is_string(array.type):
+                continue  # a typed Parquet column (decimal, timestamp): its type is its format (ColumnTypes)
+            kind = FOCUS_TYPES.get(name)
+            if kind != DECIMAL:
                 self._rows("NullAsText", name, pc.fill_null(pc.is_in(array, value_set=pa.array(NULL_AS_TEXT)), False),
                            norm, offset, (name,))
-            kind = FOCUS_TYPES.get(name)
             if kind == DECIMAL:
                 self._rows("NumericFormat", name, bad_format(array, NUMERIC), norm, offset, (name,))
             elif kind == DATETIME or name == "x_CollectedAt":
@@ -372,6 +374,9 @@ class Checker:
 
         cps, cpe, bps, bpe = (norm.get(n) for n in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart",
                                                     "BillingPeriodEnd"))
+        present = [a for a in (cps, cpe, bps, bpe) if a is not None]
+        if len({str(a.type) for a in present}) > 1:  # text beside timestamps: compare as FOCUS text
+            cps, cpe, bps, bpe = (None if a is None else _text(a) for a in (cps, cpe, bps, bpe))
         if cps is not None and cpe is not None:
             self._rows("ChargePeriodOrder", "ChargePeriodEnd", pc.fill_null(pc.less_equal(cpe, cps), False), norm,
                        offset, ("ChargePeriodStart", "ChargePeriodEnd"))
@@ -380,7 +385,13 @@ class Checker:
         outside = pc.fill_null(pc.or_(pc.less(cps, bps), pc.greater(cpe, bpe)), False)
         self._rows("ChargeInBillingPeriod", "ChargePeriod", outside, norm, offset,
                    ("BillingPeriodStart", "BillingPeriodEnd", "ChargePeriodEnd"))
-        pairs = pc.binary_join_element_wise(bps, bpe, "/")
+        if _constant(bps) and _constant(bpe):  # one billing period in the batch: the usual case
+            pair = f"{_plain(bps[0].as_py())}/{_plain(bpe[0].as_py())}"
+            if not self._whole_month(pair):
+                self._rows("BillingPeriodMonth", "BillingPeriod", pc.is_valid(bps), norm, offset,
+                           ("BillingPeriodStart", "BillingPeriodEnd"))
+            return
+        pairs = pc.binary_join_element_wise(_text(bps), _text(bpe), "/")
         bad = [p for p in pc.unique(pairs).to_pylist() if p is not None and not self._whole_month(p)]
         if bad:
             mask = pc.fill_null(pc.is_in(pairs, value_set=pa.array(bad)), False)
@@ -426,8 +437,12 @@ class Checker:
         provider = norm.get("x_Provider", norm.get("ProviderName"))
         if any(n not in norm for n in needed) or provider is None:
             return
-        keys = pc.binary_join_element_wise(pc.utf8_slice_codeunits(norm["BillingPeriodStart"], 0, 7), provider,
-                                           norm["BillingCurrency"], "|")
+        start = norm["BillingPeriodStart"]
+        if _constant(start):
+            period = pa.array([(_plain(start[0].as_py()) or "")[:7]] * len(start), pa.string())
+        else:
+            period = pc.utf8_slice_codeunits(_text(start), 0, 7)
+        keys = pc.binary_join_element_wise(period, provider, norm["BillingCurrency"], "|")
         typed = batch.column("BilledCost") if "BilledCost" in batch.schema.names else None
         for key in pc.unique(keys).to_pylist():
             if key is None:
@@ -478,7 +493,7 @@ class Checker:
 
 
 def normalize(batch: pa.RecordBatch) -> dict[str, pa.Array]:
-    """Every column as text in its FOCUS form (Parquet decimals and timestamps formatted), nulls kept."""
+    """The batch's columns by name: text, decimals and UTC timestamps as they are, anything else as text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -486,19 +501,35 @@ def normalize(batch: pa.RecordBatch) -> dict[str, pa.Array]:
     for name, array in zip(batch.schema.names, batch.columns, strict=True):
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks()
-        if pa.types.is_string(array.type):
-            out[name] = array
-        elif pa.types.is_timestamp(array.type):
-            if array.type.tz:  # Parquet keeps ms at least: whole seconds, as FOCUS writes them
-                seconds = pc.cast(array, pa.timestamp("s", tz=array.type.tz), safe=False)
-                out[name] = pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
-            else:
-                out[name] = pc.cast(array, pa.string())
-        elif pa.types.is_decimal(array.type):
-            out[name] = pc.cast(array, pa.string())
-        else:
-            out[name] = pc.cast(array, pa.string())
+        typed = pa.types.is_decimal(array.type) or (pa.types.is_timestamp(array.type) and array.type.tz)
+        out[name] = array if pa.types.is_string(array.type) or typed else pc.cast(array, pa.string())
     return out
+
+
+def _text(array: pa.Array) -> pa.Array:
+    """FOCUS text of a typed column (timestamps in whole seconds, as FOCUS writes them)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(array.type):
+        seconds = pc.cast(array, pa.timestamp("s", tz=array.type.tz), safe=False)
+        return pc.strftime(seconds, format="%Y-%m-%dT%H:%M:%SZ")
+    return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+
+
+def _constant(array: pa.Array) -> bool:
+    import pyarrow.compute as pc
+
+    return len(array) > 0 and array.null_count == 0 and pc.count_distinct(array).as_py() == 1
+
+
+def _plain(value: Any) -> Any:
+    """A sample value for JSON and messages: FOCUS text for datetimes and decimals."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
 
 
 def _decimal(text: str | None) -> Decimal | None:

@@ -22,7 +22,7 @@ class Month:
     def parse(cls, text: str) -> Month:
         found = _MONTH.match(text.strip())
         if not found or not 1 <= int(found.group(2)) <= 12:
-            raise UsageError(f"--month must be a month as YYYY-MM, e.g. 2026-10 (got {text!r}).")
+            raise UsageError(f"--month must be a month as YYYY-MM, such as 2026-10 (got {text!r}).")
         return cls(int(found.group(1)), int(found.group(2)))
 
     @classmethod

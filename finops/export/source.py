@@ -29,6 +29,7 @@ PROVIDERS = ("openai", "anthropic")
 #: pg_advisory_lock(classid, objid): classid names the concern, objid the month (YYYYMM).
 LOCK_CLASS = 0x464F4355  # "FOCU"
 APPLICATION_NAME = "finops-focus-export"
+WRITE_BLOCK = 2**20
 
 
 @dataclass
@@ -120,9 +121,16 @@ def stream_csv(conn: psycopg.Connection, provider: str, month: Month, target: Pa
     digest = hashlib.sha256()
     size = 0
     params = {"month_start": month.start, "month_end": month.end}
+    block = bytearray()  # PostgreSQL sends a message per row: write and hash in blocks
     with conn.cursor() as cur, cur.copy(copy_statement(provider), params) as copy, open(target, "wb") as out:
         for chunk in copy:
-            out.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
+            block += chunk
+            if len(block) >= WRITE_BLOCK:
+                out.write(block)
+                digest.update(block)
+                size += len(block)
+                block.clear()
+        out.write(block)
+        digest.update(block)
+        size += len(block)
     return size, digest.hexdigest()
