@@ -300,25 +300,25 @@ def test_check_finds_a_tampered_file(month_data, tmp_path, capsys):
 BULK_MONTH = "2026-08"
 
 
-def bulk_month(db, rows_wanted: int = 60_000) -> None:
-    """A month whose export takes a few seconds (about 30 MB of CSV): 4 teams x 10 projects x 50 items x 30 days."""
-    for n in range(4):
+def bulk_rows(db, teams: range) -> None:
+    """Rows of BULK_MONTH, 15,000 a team (10 projects x 50 line items x 30 days): a 30 MB month for 4 teams."""
+    for n in teams:
         add_team(db, f"bulk{n}", f"Bulk {n}")
     db.execute(
         """INSERT INTO finops.cost_data (provider, team_id, usage_date, project_id, line_item, currency, amount, quantity,
                                          quantity_unit, organization_id, collected_at)
            SELECT 'openai', 'bulk' || t, date '2026-08-01' + d, 'proj_bulk' || p, 'model-' || i || ', input', 'usd',
                   (t * 7 + d * 13 + p * 17 + i) / 1000.0, 1000 + i, 'tokens', 'org-bulk', now()
-           FROM generate_series(0, 3) t, generate_series(0, 29) d, generate_series(0, 9) p, generate_series(0, 49) i
-           LIMIT %s""", (rows_wanted,))
+           FROM unnest(%s::int[]) t, generate_series(0, 29) d, generate_series(0, 9) p, generate_series(0, 49) i""",
+        (list(teams),))
 
 
 def test_a_killed_export_leaves_the_previous_month_intact(db, tmp_path):
-    bulk_month(db)
-    export_month(BULK_MONTH, today=TODAY, dest=str(tmp_path))
+    bulk_rows(db, range(1))
+    export_month(BULK_MONTH, today=TODAY, dest=str(tmp_path))  # the month as published before
     folder = partition_dir(tmp_path, "openai", BULK_MONTH)
     before = {p.name: sha256(p) for p in folder.iterdir()}
-    db.execute("UPDATE finops.cost_data SET amount = amount * 2 WHERE team_id = 'bulk0'")
+    bulk_rows(db, range(1, 4))
     child = subprocess.Popen([sys.executable, "-m", "finops", "export", "focus", "--month", BULK_MONTH, "--out", str(tmp_path)],
                              cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -339,10 +339,12 @@ def test_a_killed_export_leaves_the_previous_month_intact(db, tmp_path):
     assert child.returncode == -signal.SIGKILL
     assert {p.name: sha256(p) for p in folder.iterdir() if not p.name.startswith(".")} == before
     assert [p for p in folder.iterdir() if p.name.startswith(".focus-")]  # the killed one's leftover
+    assert check_published(str(folder))[0].rows == 15_000  # still the month as published before, whole
     # The next export removes the leftover and publishes the new month.
     result = export_month(BULK_MONTH, today=TODAY, dest=str(tmp_path))[0]
     assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
-    assert result.stale_removed and result.report.totals == {(BULK_MONTH, "openai", "USD"): month_sum(db, "openai", BULK_MONTH)[0]}
+    assert result.stale_removed and result.report.rows == 60_000
+    assert result.report.totals == {(BULK_MONTH, "openai", "USD"): month_sum(db, "openai", BULK_MONTH)[0]}
 
 
 # -- one-sentence errors ----------------------------------------------------------------------------------
