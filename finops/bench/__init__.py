@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler")
+CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "export")
 #: ``scheduler`` starts an Airflow of its own (a few minutes more): asked for by name.
 DEFAULT_CASES = tuple(c for c in CASES if c != "scheduler")
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import cases, page, scheduler
+    from finops.bench import cases, export, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             _log(f"case {name} ...")
             started = time.perf_counter()
             try:
-                module = {"page": page, "scheduler": scheduler}.get(name, cases)
+                module = {"page": page, "scheduler": scheduler, "export": export}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

@@ -49,10 +49,10 @@ def test_parsing_imports_nothing_heavy(dag_file):
     import sys
 
     code = (
-        "import sys, runpy; runpy.run_path({!r}); "
+        f"import sys, runpy; runpy.run_path({str(DAGS_DIR / dag_file)!r}); "
         "print(','.join(m for m in ('great_expectations','pandas','boto3','psycopg','pyarrow','duckdb','s3fs') "
         "if m in sys.modules))"
-    ).format(str(DAGS_DIR / dag_file))
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1:] in ([], [""]), out.stdout
 
