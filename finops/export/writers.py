@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from finops.export.source import ProviderTotals
 
 CSV_BLOCK = 4 * 2**20  # bytes of CSV parsed at a time
-ROW_GROUP = 128 * 1024  # rows per Parquet row group
+ROW_GROUP = 64 * 1024  # rows per Parquet row group: what the writer holds in memory
 QUANTITY_COLUMNS = ("ConsumedQuantity", "PricingQuantity")
 #: The usual scales: 24 keeps the 17 significant digits of OpenAI's float-noisy amounts down to 1e-8 USD,
 #: with 14 integer digits to spare; quantities are counts, sometimes in thousands with fractions.
@@ -62,13 +62,13 @@ def parquet_schema(totals: ProviderTotals) -> pa.Schema:
     return pa.schema(fields, metadata={"FocusVersion": FOCUS_VERSION})
 
 
-def csv_reader(path: Path, types: dict[str, pa.DataType], block_size: int = CSV_BLOCK):
+def csv_reader(path: Path, types: dict[str, pa.DataType], block_size: int = CSV_BLOCK, threads: bool = True):
     """A streaming reader of a FOCUS CSV: empty unquoted fields are null, a quoted ``""`` stays an empty string."""
     import pyarrow.csv as pacsv
 
     return pacsv.open_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=block_size),
+        read_options=pacsv.ReadOptions(block_size=block_size, use_threads=threads),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
                                              quoted_strings_can_be_null=False, null_values=[""]),
     )
