@@ -33,6 +33,7 @@ PUBLIC_COMMANDS = {
     ("validate-setup",), ("test-costs-api",),
     ("settings", "import"),
     ("simulator",),
+    ("export", "focus"),
 }
 
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.M | re.S)
