@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from finops.errors import UsageError
 from finops.export import metadata
-from finops.export.conformance import CheckReport, check_file
+from finops.export.conformance import CheckReport, check_file, check_stream
 from finops.export.destination import (
     FORMATS,
     Destination,
@@ -29,6 +29,7 @@ from finops.export.destination import (
 )
 from finops.export.errors import NoCostData, NotConformant
 from finops.export.months import Month, refuse_future
+from finops.export.pipe import StreamConsumer
 from finops.export.source import (
     PROVIDERS,
     month_snapshot,
@@ -104,23 +105,36 @@ def _export_provider(conn: psycopg.Connection, destination: Destination, month: 
                     provider, ", ".join(stale))
     folder = destination.staging_dir(month, provider)
     final_data, final_metadata = data_name(month, provider, fmt), metadata_name(month, provider)
-    staged_csv = folder / temp_name(data_name(month, provider, "csv"))
-    temporaries = [staged_csv]
+    data_path = folder / temp_name(final_data)
+    temporaries = [data_path]
+    source = destination.uri(f"{partition(month, provider)}/{final_data}")
+    truth = snapshot_truth(month, totals)
     try:
-        size, sha256 = stream_csv(conn, provider, month, staged_csv)
-        data_path, schema = staged_csv, None
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
-
+        # The COPY stream is read by a thread as it is written: the check (CSV) or the Parquet writer runs
+        # beside PostgreSQL, not after it.
+        if fmt == "csv":
+            consumer = StreamConsumer(lambda stream: check_stream(stream, source))
+            schema = None
+        else:
             from finops.export.writers import csv_to_parquet
 
-            data_path = folder / temp_name(final_data)
-            temporaries.append(data_path)
-            size, sha256 = csv_to_parquet(staged_csv, data_path, totals)
-            staged_csv.unlink()
+            def write_then_check(stream):  # one thread: Arrow's allocator reuses the writer's memory for the check
+                written = csv_to_parquet(stream, data_path, totals)
+                return written, check_file(data_path, source, truth, fmt="parquet")  # the file as written
+
+            consumer = StreamConsumer(write_then_check)
+        try:
+            size, sha256 = stream_csv(conn, provider, month, data_path if fmt == "csv" else None, consumer.feed)
+        except BaseException:
+            consumer.abort()
+            raise
+        if fmt == "csv":
+            report = consumer.finish().finish(truth)
+        else:
+            import pyarrow.parquet as pq
+
+            (size, sha256), report = consumer.finish()
             schema = pq.read_schema(data_path)
-        source = destination.uri(f"{partition(month, provider)}/{final_data}")
-        report = check_file(data_path, source, snapshot_truth(month, totals), fmt=fmt)
         if not report.ok:
             raise NotConformant(report)
         metadata_path = folder / temp_name(final_metadata)

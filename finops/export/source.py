@@ -7,6 +7,7 @@ one snapshot (REPEATABLE READ), so the totals it is checked against describe exa
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from finops.errors import UsageError
 from finops.export.conformance import Truth
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     import psycopg
@@ -116,21 +117,32 @@ def copy_statement(provider: str) -> str:
     return f"COPY ({mapping_sql(provider)}) TO STDOUT WITH (FORMAT csv, HEADER true)"
 
 
-def stream_csv(conn: psycopg.Connection, provider: str, month: Month, target: Path) -> tuple[int, str]:
-    """Write the month's FOCUS rows as CSV to ``target`` chunk by chunk; returns (bytes, sha256)."""
+def stream_csv(conn: psycopg.Connection, provider: str, month: Month, target: Path | None,
+               sink: Callable[[bytearray], None] | None = None) -> tuple[int, str]:
+    """Stream the month's FOCUS rows as CSV into ``target`` (if any) and ``sink`` (if any), block by block;
+    returns the bytes and their sha256."""
     digest = hashlib.sha256()
     size = 0
     params = {"month_start": month.start, "month_end": month.end}
-    block = bytearray()  # PostgreSQL sends a message per row: write and hash in blocks
-    with conn.cursor() as cur, cur.copy(copy_statement(provider), params) as copy, open(target, "wb") as out:
+    block = bytearray()  # PostgreSQL sends a message per row: write, hash and hand on in blocks
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(target, "wb")) if target is not None else None
+        cur = stack.enter_context(conn.cursor())
+        copy = stack.enter_context(cur.copy(copy_statement(provider), params))
+
+        def flush() -> None:
+            nonlocal size
+            if out is not None:
+                out.write(block)
+            if sink is not None:
+                sink(block)
+            digest.update(block)
+            size += len(block)
+            block.clear()
+
         for chunk in copy:
             block += chunk
             if len(block) >= WRITE_BLOCK:
-                out.write(block)
-                digest.update(block)
-                size += len(block)
-                block.clear()
-        out.write(block)
-        digest.update(block)
-        size += len(block)
+                flush()
+        flush()
     return size, digest.hexdigest()

@@ -14,6 +14,7 @@ from finops.export.columns import COLUMNS, DATETIME, DECIMAL, FOCUS_VERSION
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import IO
 
     import pyarrow as pa
 
@@ -62,7 +63,7 @@ def parquet_schema(totals: ProviderTotals) -> pa.Schema:
     return pa.schema(fields, metadata={"FocusVersion": FOCUS_VERSION})
 
 
-def csv_reader(path: Path, types: dict[str, pa.DataType], block_size: int = CSV_BLOCK, threads: bool = True):
+def csv_reader(path: Path | IO[bytes], types: dict[str, pa.DataType], block_size: int = CSV_BLOCK, threads: bool = True):
     """A streaming reader of a FOCUS CSV: empty unquoted fields are null, a quoted ``""`` stays an empty string."""
     import pyarrow.csv as pacsv
 
@@ -74,8 +75,8 @@ def csv_reader(path: Path, types: dict[str, pa.DataType], block_size: int = CSV_
     )
 
 
-def csv_to_parquet(source: Path, target: Path, totals: ProviderTotals) -> tuple[int, str]:
-    """Type the staged CSV into ``target`` in row groups; returns (bytes, sha256)."""
+def csv_to_parquet(source: Path | IO[bytes], target: Path, totals: ProviderTotals) -> tuple[int, str]:
+    """Type a FOCUS CSV (a file, or the COPY stream) into ``target`` in row groups; returns (bytes, sha256)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
