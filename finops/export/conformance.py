@@ -79,6 +79,8 @@ RULES = {
     "TagsFormat": "Tags is a flat JSON object (values are strings, numbers, booleans or null)",
     "BilledCostTotal": "the sum of BilledCost per billing period, provider and currency equals cost_data",
     "RowCount": "one row per cost_data row of the billing period and provider",
+    "MetadataMatches": "a metadata JSON with FocusVersion 1.2 sits beside the data file and names its SHA-256 and rows "
+                       "(checked by --check on published files)",
 }
 DEVIATIONS = {
     "PricingQuantityMissing": "Usage rows without PricingQuantity/PricingUnit: the provider's cost API reports "
@@ -163,6 +165,9 @@ class CheckReport:
         lines += [f"  deviation {d.rule}: {d.count:,} rows ({DEVIATIONS[d.rule]})" for d in self.deviations]
         lines += [f"  {c.line()}" for c in self.comparisons]
         return "\n".join(lines)
+
+    def add_violation(self, rule: str, detail: str, sample: dict[str, Any]) -> None:
+        self.violations.append(Finding(rule, detail, 1, [sample]))
 
     def failure_sentence(self) -> str:
         parts = "; ".join(v.line() for v in self.violations[:5])
@@ -597,7 +602,7 @@ def batches(path: Path, fmt: str | None = None):
     if (fmt or path.suffix.lstrip(".")) == "parquet":
         import pyarrow.parquet as pq
 
-        yield from pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS)
+        yield from pq.ParquetFile(path, pre_buffer=False, buffer_size=2**20).iter_batches(batch_size=BATCH_ROWS)
         return
     import pyarrow as pa
 

@@ -186,12 +186,14 @@ class Destination:
         source.fs.get_file(source.path, str(target))
         return target
 
-    def read_text(self, relative: str) -> str | None:
-        """A small file beside the data (the metadata JSON), or None when there is none."""
+    def metadata_beside(self, relative: str) -> str | None:
+        """The text of the metadata JSON beside a data file (``focus-M-P.metadata.json``), or None."""
         if self.local is not None:
-            path = self.local / relative
+            data = self.local / relative if relative else self.local
+            path = data.with_name(data.name.rsplit(".", 1)[0] + ".metadata.json")
             return path.read_text() if path.is_file() else None
-        path = self.remote / relative
+        data = self.remote / relative if relative else self.remote
+        path = data.with_name(data.name.rsplit(".", 1)[0] + ".metadata.json")
         return path.read_text() if path.exists() else None
 
 

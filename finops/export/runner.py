@@ -8,6 +8,7 @@ any step leaves the previously published month as it was.
 
 from __future__ import annotations
 
+import json
 import logging
 import tempfile
 import time
@@ -167,7 +168,30 @@ def check_published(path: str) -> list[CheckReport]:
         for relative in relatives:
             local = destination.fetch(relative, Path(scratch))
             source = destination.uri(relative) if relative else str(destination)
-            reports.append(check_file(local, source, lambda groups: truth_for(conn, groups)))
+            report = check_file(local, source, lambda groups: truth_for(conn, groups))
+            verify_metadata(report, destination.metadata_beside(relative), local)
+            reports.append(report)
             if destination.local is None:
                 local.unlink(missing_ok=True)
     return reports
+
+
+def verify_metadata(report: CheckReport, text: str | None, data: Path) -> None:
+    """The published pair belongs together: the metadata names this file's SHA-256 and row count."""
+    from finops.export.columns import FOCUS_VERSION
+    from finops.export.writers import file_sha256
+
+    if text is None:
+        report.add_violation("MetadataMatches", "missing", {"expected": data.name.rsplit(".", 1)[0] + ".metadata.json"})
+        return
+    try:
+        document = json.loads(text)
+        dataset, version = document["Dataset"], document["FocusVersion"]
+    except (ValueError, KeyError, TypeError):
+        report.add_violation("MetadataMatches", "unreadable", {"why": "not the JSON this export writes"})
+        return
+    found = {"FocusVersion": version, "Sha256": dataset.get("Sha256"), "Rows": dataset.get("Rows")}
+    wanted = {"FocusVersion": FOCUS_VERSION, "Sha256": file_sha256(data), "Rows": report.rows}
+    for key in found:
+        if found[key] != wanted[key]:
+            report.add_violation("MetadataMatches", key, {"metadata": found[key], "data file": wanted[key]})

@@ -294,7 +294,11 @@ def test_check_finds_a_tampered_file(month_data, tmp_path, capsys):
     assert main(["export", "focus", "--check", str(data)]) == 1
     out = capsys.readouterr().out
     assert "violated BilledCostTotal [2026-10 openai USD]" in out and "violated CostColumnsEqual [EffectiveCost]: 1" in out
+    assert "violated MetadataMatches [Sha256]: 1" in out  # the metadata no longer names this file
     assert "FAILED" in out
+    (data.parent / f"focus-{MONTH}-openai.metadata.json").unlink()
+    assert main(["export", "focus", "--check", str(data.parent)]) == 1
+    assert "violated MetadataMatches [missing]: 1" in capsys.readouterr().out
 
 
 BULK_MONTH = "2026-08"
