@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli",
-         "analytics")
+         "analytics", "export")
 #: ``scheduler`` starts an Airflow of its own, ``analytics`` builds a 6.5 M row warehouse (a few minutes
 #: more each), ``alerts`` measures detection quality rather than the pipeline: asked for by name.
 OPT_IN_CASES = ("scheduler", "alerts", "analytics")
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import alerts, analytics, cases, cli, page, scheduler
+    from finops.bench import alerts, analytics, cases, cli, export, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             try:
                 module = {"page": page, "scheduler": scheduler, "alerts": alerts, "cli": cli,
-                          "analytics": analytics}.get(name, cases)
+                          "analytics": analytics, "export": export}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

@@ -128,9 +128,31 @@ def run_demo() -> int:
         print(f"Teams: {', '.join(teams)}. Running openai_costs_daily over {first}..{last} (airflow dags test) ...")
         result = run_pipeline(first, last)
         print(summary(first, last, result.returncode == 0, result.stdout))
+        print(focus_export(first, last))
         return 0 if result.returncode == 0 else 1
     finally:
         for service in started:
             service.stop()
         if not pg_was_running and not os.environ.get("FINOPS_DEMO_KEEP_RUNNING"):
             local.cluster().stop()
+
+
+def focus_export(first, last) -> str:
+    """FOCUS 1.2 files of the billing months the demo loaded (docs/focus.md): where they are, and the verdict."""
+    from finops.errors import FinopsError
+    from finops.export import export_month, months_touched
+
+    lines = ["", "FOCUS 1.2 export (`finops export focus --month YYYY-MM`; docs/focus.md):"]
+    for month in months_touched(first, last + timedelta(days=1)):
+        try:
+            results = export_month(month, today=datetime.now(UTC).date())
+        except FinopsError as exc:
+            lines.append(f"  {month}: {exc}")
+            continue
+        for r in results:
+            deviations = ", ".join(f"{d.rule} {d.count}" for d in r.report.deviations) or "none"
+            lines.append(f"  {r.month} {r.provider}: {r.report.rows:,} rows, conformance {r.report.verdict} "
+                         f"(forced deviations: {deviations})")
+            lines.append(f"    {r.data_uri}")
+            lines.append(f"    {r.metadata_uri}")
+    return "\n".join(lines)

@@ -30,6 +30,7 @@ def dagbag(monkeypatch):
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
     assert "openai_costs_daily" in dagbag.dags
+    assert "finops_focus_export" in dagbag.dags
 
 
 def test_tags_owner_retries_and_docs(dagbag):
@@ -41,15 +42,17 @@ def test_tags_owner_retries_and_docs(dagbag):
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no explicit owner"
 
 
-def test_parsing_imports_nothing_heavy():
-    """GX, pandas and boto3 stay out of the DAG file's top level (measured in a clean interpreter)."""
+@pytest.mark.parametrize("dag_file", ["openai_costs_daily.py", "finops_focus_export.py"])
+def test_parsing_imports_nothing_heavy(dag_file):
+    """GX, pandas, pyarrow, duckdb and boto3 stay out of the DAG file's top level (in a clean interpreter)."""
     import subprocess
     import sys
 
     code = (
-        "import sys, runpy; runpy.run_path({!r}); "
-        "print(','.join(m for m in ('great_expectations','pandas','boto3','psycopg') if m in sys.modules))"
-    ).format(str(DAGS_DIR / "openai_costs_daily.py"))
+        f"import sys, runpy; runpy.run_path({str(DAGS_DIR / dag_file)!r}); "
+        "print(','.join(m for m in ('great_expectations','pandas','boto3','psycopg','pyarrow','duckdb','s3fs') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1:] in ([], [""]), out.stdout
 
@@ -64,3 +67,15 @@ def test_collection_runs_per_team_in_the_api_pool(dagbag):
     assert set(dag.params.keys()) == {"team_ids", "lookback_days", "start_date", "end_date", "allow_drops"}
     assert dag.params["allow_drops"] is False  # the drop guard is on unless a manual run lifts it
     assert dag.on_failure_callback
+
+
+def test_focus_export_runs_on_the_cost_data_asset_one_month_per_instance(dagbag):
+    from finops.assets import COST_DATA
+
+    dag = dagbag.dags["finops_focus_export"]
+    assert [a.name for a in dag.timetable.asset_condition.objects] == [COST_DATA.name]
+    assert dag.max_active_runs == 1
+    export = dag.get_task("export_month")
+    assert export.map_index_template == "{{ export_label }}"
+    assert [t.task_id for t in export.upstream_list] == ["plan_exports"]
+    assert set(dag.params.keys()) == {"months", "provider", "format", "dest"}

@@ -34,6 +34,7 @@ PUBLIC_COMMANDS = {
     ("settings", "import"),
     ("simulator",),
     ("budgets", "set"), ("budgets", "list"), ("budgets", "remove"),
+    ("export", "focus"),
 }
 
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.M | re.S)
