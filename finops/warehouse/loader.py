@@ -72,6 +72,8 @@ class LoadResult:
     per_day: dict[tuple[date, str], list] = field(default_factory=dict)
     #: Seconds the replacing transaction (and the team's lock) was held; the fetch is not part of it.
     transaction_seconds: float = 0.0
+    #: Days whose totals differ from the previous load (finops.analytics.restatements.Restatement).
+    restated: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -102,6 +104,8 @@ def replace_window(
     a dropped settled day, a killed process) leaves the previous rows as they were.
     """
     import psycopg
+
+    from finops.analytics.rollups import after_load
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -134,6 +138,8 @@ def replace_window(
                     {"run_id": run_id, "usage_date": d, "currency": c, "rows": v[0], "amount_total": v[1]}
                     for (d, c), v in sorted(spooled.per_day.items())
                 ])
+            # Rollups and restatements of exactly this window, in the same transaction (docs/analytics.md).
+            restated = after_load(conn, provider, team_id, window.start, window.end, run_id)
             conn.execute(paths.sql("collection/run_finish"), {
                 "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
                 "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
@@ -146,7 +152,7 @@ def replace_window(
         with connect(conn_id, autocommit=True) as conn:
             conn.execute("ANALYZE finops.cost_data")
     return LoadResult(run_id=run_id, rows=spooled.rows, amount_total=spooled.amount_total,
-                      per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds)
+                      per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds, restated=restated)
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
