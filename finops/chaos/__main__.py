@@ -65,6 +65,7 @@ def _services(stack: list):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m finops.chaos", description=__doc__.splitlines()[0])
     parser.add_argument("--fast", action="store_true", help="only the faults `make test` runs too")
+    parser.add_argument("--only", default="", help="comma-separated fault names (functions of finops/chaos/matrix.py)")
     parser.add_argument("--no-scheduler", action="store_true",
                         help="skip the faults that start an Airflow scheduler (a few minutes more)")
     args = parser.parse_args(argv)
@@ -79,8 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         def log(message: str) -> None:
             print(message, file=sys.stderr, flush=True)
 
-        rows = run(env, FAST if args.fast else FAST + SLOW, log)
-        if not args.fast and not args.no_scheduler:
+        cases = FAST if args.fast else FAST + SLOW
+        only = {n.strip() for n in args.only.split(",") if n.strip()}
+        if only:
+            cases = [c for c in cases if c.__name__ in only]
+        rows = run(env, cases, log)
+        if not args.fast and not args.no_scheduler and not only:
             from finops.chaos.scheduler import scheduler_faults
 
             try:
@@ -94,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 stack.pop()()
             except Exception as exc:  # keep stopping the rest
                 print(f"warning: stopping a chaos service failed: {exc}", file=sys.stderr)
-    if not args.fast and args.no_scheduler:
+    if not args.fast and args.no_scheduler and not args.only:
         rows += [Row(name, "-", "not run (--no-scheduler)", 0, 0, False) for name in SCHEDULER_FAULTS]
     print(f"\nFault matrix, {time.strftime('%Y-%m-%d')}, {platform.node()} ({os.cpu_count()} CPUs, "
           f"{platform.python_version()}), {time.perf_counter() - started:.0f} s\n")

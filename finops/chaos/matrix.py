@@ -80,12 +80,12 @@ class ChaosEnv:
             registry.add_project(TEAM, project.id, "cli:chaos", verify=False)
 
     @contextmanager
-    def through_proxy(self, page_days: int | None = 1) -> Iterator[FaultProxy]:
+    def through_proxy(self, page_days: int | None = 1, read_timeout: float | None = None) -> Iterator[FaultProxy]:
         """``openai_api`` points at a fresh fault proxy for the block (one bucket per page by default)."""
         proxy = FaultProxy(self.simulator_url, page_days=page_days).start()
         previous = os.environ.get("AIRFLOW_CONN_OPENAI_API")
-        os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps(
-            {"conn_type": "http", "host": proxy.url, "extra": CONNECTION_EXTRA})
+        extra = {**CONNECTION_EXTRA, **({"read_timeout": read_timeout} if read_timeout else {})}
+        os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps({"conn_type": "http", "host": proxy.url, "extra": extra})
         self.proxy = proxy
         try:
             yield proxy
@@ -288,7 +288,8 @@ def postgres_restart(env: ChaosEnv) -> Row:
 
 def big_page(env: ChaosEnv, results: int = 100_000) -> Row:
     env.register_team()
-    with env.through_proxy(page_days=None) as proxy:
+    # The proxy builds the page in Python (seconds): a read timeout to match, so the page itself is loaded.
+    with env.through_proxy(page_days=None, read_timeout=120) as proxy:
         env.collect("chaos-baseline")
         proxy.inject(Fault("big", results=results))
         started = time.perf_counter()
