@@ -157,6 +157,11 @@ def pick_table(columns: tuple[str, ...], team_id: str | None) -> str:
     return next(name for name, has in _TABLES if needed <= has)
 
 
+def prepare_reading(conn: psycopg.Connection) -> None:
+    """Settings for the analytics reads of the current transaction (see reading_settings.sql)."""
+    conn.execute(paths.sql("analytics/reading_settings"))
+
+
 def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, ...], *, provider: str | None = None,
                  team_id: str | None = None) -> Report:
     """Exact spend over ``period`` grouped by ``columns`` (and currency)."""

@@ -28,13 +28,17 @@ def _window(provider: str, team_id: str, window_start: date, window_end: date) -
             "parser_version": PARSER_VERSION}
 
 
-def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]]) -> int:
-    """Parse ``(provider, line item)`` pairs and upsert their dimensions (sorted, so concurrent loads do not deadlock)."""
+def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, replace: bool = False) -> int:
+    """Parse ``(provider, line item)`` pairs and store their dimensions, in sorted order (no deadlock).
+
+    A load only adds line items never seen (existing rows are neither changed nor locked); ``replace``
+    overwrites them (re-parse, rebuild).
+    """
     rows = [{"provider": provider, "line_item": item, "parser_version": PARSER_VERSION,
              **parse(provider, item).as_row()} for provider, item in sorted(set(items))]
     if rows:
         with conn.cursor() as cur:
-            cur.executemany(paths.sql("analytics/line_item_upsert"), rows)
+            cur.executemany(paths.sql("analytics/line_item_upsert" if replace else "analytics/line_item_insert"), rows)
     return len(rows)
 
 
@@ -84,7 +88,7 @@ def rebuild(conn: psycopg.Connection) -> None:
     """Recompute every rollup from cost_data (after a migration or by hand; not part of a collection)."""
     missing = conn.execute(paths.sql("analytics/line_items_missing_all"),
                            {"parser_version": PARSER_VERSION}).fetchall()
-    store_line_items(conn, [(provider, item) for provider, item in missing])
+    store_line_items(conn, [(provider, item) for provider, item in missing], replace=True)
     conn.execute(paths.sql("analytics/rebuild"))
 
 
@@ -107,7 +111,7 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
                         "recognized"), dims, strict=True))
         if fresh != old or version != PARSER_VERSION:
             changed.append((provider, item))
-    store_line_items(conn, changed)
+    store_line_items(conn, changed, replace=True)
     windows = []
     if changed:
         windows = conn.execute(paths.sql("analytics/windows_of_line_items"), {

@@ -80,6 +80,7 @@ def _report(args: argparse.Namespace) -> int:
     with connect() as conn:
         if args.team and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": args.team}).fetchone():
             raise reports.UnknownTeam(f"Team {args.team} is not registered; see `finops teams list`.")
+        reports.prepare_reading(conn)
         result = reports.build_report(conn, period, columns, provider=args.provider, team_id=args.team)
         notes = []
         if args.format == "table":

@@ -24,6 +24,9 @@ ITEMS = ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-
          "batch | gpt-4o-mini-2024-07-18, output", "web search tool calls")
 TEAMS = {"growth": "Growth team", "search": "Search", "ads": "Ads"}
 
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_model_daily")
+
 
 def money(amount: Decimal) -> str:
     return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f} USD"
@@ -31,7 +34,7 @@ def money(amount: Decimal) -> str:
 
 def seed(db, today: date) -> None:
     """100 days of costs for three teams, then a re-collection that restates three recent days of growth."""
-    db.execute("TRUNCATE finops.line_items, finops.spend_model_daily")
+    db.execute(ROLLUPS_TRUNCATE)  # derived tables, not cascaded from teams
     start = today - timedelta(days=99)
     for n, (team, name) in enumerate(TEAMS.items()):
         db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES (%s, %s, 'test')", (team, name))

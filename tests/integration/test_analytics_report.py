@@ -29,6 +29,9 @@ ANTHROPIC_ITEMS = ("Claude Sonnet 4 Usage - Input Tokens", "Claude Sonnet 4 Usag
 RAW_COLUMNS = {"team_id": "c.team_id", "provider": "c.provider", "project_id": "c.project_id", "model": "d.model",
                "token_kind": "d.token_kind", "usage_date": "c.usage_date"}
 
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_model_daily")
+
 
 def amount(*parts) -> Decimal:
     """A deterministic amount with float-like noise, exact as numeric."""
@@ -37,7 +40,7 @@ def amount(*parts) -> Decimal:
 
 @pytest.fixture
 def warehouse_with_costs(db):
-    db.execute("TRUNCATE finops.line_items, finops.spend_model_daily")
+    db.execute(ROLLUPS_TRUNCATE)  # derived tables, not cascaded from teams
     window = Window(START, START + timedelta(days=DAYS))
     for team in ("growth", "search"):
         db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES (%s, %s, 'test')", (team, team))

@@ -43,6 +43,9 @@ EXPECTED = {
         "FROM finops.spend_model_daily"),
 }
 
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_model_daily")
+
 
 def assert_rollups_equal_cost_data(db) -> None:
     """Each rollup holds exactly the GROUP BY of cost_data at its grain (exact numerics, no zero rows)."""
@@ -66,7 +69,7 @@ def rows(scale: str = "1", days: int = 3, items=ITEMS, projects=("proj_a", "proj
 
 @pytest.fixture
 def teams(db):
-    db.execute("TRUNCATE finops.line_items, finops.spend_model_daily")  # not tied to a team, so not cascaded
+    db.execute(ROLLUPS_TRUNCATE)  # derived tables, not cascaded from teams
     for team in ("growth", "search"):
         db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES (%s, %s, 'test')", (team, team))
     return "growth", "search"

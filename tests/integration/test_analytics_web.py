@@ -27,6 +27,9 @@ OVERVIEW = "/finops/overview"
 ITEMS = ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "batch | gpt-4o-mini-2024-07-18, output",
          "Vector storage")
 
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_model_daily")
+
 
 def amount(team: str, day: int, project: str, item: str) -> Decimal:
     return (Decimal(len(team) * 7 + day * 3 + len(project) + ITEMS.index(item) * 11) * Decimal("0.0130804383403075"))
@@ -79,7 +82,7 @@ def load(team: str, start: date, days: int, scale: Decimal = Decimal(1)) -> None
 
 @pytest.fixture
 def seeded(db):
-    db.execute("TRUNCATE finops.line_items, finops.spend_model_daily")
+    db.execute(ROLLUPS_TRUNCATE)  # derived tables, not cascaded from teams
     for team, name in (("growth", "Growth team"), ("search", "Search")):
         db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES (%s, %s, 'test')", (team, name))
         load(team, date(2026, 2, 1), 38)  # Feb 1 .. Mar 10

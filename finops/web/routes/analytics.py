@@ -163,7 +163,7 @@ def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
                  team: Annotated[str, Query(max_length=63)] = "") -> Response:
     """What the page's chart shows, exact: spend per group and day (CSV columns as ``finops report``)."""
     from finops.analytics.overview import GROUPINGS, OVERVIEW_GROUPINGS, TEAM_GROUPINGS
-    from finops.analytics.report import build_report, to_csv
+    from finops.analytics.report import build_report, prepare_reading, to_csv
     from finops.warehouse.db import connect
 
     groupings = TEAM_GROUPINGS if team else OVERVIEW_GROUPINGS
@@ -176,6 +176,7 @@ def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
     columns = tuple(c for c in ("team_id", "provider", "project_id", "model", "token_kind", "usage_date")
                     if c in ({GROUPINGS[group], "usage_date"} | ({"team_id"} if team else set())))
     with connect() as conn:
+        prepare_reading(conn)
         report = build_report(conn, period, columns, provider=f.provider or None, team_id=team or None)
     name = f"finops-spend-{team + '-' if team else ''}{group}-{period.start}-{period.last}.csv"
     return Response(to_csv(report), media_type="text/csv; charset=utf-8",

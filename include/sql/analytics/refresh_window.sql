@@ -5,19 +5,34 @@
 -- inserted again in the same statement. Keys are upserted in a fixed order: concurrent teams touching the
 -- same days wait for each other instead of deadlocking. Returns each model group's resulting row count;
 -- groups left at 0 are removed by model_daily_drop_empty.sql.
-WITH new AS (
+-- When a line item of the window has no dimensions yet, the statement changes nothing (`blocked`): the
+-- caller parses it, inserts it (ON CONFLICT DO NOTHING, line_item_insert.sql) and runs it again. So a
+-- load locks no rollup row before its new line items are stored, and two loads adding the same new line
+-- item cannot deadlock.
+WITH blocked AS (
+    SELECT EXISTS (
+        SELECT 1
+        FROM finops.cost_data AS c
+        LEFT JOIN finops.line_items AS d ON d.provider = c.provider AND d.line_item = c.line_item
+        WHERE c.provider = %(provider)s AND c.team_id = %(team_id)s
+          AND c.usage_date >= %(window_start)s AND c.usage_date < %(window_end)s
+          AND d.line_item IS NULL
+    ) AS yes
+), new AS (
     SELECT c.provider, c.team_id, c.usage_date, c.project_id, d.model, d.model_family, d.token_kind, d.tier,
            d.cost_kind, c.currency, sum(c.amount) AS amount, count(*)::integer AS rows
     FROM finops.cost_data AS c
     JOIN finops.line_items AS d ON d.provider = c.provider AND d.line_item = c.line_item
     WHERE c.provider = %(provider)s AND c.team_id = %(team_id)s
       AND c.usage_date >= %(window_start)s AND c.usage_date < %(window_end)s
+      AND NOT (SELECT yes FROM blocked)
     GROUP BY c.provider, c.team_id, c.usage_date, c.project_id, d.model, d.model_family, d.token_kind, d.tier,
              d.cost_kind, c.currency
 ), old AS (
     DELETE FROM finops.spend_daily
     WHERE provider = %(provider)s AND team_id = %(team_id)s
       AND usage_date >= %(window_start)s AND usage_date < %(window_end)s
+      AND NOT (SELECT yes FROM blocked)
     RETURNING provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency, amount, rows
 ), fine AS (
     INSERT INTO finops.spend_daily (provider, team_id, usage_date, project_id, model, model_family, token_kind,
@@ -30,6 +45,7 @@ WITH new AS (
     DELETE FROM finops.spend_project_daily
     WHERE provider = %(provider)s AND team_id = %(team_id)s
       AND usage_date >= %(window_start)s AND usage_date < %(window_end)s
+      AND NOT (SELECT yes FROM blocked)
     RETURNING 1
 ), projects AS (
     INSERT INTO finops.spend_project_daily (provider, team_id, usage_date, project_id, currency, amount, rows)
