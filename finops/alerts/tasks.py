@@ -184,7 +184,8 @@ def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
 
     scope = AlertScope.from_dict(scope_data)
     rules = AlertRules.from_variables(get_variable)
-    days = list(scope.days) if scope.days is not None else default_days(scope.as_of, rules)
+    # The window's days, and the day that settles at as_of: it left the collection window while provisional.
+    days = sorted(set(scope.days or ()) | set(default_days(scope.as_of, rules)))
     start, end = spend_window(scope.as_of, scope.months, days, rules)
     spend = load_daily_spend(start, end, scope.teams, by_model=True, provider_model=analytics_model)
     changes = [b for b in budgets() if scope.teams is None or b.team_id in scope.teams]
