@@ -140,3 +140,42 @@ def test_a_manual_run_evaluates_the_current_and_previous_month_of_its_data_inter
                             "ORDER BY period").fetchall()
     assert periods == [("2026-11",), ("2026-12",)]
     assert result["fired"]["budget_threshold"] == 5  # 50/80/100 % of November, 50/80 % of December
+
+
+@pytest.fixture
+def cli(db, capsys, monkeypatch):
+    from finops.cli import main
+
+    monkeypatch.setattr("finops.cli.alerts._today", lambda: AS_OF)
+
+    def run(*args: str):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_mute_and_unmute_are_audited_and_bad_input_stores_nothing(cli, db):
+    db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('growth', 'growth', 't')")
+    code, out, _ = cli("alerts", "mute", "growth", "--until", "2026-12-20", "--reason", "load test")
+    assert code == 0 and "muted until 2026-12-20" in out
+    assert "growth" in cli("alerts", "mutes")[1] and "load test" in cli("alerts", "mutes")[1]
+    for args, said in [
+        (("alerts", "mute", "growth", "--until", "2026-12-13"), "is in the past"),
+        (("alerts", "mute", "growth", "--until", "20-12-2026"), "is not a date"),
+        (("alerts", "mute", "nobody", "--until", "2026-12-20"), "does not exist"),
+        (("alerts", "unmute", "growth", "--kind", "budget_forecast"), "has no budget_forecast mute"),
+    ]:
+        code, _, err = cli(*args)
+        assert code != 0 and said in err and len(err.strip().splitlines()) == 1, err
+    assert db.execute("SELECT count(*) FROM finops.alert_mutes").fetchone()[0] == 1
+    code, out, _ = cli("alerts", "unmute", "growth")
+    assert code == 0 and "1 mute(s) ended" in out
+    assert cli("alerts", "mutes")[1].startswith("No mutes")
+    audit = db.execute("SELECT actor LIKE 'cli:%%', action, team_id, detail FROM finops.audit_log ORDER BY audit_id").fetchall()
+    assert audit == [(True, "alerts.mute", "growth", "spend_anomaly alerts muted until 2026-12-20 (load test)"),
+                     (True, "alerts.unmute", "growth", "spend_anomaly alerts muted until 2026-12-20 (load test)")]
