@@ -179,3 +179,19 @@ def test_mute_and_unmute_are_audited_and_bad_input_stores_nothing(cli, db):
     audit = db.execute("SELECT actor LIKE 'cli:%%', action, team_id, detail FROM finops.audit_log ORDER BY audit_id").fetchall()
     assert audit == [(True, "alerts.mute", "growth", "spend_anomaly alerts muted until 2026-12-20 (load test)"),
                      (True, "alerts.unmute", "growth", "spend_anomaly alerts muted until 2026-12-20 (load test)")]
+
+
+def test_a_restated_day_and_a_later_collection_never_resend(spend, webhook):
+    _run(_event(date(2026, 12, 12), AS_OF, ["growth"]))
+    deliver_task()
+    assert len(webhook.received) == 4
+    # The spike day is restated upward and the next day's collection arrives: the same alerts hold
+    # (same kind, team, scope, period, threshold), so nothing is recorded or sent again.
+    spend.execute("UPDATE finops.cost_data SET amount = 250 WHERE team_id = 'growth' AND usage_date = %s", (SPIKE,))
+    spend.execute("INSERT INTO finops.cost_data (provider, team_id, usage_date, project_id, line_item, currency, "
+                  "amount, collected_at) VALUES ('openai', 'growth', %s, 'proj_a', 'gpt-4o-2024-08-06, input', "
+                  "'usd', 10, now())", (AS_OF,))
+    later = _run(_event(date(2026, 12, 11), AS_OF + timedelta(days=1), ["growth"]))
+    assert later["new"] == [] and later["alerts"] >= 5
+    assert deliver_task()["delivered"] == []
+    assert len(webhook.received) == 4
