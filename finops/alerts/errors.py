@@ -15,3 +15,11 @@ class BudgetNotFound(FinopsError):
 
 class UnknownProject(FinopsError):
     """The budget names a project never registered for the team."""
+
+
+class InvalidMute(UsageError):
+    """A malformed day or unknown alert kind of a mute."""
+
+
+class MuteNotFound(FinopsError):
+    """The team has no mute of that kind to end."""

@@ -34,10 +34,22 @@ def model_of(line_item: str) -> str | None:
     return head
 
 
+def analytics_model(provider: str, line_item: str) -> str | None:
+    """The model of a line item as the spend analytics parse it (so alerts and the overview name models alike)."""
+    from finops.analytics.line_items import parse
+
+    return parse(provider, line_item).model
+
+
 def load_daily_spend(start: date, end: date, team_ids: Sequence[str] | None = None, *, by_model: bool = False,
                      model: Callable[[str], str | None] = model_of,
+                     provider_model: Callable[[str, str], str | None] | None = None,
                      conn_id: str = FINOPS_DB_CONN_ID) -> list[DailySpend]:
-    """Spend per team, provider, project (and model) and UTC day on [start, end), summed in SQL."""
+    """Spend per team, provider, project (and model) and UTC day on [start, end), summed in SQL.
+
+    ``provider_model(provider, line_item)``, when given, names the model instead of ``model``
+    (the alerts DAG passes :func:`analytics_model`, the parser behind the overview's model panel).
+    """
     from psycopg.rows import dict_row
 
     query = "alerts/spend_daily_line_items" if by_model else "alerts/spend_daily"
@@ -50,7 +62,7 @@ def load_daily_spend(start: date, end: date, team_ids: Sequence[str] | None = No
     merged: dict[tuple, Decimal] = defaultdict(Decimal)
     for row in rows:
         key = (row["team_id"], row["provider"], row["project_id"], row["usage_date"], row["currency"],
-               model(row["line_item"]))
+               provider_model(row["provider"], row["line_item"]) if provider_model else model(row["line_item"]))
         merged[key] += row["amount"]
     return [DailySpend(team_id=t, provider=p, project_id=j, usage_date=d, currency=c, model=m, amount=a)
             for (t, p, j, d, c, m), a in merged.items()]

@@ -14,8 +14,8 @@ import sys
 from finops.cli.argv_check import refuse_keys_on_argv
 from finops.errors import FinopsError, UsageError
 
-COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "budgets", "report",
-                   "export")
+COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "budgets", "alerts",
+                   "report", "export")
 
 
 class _Parser(argparse.ArgumentParser):

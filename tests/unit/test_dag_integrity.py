@@ -31,6 +31,7 @@ def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
     assert "openai_costs_daily" in dagbag.dags
     assert "finops_focus_export" in dagbag.dags
+    assert "finops_spend_alerts" in dagbag.dags
 
 
 def test_tags_owner_retries_and_docs(dagbag):
@@ -42,7 +43,7 @@ def test_tags_owner_retries_and_docs(dagbag):
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no explicit owner"
 
 
-@pytest.mark.parametrize("dag_file", ["openai_costs_daily.py", "finops_focus_export.py"])
+@pytest.mark.parametrize("dag_file", ["openai_costs_daily.py", "finops_focus_export.py", "finops_spend_alerts.py"])
 def test_parsing_imports_nothing_heavy(dag_file):
     """GX, pandas, pyarrow, duckdb and boto3 stay out of the DAG file's top level (in a clean interpreter)."""
     import subprocess
@@ -79,3 +80,13 @@ def test_focus_export_runs_on_the_cost_data_asset_one_month_per_instance(dagbag)
     assert export.map_index_template == "{{ export_label }}"
     assert [t.task_id for t in export.upstream_list] == ["plan_exports"]
     assert set(dag.params.keys()) == {"months", "provider", "format", "dest"}
+
+
+def test_spend_alerts_run_on_the_cost_data_asset_plan_evaluate_deliver(dagbag):
+    from finops.assets import COST_DATA
+
+    dag = dagbag.dags["finops_spend_alerts"]
+    assert [a.name for a in dag.timetable.asset_condition.objects] == [COST_DATA.name]
+    assert dag.max_active_runs == 1
+    assert [t.task_id for t in dag.get_task("evaluate_alerts").upstream_list] == ["plan_scope"]
+    assert [t.task_id for t in dag.get_task("deliver_alerts").upstream_list] == ["evaluate_alerts"]

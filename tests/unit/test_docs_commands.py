@@ -34,6 +34,8 @@ PUBLIC_COMMANDS = {
     ("settings", "import"),
     ("simulator",),
     ("budgets", "set"), ("budgets", "list"), ("budgets", "remove"),
+    ("alerts", "mute"), ("alerts", "unmute"), ("alerts", "mutes"),
+    ("report",),
     ("export", "focus"),
 }
 

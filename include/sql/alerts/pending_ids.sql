@@ -1,2 +1,5 @@
--- Alerts not yet delivered through every configured channel, oldest first.
-SELECT alert_id FROM finops.alerts WHERE delivered_at IS NULL ORDER BY alert_id LIMIT %(limit)s;
+-- Alerts not yet delivered through every configured channel, oldest first; muted alerts and those
+-- told in another alert's message (details told_with) are never sent on their own.
+SELECT alert_id FROM finops.alerts
+WHERE delivered_at IS NULL AND NOT (details ? 'muted') AND NOT (details ? 'told_with')
+ORDER BY alert_id LIMIT %(limit)s;

@@ -1,0 +1,1 @@
+DROP TABLE finops.alert_mutes;
