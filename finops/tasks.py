@@ -104,7 +104,7 @@ def data_docs_dir():
 def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
     from finops.lookup import get_variable
 
-    size = collection.teams_per_task(len(team_ids), get_variable("finops_teams_per_task", "auto"))
+    size = collection.teams_per_task(len(team_ids), get_variable(defaults.TEAMS_PER_TASK_VARIABLE, defaults.DEFAULT_TEAMS_PER_TASK))
     result = collection.batches(team_ids, size)
     log.info("%d teams in %d collect_team instances of up to %d team(s) each.", len(team_ids), len(result), size)
     return result
@@ -139,7 +139,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     if not facts.allow_drops:
         settled = collection.settled_before(facts.reference_date or window.end, _settle_days())
         try:
-            guard = DropGuard(settled, collection.max_settled_drop(get_variable("finops_max_settled_drop", None)))
+            guard = DropGuard(settled, collection.max_settled_drop(
+                get_variable(defaults.MAX_SETTLED_DROP_VARIABLE, None)))
         except FinopsError as exc:
             raise AirflowFailException(str(exc)) from None
     else:
@@ -158,7 +159,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         finally:
             client.close()
 
-    threads = max(1, min(int(get_variable("finops_threads_per_task", 4)), len(todo)))
+    threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
         outcomes = list(pool.map(collect_one, todo))
 
