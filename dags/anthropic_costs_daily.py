@@ -29,6 +29,8 @@ Loads never touch OpenAI rows; reruns replace the team's Anthropic rows in the w
 
 from __future__ import annotations
 
+from airflow.sdk import DAG
+
 from finops.pipeline_dag import costs_daily_dag
 
-costs_daily_dag("anthropic", doc_md=__doc__)
+dag: DAG = costs_daily_dag("anthropic", doc_md=__doc__)

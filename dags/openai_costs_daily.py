@@ -28,6 +28,8 @@ same rows as running it once.
 
 from __future__ import annotations
 
+from airflow.sdk import DAG
+
 from finops.pipeline_dag import costs_daily_dag
 
-costs_daily_dag("openai", doc_md=__doc__)
+dag: DAG = costs_daily_dag("openai", doc_md=__doc__)
