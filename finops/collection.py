@@ -199,7 +199,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
              window)
     for skipped in result.skipped:
         log.warning("Team %s: skipped %s %s in workspace %s (not registered; add it with `finops projects add %s %s "
-                    "--provider %s`).", team_id, skipped.amount, skipped.currency, skipped.scope_id, team_id,
+                    "--provider %s`).", team_id, exact_text(skipped.amount), skipped.currency, skipped.scope_id, team_id,
                     skipped.scope_id, spec.name)
     if not seen:
         log.info("Team %s has no costs in %s (zero-cost days are normal).", team_id, window)
@@ -208,6 +208,12 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
         provider=spec.name, skipped_total=str(sum((sk.amount for sk in result.skipped), Decimal(0))),
     )
+
+
+def exact_text(amount: Decimal) -> str:
+    """An amount as plain text, exact, without trailing zeros beyond the cents: 12.30, 0.004512."""
+    text = f"{amount.normalize():f}"
+    return text if len(text.partition(".")[2]) >= 2 else f"{amount.quantize(Decimal('0.01')):f}"
 
 
 #: With ``finops_teams_per_task`` unset (``auto``): at most this many ``collect_team`` instances, so

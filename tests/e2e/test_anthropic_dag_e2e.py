@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from simulator_fixtures import A_FAULTY, A_HEALTHY, HEALTHY
+from simulator_fixtures import A_FAULTY, A_HEALTHY, HEALTHY, skipped_in_log
 
 from finops.collection import collect_team
 from finops.registry import Registry
@@ -23,8 +23,9 @@ from finops.warehouse.loader import Window
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ACTOR = "cli:e2e"
-#: 40 days: two pages of the cost report (31 days per page).
-START, END = date(2026, 1, 1), date(2026, 2, 9)
+#: 71 days: three pages of the cost report (31 days per page); the simulator's fault sequence for
+#: anth-faulty's requests of this window holds 429s, a 500 and a 529 (deterministic after a reset).
+START, END = date(2025, 12, 1), date(2026, 2, 9)
 REGISTERED = {"claude": ["wrkspc_healthyChat", "default"], "bursty": ["wrkspc_faultyA", "wrkspc_faultyB"]}
 ORGS = {"claude": A_HEALTHY, "bursty": A_FAULTY}
 
@@ -114,7 +115,7 @@ def test_range_run_loads_the_exact_totals_skips_unregistered_workspaces_and_fail
                       "WHERE provider = 'anthropic' ORDER BY team_id").fetchall()
     by_team = {r[0]: r for r in runs}
     assert set(by_team) == {"bursty", "claude", "lapsed"}  # webonly has nothing on Anthropic
-    assert by_team["claude"][1:3] == ("success", 2)  # 40 days = two pages
+    assert by_team["claude"][1:3] == ("success", 3)  # 71 days = three pages
     assert by_team["bursty"][1] == "success" and by_team["bursty"][3] > 0  # 429/529/5xx retried
     assert by_team["lapsed"][1] == "failed" and "--provider anthropic" in by_team["lapsed"][4]
     assert len([r for r in runs if r[0] == "lapsed"]) == 1, "a rejected key fails at once, without task retries"
@@ -125,9 +126,9 @@ def test_range_run_loads_the_exact_totals_skips_unregistered_workspaces_and_fail
         "SELECT s.scope_id, s.currency, s.amount_total FROM finops.collection_run_skipped s "
         "JOIN finops.collection_runs r USING (run_id) WHERE r.team_id = 'claude'").fetchall()
     assert {r[0]: r[2] for r in recorded} == skipped and {r[1] for r in recorded} == {"usd"}
-    for scope, amount in skipped.items():
-        assert (f"Team claude: skipped {amount} usd in workspace {scope} (not registered; add it with "
-                f"`finops projects add claude {scope} --provider anthropic`)") in output
+    logs = output + task_logs()
+    assert skipped_in_log(logs, "claude") == skipped
+    assert "Anthropic API: HTTP 429" in logs and "Anthropic API: HTTP 529" in logs
     rate = db.execute("SELECT provider, teams_total, teams_succeeded, failed_teams FROM finops.success_rates "
                       "WHERE provider = 'anthropic'").fetchall()
     assert rate == [("anthropic", 3, 2, ["lapsed"])]
@@ -145,6 +146,12 @@ def test_range_run_loads_the_exact_totals_skips_unregistered_workspaces_and_fail
     for org in (A_HEALTHY, A_FAULTY):
         for key in simulator.keys[org].values():
             assert key not in haystack
+
+
+def task_logs() -> str:
+    """The task log files of every run so far."""
+    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs"
+    return "\n".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
 
 
 def _haystack(db, results: list[subprocess.CompletedProcess[str]]) -> str:
