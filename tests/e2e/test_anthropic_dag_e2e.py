@@ -87,6 +87,7 @@ def teams(db, kms_endpoint, simulator):
     return registry
 
 
+@pytest.mark.timeout(900)  # two `airflow dags test` runs
 def test_range_run_loads_the_exact_totals_skips_unregistered_workspaces_and_fails_a_revoked_key_alone(
         teams, db, simulator):
     # OpenAI rows of the same team and days, loaded first: the Anthropic DAG must not touch them.
