@@ -1,4 +1,4 @@
-"""The collection pipeline's steps, each called by one task of ``openai_costs_daily``."""
+"""The collection pipeline's steps, each called by one task of a provider's DAG (``openai_costs_daily``, ...)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from finops import paths
+from finops import defaults, paths
 from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.warehouse.db import connect
 from finops.warehouse.loader import DropGuard, Window, record_failure, replace_window
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOOKBACK_DAYS = 2
-DEFAULT_THRESHOLD = Decimal("0.95")
-DEFAULT_MAX_SETTLED_DROP = Decimal("0.5")
+DEFAULT_LOOKBACK_DAYS = defaults.DEFAULT_LOOKBACK_DAYS
+DEFAULT_THRESHOLD = defaults.DEFAULT_SUCCESS_RATE_THRESHOLD
+DEFAULT_MAX_SETTLED_DROP = defaults.DEFAULT_MAX_SETTLED_DROP
 MAX_WINDOW_DAYS = 3660
 
 
 class NoProjectsRegistered(FinopsError):
-    """A team without project IDs cannot be filtered, so it is not collected."""
+    """A team without scopes (project or workspace IDs) for a provider cannot be filtered, so it is not collected."""
 
 
 class SuccessRateBelowThreshold(FinopsError):
@@ -120,11 +120,11 @@ def max_settled_drop(setting: object = None) -> Decimal:
 
 
 # -- teams ------------------------------------------------------------------------------------
-def select_teams(requested: list[str] | None) -> list[str]:
-    """Active team ids to collect: all, or the requested ones (unknown or inactive ones are an error)."""
+def select_teams(requested: list[str] | None, provider: str = "openai") -> list[str]:
+    """Active team ids to collect for ``provider``: all its teams, or the requested ones (unknown or inactive: an error)."""
     with connect() as conn:
         if not requested:
-            return [row[0] for row in conn.execute(paths.sql("collection/active_team_ids"))]
+            return [row[0] for row in conn.execute(paths.sql("collection/active_team_ids"), {"provider": provider})]
         known = dict(conn.execute(paths.sql("collection/known_team_ids"), {"team_ids": list(requested)}).fetchall())
     unknown = sorted(set(requested) - set(known))
     if unknown:
@@ -148,52 +148,72 @@ class TeamResult:
     requests: int
     retries: int
     amount_total: str
+    provider: str = "openai"
+    skipped_total: str = "0"
 
     def as_xcom(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None,
-                 guard: DropGuard | None = None) -> TeamResult:
-    """Decrypt the team's key, fetch its costs for the window and replace them in the warehouse.
+                 guard: DropGuard | None = None, provider: str = "openai") -> TeamResult:
+    """Decrypt the team's key for ``provider``, fetch its costs for the window and replace them in the warehouse.
 
     Every attempt is recorded in ``collection_runs``; a failure (a settled day dropping beyond the
-    ``guard`` included) leaves the team's rows as they were.
+    ``guard`` included) leaves the team's rows as they were. What unregistered scopes cost (Anthropic
+    reports every workspace) is recorded with the run and logged, so an admin notices a missing one.
     """
+    from finops.providers import provider as provider_spec
     from finops.registry import Registry
 
+    spec = provider_spec(provider)
     registry = registry or Registry()
-    client = client or registry.api
+    client = client or registry.client(spec.name)
     started_at = datetime.now(UTC)
     stream = None
     try:
-        project_ids = [p.project_id for p in registry.projects(team_id)]
-        if not project_ids:
+        scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name)]
+        if not scope_ids:
+            option = "" if spec.name == "openai" else f" --provider {spec.name}"
             raise NoProjectsRegistered(
-                f"Team {team_id} has no OpenAI project IDs registered, so its costs cannot be filtered; add them "
-                f"with `finops projects add {team_id} proj_...` or on the FinOps page."
+                f"Team {team_id} has no {spec.label} {spec.scope_noun}s registered, so its costs cannot be filtered; "
+                f"add them with `finops projects add {team_id} {spec.scope_example.split()[0]}{option}` or on the "
+                "FinOps page."
             )
-        api_key = registry.decrypt_key(team_id)
-        stream = client.costs(api_key, window.start, window.end, project_ids)
+        api_key = registry.decrypt_key(team_id, spec.name)
+        stream = client.costs(api_key, window.start, window.end, scope_ids)
         del api_key
         result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
-                                guard=guard)
+                                guard=guard, provider=spec.name)
     except Exception as exc:
         message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}; see the task log"
         try:
-            record_failure(team_id, window, message, dag_run_id=dag_run_id, started_at=started_at, stats=stream)
+            record_failure(team_id, window, message, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
+                           provider=spec.name)
         except FinopsError as record_exc:
             log.warning("Could not record the failed attempt of team %s: %s", team_id, record_exc)
         raise
     seen = {day_currency for day_currency in result.per_day}
-    log.info("Team %s: %d rows, %s total, %d pages, %d requests, %d retries, window %s.",
-             team_id, result.rows, result.amount_total, stream.pages, stream.requests, stream.retries, window)
+    log.info("Team %s (%s): %d rows, %s total, %d pages, %d requests, %d retries, window %s.",
+             team_id, spec.name, result.rows, result.amount_total, stream.pages, stream.requests, stream.retries,
+             window)
+    for skipped in result.skipped:
+        log.warning("Team %s: skipped %s %s in workspace %s (not registered; add it with `finops projects add %s %s "
+                    "--provider %s`).", team_id, exact_text(skipped.amount), skipped.currency, skipped.scope_id, team_id,
+                    skipped.scope_id, spec.name)
     if not seen:
         log.info("Team %s has no costs in %s (zero-cost days are normal).", team_id, window)
     return TeamResult(
         team_id=team_id, window_start=window.start.isoformat(), window_end=window.end.isoformat(), rows=result.rows,
         pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
+        provider=spec.name, skipped_total=str(sum((sk.amount for sk in result.skipped), Decimal(0))),
     )
+
+
+def exact_text(amount: Decimal) -> str:
+    """An amount as plain text, exact, without trailing zeros beyond the cents: 12.30, 0.004512."""
+    text = f"{amount.normalize():f}"
+    return text if len(text.partition(".")[2]) >= 2 else f"{amount.quantize(Decimal('0.01')):f}"
 
 
 #: With ``finops_teams_per_task`` unset (``auto``): at most this many ``collect_team`` instances, so
@@ -253,11 +273,11 @@ def collected_summary(provider: str, dag_run_id: str, window: Window) -> dict[st
     }
 
 
-def silent_projects(team_id: str, window: Window) -> list[str]:
-    """Registered projects with no cost row in the window (a warning: idle projects are normal)."""
+def silent_projects(team_id: str, window: Window, provider: str = "openai") -> list[str]:
+    """Registered scopes of ``provider`` with no cost row in the window (a warning: idle projects are normal)."""
     with connect() as conn:
-        rows = conn.execute(paths.sql("collection/silent_projects"),
-                            {"team_id": team_id, "start": window.start, "end": window.end}).fetchall()
+        rows = conn.execute(paths.sql("collection/silent_projects"), {
+            "team_id": team_id, "start": window.start, "end": window.end, "provider": provider}).fetchall()
     return [r[0] for r in rows]
 
 
@@ -281,11 +301,12 @@ class SuccessRate:
         return "\n".join(lines)
 
 
-def measure_success_rate(dag_run_id: str, team_ids: list[str], threshold: Decimal) -> SuccessRate:
-    """Successful teams / teams of the run; a team with no recorded attempt counts as failed."""
+def measure_success_rate(dag_run_id: str, team_ids: list[str], threshold: Decimal,
+                         provider: str = "openai") -> SuccessRate:
+    """Successful teams / teams of the provider's run; a team with no recorded attempt counts as failed."""
     with connect() as conn:
-        outcomes = {row[0]: (row[1], row[2]) for row in
-                    conn.execute(paths.sql("collection/run_outcomes"), {"dag_run_id": dag_run_id})}
+        outcomes = {row[0]: (row[1], row[2]) for row in conn.execute(
+            paths.sql("collection/run_outcomes"), {"dag_run_id": dag_run_id, "provider": provider})}
     failed = {t: (outcomes[t][1] if t in outcomes else "no attempt recorded (the task did not run or crashed)")
               for t in team_ids if outcomes.get(t, ("failed",))[0] != "success"}
     total = len(team_ids)
@@ -294,12 +315,13 @@ def measure_success_rate(dag_run_id: str, team_ids: list[str], threshold: Decima
     return SuccessRate(total, succeeded, rate, threshold, failed)
 
 
-def success_rate(dag_run_id: str, team_ids: list[str], window: Window, threshold: Decimal) -> SuccessRate:
-    """Measure the run's success rate and record it in ``finops.success_rates``."""
-    rate = measure_success_rate(dag_run_id, team_ids, threshold)
+def success_rate(dag_run_id: str, team_ids: list[str], window: Window, threshold: Decimal,
+                 provider: str = "openai") -> SuccessRate:
+    """Measure the provider's run success rate and record it in ``finops.success_rates``."""
+    rate = measure_success_rate(dag_run_id, team_ids, threshold, provider)
     with connect() as conn:
         conn.execute(paths.sql("collection/success_rate_upsert"), {
-            "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end,
+            "provider": provider, "dag_run_id": dag_run_id, "window_start": window.start, "window_end": window.end,
             "teams_total": rate.teams_total, "teams_succeeded": rate.teams_succeeded, "success_rate": rate.rate,
             "threshold": threshold, "failed_teams": sorted(rate.failed),
         })

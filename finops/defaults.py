@@ -16,6 +16,18 @@ DEFAULT_SUCCESS_RATE_THRESHOLD = Decimal("0.95")
 KMS_KEY_VARIABLE = "finops_kms_key_id"
 DEFAULT_KMS_KEY_ID = "alias/finops-admin-keys"
 
+#: ``finops_max_settled_drop``: the share of a settled day's total a reload may lose (0 to 1).
+MAX_SETTLED_DROP_VARIABLE = "finops_max_settled_drop"
+DEFAULT_MAX_SETTLED_DROP = Decimal("0.5")
+
+#: ``finops_teams_per_task``: teams per mapped ``collect_team`` instance, or ``auto``.
+TEAMS_PER_TASK_VARIABLE = "finops_teams_per_task"
+DEFAULT_TEAMS_PER_TASK = "auto"
+
+#: ``finops_threads_per_task``: teams a ``collect_team`` instance collects side by side.
+THREADS_PER_TASK_VARIABLE = "finops_threads_per_task"
+DEFAULT_THREADS_PER_TASK = 4
+
 #: Every variable with a default, as ``finops validate-setup`` and the settings files show them.
 VARIABLE_DEFAULTS: dict[str, str] = {
     KMS_KEY_VARIABLE: DEFAULT_KMS_KEY_ID,

@@ -1,4 +1,4 @@
-"""Bodies of the DAG's tasks: a few lines each over the library, so the DAG file stays a table of contents."""
+"""Bodies of the collection DAGs' tasks, per provider: a few lines each over the library (finops.pipeline_dag)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from finops import collection
+from finops import collection, defaults
 from finops.errors import FinopsError
 from finops.warehouse.loader import DropGuard, Window
 
@@ -51,7 +51,7 @@ def run_facts(context: Any) -> RunFacts:
 def _settle_days() -> int:
     from finops.lookup import get_variable
 
-    return int(get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS))
+    return int(get_variable(defaults.LOOKBACK_DAYS_VARIABLE, defaults.DEFAULT_LOOKBACK_DAYS))
 
 
 def _stats():
@@ -60,13 +60,13 @@ def _stats():
     return Stats
 
 
-def list_active_teams_task(requested: list[str]) -> list[str]:
+def list_active_teams_task(requested: list[str], provider: str = "openai") -> list[str]:
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.errors import UsageError
 
     try:
-        team_ids = collection.select_teams(requested)
+        team_ids = collection.select_teams(requested, provider)
     except UsageError as exc:
         raise AirflowFailException(str(exc)) from None
     log.info("%d teams to collect: %s", len(team_ids), ", ".join(team_ids) or "none (register one with `finops teams add`)")
@@ -81,7 +81,7 @@ def plan_window_task(params: dict, data_interval_start, data_interval_end, run_a
 
     lookback = params.get("lookback_days")
     if lookback is None:
-        lookback = get_variable("finops_lookback_days", collection.DEFAULT_LOOKBACK_DAYS)
+        lookback = get_variable(defaults.LOOKBACK_DAYS_VARIABLE, defaults.DEFAULT_LOOKBACK_DAYS)
     try:
         window = collection.resolve_window(
             data_interval_start, data_interval_end, run_after=run_after, lookback_days=int(lookback),
@@ -104,14 +104,14 @@ def data_docs_dir():
 def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
     from finops.lookup import get_variable
 
-    size = collection.teams_per_task(len(team_ids), get_variable("finops_teams_per_task", "auto"))
+    size = collection.teams_per_task(len(team_ids), get_variable(defaults.TEAMS_PER_TASK_VARIABLE, defaults.DEFAULT_TEAMS_PER_TASK))
     result = collection.batches(team_ids, size)
     log.info("%d teams in %d collect_team instances of up to %d team(s) each.", len(team_ids), len(result), size)
     return result
 
 
 def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
-                       facts: RunFacts | None = None) -> list[dict]:
+                       facts: RunFacts | None = None, provider: str = "openai") -> list[dict]:
     """Collect a batch of teams (one team by default), each in its own transaction and collection record.
 
     A retry within one try sequence skips the teams this run already collected, so it redoes only
@@ -124,14 +124,14 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
 
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
-    from finops.costs.client import CostsClient
+    from finops.costs import client_for
     from finops.hooks.kms import KmsHook
     from finops.lookup import get_variable
     from finops.registry import Registry
 
     facts = facts or RunFacts()
     window = _window(window_start, window_end)
-    done = collection.succeeded_teams(dag_run_id, window) if facts.retry and len(team_ids) > 1 else set()
+    done = collection.succeeded_teams(dag_run_id, window, provider) if facts.retry and len(team_ids) > 1 else set()
     todo = [t for t in team_ids if t not in done]
     if done:
         log.info("Already collected by an earlier try of this task, skipped: %s", ", ".join(sorted(done)))
@@ -139,7 +139,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     if not facts.allow_drops:
         settled = collection.settled_before(facts.reference_date or window.end, _settle_days())
         try:
-            guard = DropGuard(settled, collection.max_settled_drop(get_variable("finops_max_settled_drop", None)))
+            guard = DropGuard(settled, collection.max_settled_drop(
+                get_variable(defaults.MAX_SETTLED_DROP_VARIABLE, None)))
         except FinopsError as exc:
             raise AirflowFailException(str(exc)) from None
     else:
@@ -148,17 +149,17 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
 
     def collect_one(team_id: str):
-        client = CostsClient()
+        client = client_for(provider)
         try:
-            result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
-                                             registry=Registry(kms=kms, api=client), client=client, guard=guard)
+            result = collection.collect_team(team_id, window, dag_run_id=dag_run_id, registry=Registry(kms=kms),
+                                             client=client, guard=guard, provider=provider)
             return team_id, result, None
         except Exception as exc:  # reported per team below; the batch decides retry or fail
             return team_id, None, exc
         finally:
             client.close()
 
-    threads = max(1, min(int(get_variable("finops_threads_per_task", 4)), len(todo)))
+    threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
         outcomes = list(pool.map(collect_one, todo))
 
@@ -169,8 +170,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             stats.incr("finops.collection.rows_loaded", result.rows)
             if result.retries:
                 stats.incr("finops.api.retries", result.retries)
-            for project_id in collection.silent_projects(team_id, window):
-                log.warning("Team %s: registered project %s returned no costs in %s (normal when idle; otherwise "
+            for project_id in collection.silent_projects(team_id, window, provider):
+                log.warning("Team %s: registered scope %s returned no costs in %s (normal when idle; otherwise "
                             "check the ID belongs to this key's organization).", team_id, project_id, window)
             results.append(result.as_xcom())
             continue
@@ -188,8 +189,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
 
 
 def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
-                      facts: RunFacts | None = None) -> dict:
-    """Validate the window as of the run's reference date, so a rerun or backfill gives the same verdict."""
+                      facts: RunFacts | None = None, provider: str = "openai") -> dict:
+    """Validate the provider's window as of the run's reference date, so a rerun or backfill gives the same verdict."""
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.lookup import get_variable
@@ -197,10 +198,12 @@ def data_quality_task(team_ids: list[str], window_start: str, window_end: str, d
 
     window = _window(window_start, window_end)
     today = (facts or RunFacts()).reference_date or window.end
-    threshold = Decimal(str(get_variable("finops_success_rate_threshold", collection.DEFAULT_THRESHOLD)))
-    log.info("%s", collection.measure_success_rate(dag_run_id, team_ids, threshold).summary())
+    threshold = Decimal(str(get_variable(defaults.SUCCESS_RATE_THRESHOLD_VARIABLE,
+                                         defaults.DEFAULT_SUCCESS_RATE_THRESHOLD)))
+    log.info("%s", collection.measure_success_rate(dag_run_id, team_ids, threshold, provider).summary())
     try:
-        report = run_quality_check(window.start, window.end, team_ids, _settle_days(), data_docs_dir(), today=today)
+        report = run_quality_check(window.start, window.end, team_ids, _settle_days(), data_docs_dir(), today=today,
+                                   provider=provider)
     except DataQualityError as exc:
         _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
         raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry
@@ -210,13 +213,15 @@ def data_quality_task(team_ids: list[str], window_start: str, window_end: str, d
             "docs_path": str(report.docs_path) if report.docs_path else None}
 
 
-def success_rate_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str) -> dict:
+def success_rate_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
+                      provider: str = "openai") -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.lookup import get_variable
 
-    threshold = Decimal(str(get_variable("finops_success_rate_threshold", collection.DEFAULT_THRESHOLD)))
-    rate = collection.success_rate(dag_run_id, team_ids, _window(window_start, window_end), threshold)
+    threshold = Decimal(str(get_variable(defaults.SUCCESS_RATE_THRESHOLD_VARIABLE,
+                                         defaults.DEFAULT_SUCCESS_RATE_THRESHOLD)))
+    rate = collection.success_rate(dag_run_id, team_ids, _window(window_start, window_end), threshold, provider)
     stats = _stats()
     stats.gauge("finops.collection.success_rate", float(rate.rate))
     stats.gauge("finops.collection.teams_succeeded", rate.teams_succeeded)

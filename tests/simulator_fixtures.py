@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -199,3 +200,10 @@ def costs_client(simulator) -> Iterator:
     client.slept = slept
     yield client
     client.close()
+
+
+def skipped_in_log(text: str, team: str) -> dict[str, Decimal]:
+    """Workspace -> amount of every "skipped" warning of ``team`` (each naming the command that registers it)."""
+    pattern = (rf"Team {team}: skipped (\d+\.\d{{2,}}) usd in workspace (\S+) \(not registered; add it with "
+               rf"`finops projects add {team} \2 --provider anthropic`\)")
+    return {scope: Decimal(amount) for amount, scope in re.findall(pattern, text)}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finops.defaults import DEFAULT_KMS_KEY_ID, DEFAULT_SUCCESS_RATE_THRESHOLD
 from finops.simulator.config import (
     DEFAULT_LINE_ITEMS,
     AdminKey,
@@ -21,7 +22,7 @@ from finops.simulator.config import (
 )
 
 BENCH_DB = os.environ.get("FINOPS_BENCH_DB", "finops_bench")
-KMS_ALIAS = "alias/finops-admin-keys"
+KMS_ALIAS = DEFAULT_KMS_KEY_ID
 ACTOR = "cli:bench"
 PROJECTS_PER_TEAM = 10
 LINE_ITEMS_PER_PROJECT = 30
@@ -87,7 +88,7 @@ class BenchEnv:
         self._stops.append(stop)
         os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps(
             {"conn_type": "http", "host": self.base_url, "extra": CONNECTION_EXTRA})
-        os.environ["AIRFLOW_VAR_FINOPS_SUCCESS_RATE_THRESHOLD"] = "0.95"
+        os.environ["AIRFLOW_VAR_FINOPS_SUCCESS_RATE_THRESHOLD"] = str(DEFAULT_SUCCESS_RATE_THRESHOLD)
         self.home.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         self._register()

@@ -15,8 +15,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
+
+from finops.defaults import DEFAULT_SUCCESS_RATE_THRESHOLD
 
 
 def _daily(args: argparse.Namespace) -> dict:
@@ -46,7 +47,7 @@ def _daily(args: argparse.Namespace) -> dict:
     except DataQualityError:
         quality = False
     checked = time.perf_counter()
-    rate = collection.success_rate(args.run_id, teams, window, Decimal("0.95"))
+    rate = collection.success_rate(args.run_id, teams, window, DEFAULT_SUCCESS_RATE_THRESHOLD)
     return {"teams_ok": ok, "quality": quality, "rate": str(rate.rate), "collect_s": collected - started,
             "quality_s": checked - collected, "total_s": time.perf_counter() - started}
 

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("team_id")
     add.add_argument("--name", help="display name (default: the id)")
     add.set_defaults(func=_add)
-    lst = actions.add_parser("list", help="list teams with their key status")
+    lst = actions.add_parser("list", help="list teams with their key and scope count per provider")
     lst.add_argument("--all", action="store_true", help="include deactivated teams")
     lst.set_defaults(func=_list)
     deact = actions.add_parser("deactivate", help="stop collecting a team (its data stays)")
@@ -29,19 +29,25 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from finops.providers import PROVIDERS
+
     reg = registry()
     rows = []
     for team in reg.teams(include_inactive=args.all):
-        key = reg.active_key(team.team_id)
-        projects = reg.projects(team.team_id)
-        rows.append([
-            team.team_id, team.name, "active" if team.active else "deactivated",
-            f"{key.redacted} {key.fingerprint}" if key else "no key", str(len(projects)),
-        ])
+        scopes = reg.projects(team.team_id, provider=None)
+        row = [team.team_id, team.name, "active" if team.active else "deactivated"]
+        for name in PROVIDERS:  # a key and a scope count per provider
+            key = reg.active_key(team.team_id, name)
+            row += [f"{key.redacted} {key.fingerprint}" if key else "no key",
+                    str(sum(1 for p in scopes if p.provider == name))]
+        rows.append(row)
     if not rows:
         print("No teams yet; add one with `finops teams add TEAM_ID --name NAME`.")
         return 0
-    print(table(rows, ["team", "name", "status", "admin key", "projects"]))
+    headers = ["team", "name", "status"]
+    for spec in PROVIDERS.values():
+        headers += [f"{spec.label} key", f"{spec.scope_noun.split()[0]}s"]
+    print(table(rows, headers))
     return 0
 
 

@@ -16,10 +16,10 @@ ACTOR = "cli:demo"
 
 
 def register_demo_teams() -> list[str]:
-    """Three teams on the simulator's demo organizations; keys registered (again) under the running KMS."""
+    """Three teams on the simulator's demo organizations (growth on both providers); keys registered (again)."""
     from finops.registry import Registry
     from finops.registry.errors import ProjectAlreadyRegistered, TeamExists
-    from finops.simulator.config import demo_config, demo_keys
+    from finops.simulator.config import anthropic_key_name, demo_config, demo_keys
 
     keys, _, _ = demo_keys()
     config = demo_config(keys)
@@ -39,14 +39,25 @@ def register_demo_teams() -> list[str]:
             except ProjectAlreadyRegistered:
                 pass
         teams.append(team_id)
+    for org in config.anthropic_organizations:
+        registry.register_key(org.name, keys[anthropic_key_name(org.name)], ACTOR, verify=True, provider="anthropic")
+        for scope in [w.id for w in org.workspaces] + ["default"]:
+            try:
+                registry.add_project(org.name, scope, ACTOR, verify=scope != "default", provider="anthropic")
+            except ProjectAlreadyRegistered:
+                pass
     return teams
 
 
-def run_pipeline(first, last) -> subprocess.CompletedProcess[str]:
+#: The collection DAGs the demo runs, one per provider.
+DEMO_DAGS = ("openai_costs_daily", "anthropic_costs_daily")
+
+
+def run_pipeline(first, last, dag_id: str = "openai_costs_daily") -> subprocess.CompletedProcess[str]:
     today = datetime.now(UTC).date()
     conf = {"start_date": first.isoformat(), "end_date": last.isoformat()}
-    argv = [str(local.BIN / "airflow"), "dags", "test", "openai_costs_daily", today.isoformat(), "--conf", json.dumps(conf)]
-    log_file = local.local_dir() / "logs" / "demo-dags-test.log"
+    argv = [str(local.BIN / "airflow"), "dags", "test", dag_id, today.isoformat(), "--conf", json.dumps(conf)]
+    log_file = local.local_dir() / "logs" / f"demo-{dag_id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as log:
         result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, text=True, check=False)
@@ -65,28 +76,33 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
         spend = conn.execute(paths.sql("demo/spend_per_team_day"), span).fetchall()
         rows = conn.execute(paths.sql("demo/rows_loaded"), span).fetchone()[0]
         runs = conn.execute(paths.sql("demo/last_collection_per_team")).fetchall()
-        rate = conn.execute(paths.sql("demo/latest_success_rate")).fetchone()
+        rate = conn.execute(paths.sql("demo/latest_success_rate")).fetchall()
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    table: dict[str, dict] = defaultdict(dict)
-    for team, day, amount in spend:
-        table[team][day] = amount
-    header = f"{'team':10}" + "".join(f"{d.strftime('%m-%d'):>10}" for d in days) + f"{'total':>12}"
-    lines += ["", f"Spend per team and day (USD), {first} to {last}:", header, "-" * len(header)]
-    for team in sorted(table):
-        cells = [table[team].get(d, Decimal(0)) for d in days]
-        lines.append(f"{team:10}" + "".join(f"{c:>10.2f}" for c in cells) + f"{sum(cells):>12.2f}")
-    lines += ["", f"Rows loaded: {rows}", "Last collection per team:"]
-    for team, status, n, pages, requests, retries, error in runs:
-        lines.append(f"  {team:10} {status:8} rows {n:5}  pages {pages}  requests {requests}  retries {retries}  {error}")
-    if rate:
-        lines.append(f"Collection success rate: {rate[0]:.1%} ({rate[1]}/{rate[2]} teams; threshold {rate[3]:.0%})")
-    lines.append(f"Pipeline run: {'success' if dag_ok else 'FAILED'} (log: {log_file})")
+    table: dict[tuple[str, str], dict] = defaultdict(dict)
+    for team, provider, day, amount in spend:
+        table[(team, provider)][day] = amount
+    header = f"{'team':10}{'provider':11}" + "".join(f"{d.strftime('%m-%d'):>10}" for d in days) + f"{'total':>12}"
+    lines += ["", f"Spend per team, provider and day (USD), {first} to {last}:", header, "-" * len(header)]
+    for team, provider in sorted(table):
+        cells = [table[(team, provider)].get(d, Decimal(0)) for d in days]
+        lines.append(f"{team:10}{provider:11}" + "".join(f"{c:>10.2f}" for c in cells) + f"{sum(cells):>12.2f}")
+    lines += ["", f"Rows loaded: {rows}", "Last collection per team and provider:"]
+    for team, provider, status, n, pages, requests, retries, error in runs:
+        lines.append(f"  {team:10} {provider:10} {status:8} rows {n:5}  pages {pages}  requests {requests}  "
+                     f"retries {retries}  {error}")
+    for provider, success_rate, succeeded, total, threshold in rate:
+        lines.append(f"Collection success rate ({provider}): {success_rate:.1%} ({succeeded}/{total} teams; "
+                     f"threshold {threshold:.0%})")
+    lines.append(f"Pipeline runs: {'success' if dag_ok else 'FAILED'} (logs: {log_file})")
     from finops.defaults import DEFAULT_LOOKBACK_DAYS, LOOKBACK_DAYS_VARIABLE
     from finops.lookup import get_variable
     from finops.quality import validate_window
 
-    report = validate_window(first, last + timedelta(days=1), settle_days=int(get_variable(LOOKBACK_DAYS_VARIABLE, DEFAULT_LOOKBACK_DAYS)))
-    lines += ["", report.summary(), f"Data Docs (offline HTML): {data_docs_dir() / 'index.html'}"]
+    settle = int(get_variable(LOOKBACK_DAYS_VARIABLE, DEFAULT_LOOKBACK_DAYS))
+    for provider in ("openai", "anthropic"):
+        report = validate_window(first, last + timedelta(days=1), settle_days=settle, provider=provider)
+        lines += ["", f"Data quality ({provider}): {report.summary()}"]
+    lines += [f"Data Docs (offline HTML): {data_docs_dir() / 'index.html'}"]
     lines += ["", month_to_date_overview()]
     passwords = local.ensure_passwords()
     lines += [
@@ -125,11 +141,14 @@ def run_demo() -> int:
         teams = register_demo_teams()
         today = datetime.now(UTC).date()
         first, last = today - timedelta(days=DEMO_DAYS), today - timedelta(days=1)
-        print(f"Teams: {', '.join(teams)}. Running openai_costs_daily over {first}..{last} (airflow dags test) ...")
-        result = run_pipeline(first, last)
-        print(summary(first, last, result.returncode == 0, result.stdout))
+        results = []
+        for dag_id in DEMO_DAGS:
+            print(f"Teams: {', '.join(teams)}. Running {dag_id} over {first}..{last} (airflow dags test) ...")
+            results.append(run_pipeline(first, last, dag_id))
+        ok = all(r.returncode == 0 for r in results)
+        print(summary(first, last, ok, ", ".join(r.stdout for r in results)))
         print(focus_export(first, last))
-        return 0 if result.returncode == 0 else 1
+        return 0 if ok else 1
     finally:
         for service in started:
             service.stop()

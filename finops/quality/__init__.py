@@ -49,6 +49,7 @@ def run_quality_check(
     *,
     today: date | None = None,
     currencies: Sequence[str] | None = None,
+    provider: str = "openai",
 ) -> QualityReport:
     """The DAG's quality task: validate the window, log the summary, raise DataQualityError on failure."""
     report = validate_window(
@@ -59,6 +60,7 @@ def run_quality_check(
         today=today,
         docs_dir=docs_dir,
         currencies=currencies if currencies is not None else accepted_currencies(),
+        provider=provider,
     )
     log.info("%s", report.summary())
     if not report.success:

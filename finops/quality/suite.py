@@ -35,6 +35,8 @@ class WindowScope:
     team_ids: tuple[str, ...] | None
     settled_before: date
     currencies: tuple[str, ...] = DEFAULT_CURRENCIES
+    #: Each provider's window and completeness are validated apart (its own rows and collection runs).
+    provider: str = "openai"
 
     def sql_values(self) -> dict[str, str]:
         """SQL literals for the named placeholders of ``include/sql/quality/*.sql``."""
@@ -43,6 +45,7 @@ class WindowScope:
             "window_end": sql_literal(self.window_end),
             "settled_before": sql_literal(self.settled_before),
             "team_ids": sql_literal(self.team_ids),
+            "provider": sql_literal(self.provider),
         }
 
     def suite_parameters(self) -> dict[str, Any]:

@@ -38,8 +38,9 @@ def validate_window(
     docs_dir: Path | None = None,
     conn_id: str = FINOPS_DB_CONN_ID,
     currencies: Sequence[str] | None = None,
+    provider: str = "openai",
 ) -> QualityReport:
-    """Run the cost_data_window suite on [window_start, window_end) and report what failed."""
+    """Run the cost_data_window suite on one provider's [window_start, window_end) and report what failed."""
     if window_end <= window_start:
         raise UsageError(
             f"The window {window_start}..{window_end} is empty; window_end is exclusive and must be later."
@@ -53,6 +54,7 @@ def validate_window(
         team_ids=team_scope(team_ids),
         settled_before=today - timedelta(days=settle_days),
         currencies=tuple(c.lower() for c in currencies) if currencies else DEFAULT_CURRENCIES,
+        provider=provider,
     )
     with _quiet_gx():
         result, docs_path = _run_gx(scope, docs_dir=docs_dir, conn_id=conn_id)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 #: Column types of ``copy_cost_rows.sql``, for binary COPY (about 1.35x text COPY, measured in docs/performance.md).
 COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "text", "text", "timestamptz", "text",
-              "int8", "text")
+              "int8", "text", "text", "text", "text", "text", "text", "text")
 
 #: Rows per spooled chunk: what is held in memory while fetching or loading (a page is up to 54,000 rows).
 SPOOL_CHUNK_ROWS = 10_000
@@ -74,6 +74,8 @@ class LoadResult:
     transaction_seconds: float = 0.0
     #: Days whose totals differ from the previous load (finops.analytics.restatements.Restatement).
     restated: list = field(default_factory=list)
+    #: What unregistered scopes cost in the window (finops.costs.models.SkippedCost), as recorded.
+    skipped: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -112,6 +114,8 @@ def replace_window(
               "dag_run_id": dag_run_id, "started_at": started_at, "provider": provider}
     with tempfile.TemporaryFile(prefix="finops-spool-") as spool:
         spooled = _spool_rows(spool, rows, window)
+        # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
+        skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
         with connect(conn_id) as conn:
             began = time.perf_counter()
             conn.execute(paths.sql("collection/lock_team"), params)
@@ -122,11 +126,11 @@ def replace_window(
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
                     copy.set_types(COPY_TYPES)
-                    for d, project, item, currency, amount, quantity, unit, org in _read_spool(spool):
+                    for d, project, item, currency, amount, quantity, unit, org, *details in _read_spool(spool):
                         copy.write_row((
                             team_id, date.fromordinal(d), project, item, currency, Decimal(amount),
                             None if quantity is None else Decimal(quantity), unit, org, collected_at, dag_run_id,
-                            run_id, provider,
+                            run_id, provider, *details,
                         ))
             except psycopg.errors.UniqueViolation:
                 raise DuplicateCostRow(
@@ -138,6 +142,11 @@ def replace_window(
                     {"run_id": run_id, "usage_date": d, "currency": c, "rows": v[0], "amount_total": v[1]}
                     for (d, c), v in sorted(spooled.per_day.items())
                 ])
+                if skipped:
+                    cur.executemany(paths.sql("collection/run_skipped_insert"), [
+                        {"run_id": run_id, "scope_id": s.scope_id, "currency": s.currency, "rows": s.rows,
+                         "amount_total": s.amount} for s in skipped
+                    ])
             # Rollups and restatements of exactly this window, in the same transaction (docs/analytics.md).
             restated = after_load(conn, provider, team_id, window.start, window.end, run_id)
             conn.execute(paths.sql("collection/run_finish"), {
@@ -152,7 +161,8 @@ def replace_window(
         with connect(conn_id, autocommit=True) as conn:
             conn.execute("ANALYZE finops.cost_data")
     return LoadResult(run_id=run_id, rows=spooled.rows, amount_total=spooled.amount_total,
-                      per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds, restated=restated)
+                      per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds, restated=restated,
+                      skipped=skipped)
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
@@ -170,7 +180,9 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
         if not (window.start <= row.usage_date < window.end):
             continue  # a bucket outside the asked window is not ours to replace
         chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
-                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id))
+                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id,
+                      row.model, row.token_type, row.cost_type, row.service_tier, row.context_window,
+                      row.inference_geo))
         day = per_day[(row.usage_date, row.currency)]
         day[0] += 1
         day[1] += row.amount

@@ -92,6 +92,7 @@ class ProviderOverview(BaseModel):
     key_history: list[AdminKeyView] = Field(default_factory=list)
     projects: list[ProjectView] = Field(default_factory=list)
     spend: list[ProviderTotal] = Field(default_factory=list)
+    collection: list[DayStatus] = Field(default_factory=list, description="This provider's collection grid.")
 
 
 class TeamSummary(BaseModel):

@@ -94,13 +94,14 @@ def _day_status(day: date, status: str | None, error: str | None, finished_at: d
     return DayStatus(day=day, state="missing", detail=f"{day}: not collected")
 
 
-def collection_grid(team_ids: list[str], today: date, lookback: int, days: int = STATUS_DAYS) -> dict[str, list[DayStatus]]:
-    """Per team, the last ``days`` days (ending today) as collection states."""
+def collection_grid(team_ids: list[str], today: date, lookback: int, days: int = STATUS_DAYS,
+                    provider: str = OPENAI) -> dict[str, list[DayStatus]]:
+    """Per team, the last ``days`` days (ending today) as the provider's collection states."""
     grid: dict[str, list[DayStatus]] = defaultdict(list)
     if not team_ids:
         return grid
     rows = _query("collection_status", team_ids=team_ids, last_day=today, today=today, days=days,
-                  lookback_days=lookback)
+                  lookback_days=lookback, provider=provider)
     for team_id, day, status, error, finished_at, unsettled in rows:
         grid[team_id].append(_day_status(day, status, error, finished_at, unsettled))
     return grid
@@ -172,7 +173,8 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
     projects: dict[str, list[ProjectView]] = defaultdict(list)
     for project in registry.projects(provider=None):
         projects[project.team_id].append(project_view(project))
-    grid = collection_grid(active_ids, today, lookback)
+    grids = {name: collection_grid(active_ids, today, lookback, provider=name) for name in PROVIDERS}
+    grid = grids[OPENAI]
     spend = spend_series(active_ids, today)
     keys = registry.key_histories(active_ids)
     audit = registry.recent_audit(active_ids, AUDIT_ENTRIES)
@@ -186,7 +188,10 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
             created_by=team.created_by,
             key=next((k for k in openai_history if k.status == "active"), None),
             key_history=openai_history,
-            providers=provider_overviews(history, projects.get(team.team_id, []), team_spend, can_manage),
+            # OpenAI's grid is the team's own (``collection``); another provider's shows once it has a key or scope.
+            providers=[p.model_copy(update={"collection": grids[p.provider].get(team.team_id, [])})
+                       if p.provider != OPENAI and (p.key or p.projects) else p
+                       for p in provider_overviews(history, projects.get(team.team_id, []), team_spend, can_manage)],
             projects=projects.get(team.team_id, []),
             collection=grid.get(team.team_id, []),
             spend=team_spend,

@@ -66,7 +66,8 @@ def test_kms_unreachable_is_retried(registry, monkeypatch, db):
 def test_a_successful_collection_returns_counts_only(registry, simulator, db):
     (result,) = collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-1")
     assert set(result) == {"team_id", "window_start", "window_end", "rows", "pages", "requests", "retries",
-                           "amount_total"}
+                           "amount_total", "provider", "skipped_total"}
+    assert (result["provider"], result["skipped_total"]) == ("openai", "0")
     assert result["rows"] == db.execute("SELECT count(*) FROM finops.cost_data").fetchone()[0] > 0
     assert simulator.key(HEALTHY) not in json.dumps(result)
 

@@ -24,12 +24,13 @@ def dagbag(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", forbidden)
     from airflow.dag_processing.dagbag import DagBag
 
-    return DagBag(dag_folder=str(DAGS_DIR), safe_mode=False)
+    return DagBag(dag_folder=str(DAGS_DIR), safe_mode=True)  # as the DAG processor discovers files
 
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
     assert "openai_costs_daily" in dagbag.dags
+    assert "anthropic_costs_daily" in dagbag.dags
     assert "finops_focus_export" in dagbag.dags
     assert "finops_spend_alerts" in dagbag.dags
 
@@ -43,7 +44,8 @@ def test_tags_owner_retries_and_docs(dagbag):
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no explicit owner"
 
 
-@pytest.mark.parametrize("dag_file", ["openai_costs_daily.py", "finops_focus_export.py", "finops_spend_alerts.py"])
+@pytest.mark.parametrize("dag_file", ["openai_costs_daily.py", "anthropic_costs_daily.py", "finops_focus_export.py",
+                                      "finops_spend_alerts.py"])
 def test_parsing_imports_nothing_heavy(dag_file):
     """GX, pandas, pyarrow, duckdb and boto3 stay out of the DAG file's top level (in a clean interpreter)."""
     import subprocess
@@ -58,10 +60,12 @@ def test_parsing_imports_nothing_heavy(dag_file):
     assert out.stdout.strip().splitlines()[-1:] in ([], [""]), out.stdout
 
 
-def test_collection_runs_per_team_in_the_api_pool(dagbag):
-    dag = dagbag.dags["openai_costs_daily"]
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_collection_runs_per_team_in_the_api_pool(dagbag, provider):
+    dag = dagbag.dags[f"{provider}_costs_daily"]
     collect = dag.get_task("collect_team")
-    assert collect.pool == "openai_api"
+    assert collect.pool == f"{provider}_api"
+    assert provider in dag.tags
     assert collect.map_index_template == "{{ team_label }}"
     for task_id in ("check_data_quality", "check_success_rate"):
         assert dag.get_task(task_id).trigger_rule == "all_done"
@@ -90,3 +94,25 @@ def test_spend_alerts_run_on_the_cost_data_asset_plan_evaluate_deliver(dagbag):
     assert dag.max_active_runs == 1
     assert [t.task_id for t in dag.get_task("evaluate_alerts").upstream_list] == ["plan_scope"]
     assert [t.task_id for t in dag.get_task("deliver_alerts").upstream_list] == ["evaluate_alerts"]
+
+
+def test_both_collection_dags_come_from_one_factory_with_the_same_shape(dagbag):
+    """Same tasks, dependencies, params and trigger rules; only the provider (pool, tags, notifier) differs."""
+    openai, anthropic = dagbag.dags["openai_costs_daily"], dagbag.dags["anthropic_costs_daily"]
+
+    def shape(dag):
+        return {t.task_id: (sorted(t.upstream_task_ids), t.trigger_rule, t.retries) for t in dag.tasks}
+
+    assert shape(openai) == shape(anthropic)
+    def params(dag):
+        return {k: (dag.params.get_param(k).value, dag.params.get_param(k).schema) for k in dag.params}
+
+    assert params(openai) == params(anthropic)
+    def notifier(dag):
+        callbacks = dag.on_failure_callback
+        return (callbacks[0] if isinstance(callbacks, list) else callbacks).provider
+
+    assert (notifier(openai), notifier(anthropic)) == ("openai", "anthropic")
+    assert [o.name for o in anthropic.get_task("publish_costs").outlets] == ["finops.cost_data"]
+    for path in ("openai_costs_daily.py", "anthropic_costs_daily.py"):
+        assert len((DAGS_DIR / path).read_text().splitlines()) < 60, f"{path} is no longer a table of contents"

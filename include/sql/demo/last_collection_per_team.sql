@@ -1,4 +1,4 @@
-SELECT team_id, status, rows, pages, requests, retries, coalesce(error, '')
+SELECT team_id, provider, status, rows, pages, requests, retries, coalesce(error, '')
 FROM finops.collection_runs
-WHERE run_id IN (SELECT max(run_id) FROM finops.collection_runs GROUP BY team_id)
-ORDER BY team_id;
+WHERE run_id IN (SELECT max(run_id) FROM finops.collection_runs GROUP BY team_id, provider)
+ORDER BY team_id, provider;

@@ -17,7 +17,7 @@ latest_run AS (
         interval '1 day'
     ) AS g(day)
     CROSS JOIN LATERAL (SELECT g.day::date AS usage_date) d
-    WHERE r.status = 'success'
+    WHERE r.status = 'success' AND r.provider = {provider}
       AND daterange(r.window_start, r.window_end) && daterange({window_start}, {window_end})
       AND ({team_ids} IS NULL OR r.team_id = ANY({team_ids}))
     ORDER BY r.team_id, d.usage_date, r.finished_at DESC, r.run_id DESC

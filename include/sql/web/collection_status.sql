@@ -1,4 +1,4 @@
--- The FinOps page's status grid: per team and day, the latest collection attempt covering that day.
+-- The FinOps page's status grid of one provider: per team and day, its latest collection attempt covering that day.
 -- window_end is exclusive. A day younger than the look-back is "not yet settled" (it is re-collected).
 WITH days AS (
     SELECT d::date AS usage_date
@@ -15,7 +15,7 @@ CROSS JOIN days
 LEFT JOIN LATERAL (
     SELECT r.status, r.error, r.finished_at
     FROM finops.collection_runs AS r
-    WHERE r.team_id = t.team_id
+    WHERE r.team_id = t.team_id AND r.provider = %(provider)s
       AND r.window_start <= days.usage_date
       AND days.usage_date < r.window_end
     ORDER BY r.finished_at DESC, r.run_id DESC
