@@ -33,6 +33,7 @@ PUBLIC_COMMANDS = {
     ("validate-setup",), ("test-costs-api",),
     ("settings", "import"),
     ("simulator",),
+    ("report",),  # "Next: from collected costs to decisions", Analytics
 }
 
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.M | re.S)
