@@ -11,7 +11,7 @@ import pytest
 
 from finops.analytics import restatements as restatements_module
 from finops.analytics.restatements import restated_days
-from finops.analytics.rollups import after_load, rebuild, refresh_rollups, reparse
+from finops.analytics.rollups import rebuild, refresh_rollups, reparse
 from finops.costs.models import CostRow
 from finops.warehouse.db import connect
 from finops.warehouse.loader import DuplicateCostRow, Window, replace_window
@@ -76,11 +76,10 @@ def teams(db):
 
 
 def load(team_id, data, window=WINDOW, provider="openai"):
-    """The loader, then what the loader will call: rollups and restatements (right after, as the lead wires it)."""
-    result = replace_window(team_id, window, iter(data), dag_run_id="test", started_at=datetime.now(UTC))
-    with connect() as conn:
-        found = after_load(conn, provider, team_id, window.start, window.end, result.run_id)
-    return result, found
+    """The loader, which refreshes the rollups and records restatements in its transaction (after_load)."""
+    result = replace_window(team_id, window, iter(data), dag_run_id="test", started_at=datetime.now(UTC),
+                            provider=provider)
+    return result, result.restated
 
 
 def test_loads_and_reruns_keep_rollups_equal_to_cost_data(teams, db):
