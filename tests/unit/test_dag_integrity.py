@@ -45,7 +45,7 @@ def test_tags_owner_retries_and_docs(dagbag):
 
 
 @pytest.mark.parametrize("dag_file", ["openai_costs_daily.py", "anthropic_costs_daily.py", "finops_focus_export.py",
-                                      "finops_spend_alerts.py"])
+                                      "finops_spend_alerts.py", "finops_collection_deadline.py"])
 def test_parsing_imports_nothing_heavy(dag_file):
     """GX, pandas, pyarrow, duckdb and boto3 stay out of the DAG file's top level (in a clean interpreter)."""
     import subprocess
