@@ -63,7 +63,7 @@ def total(db, start: date, end: date, team: str | None = None) -> Decimal:
 
 def open_overview(page):
     """Click FinOps in Airflow's navigation: the overview opens inside the UI's iframe."""
-    page.get_by_role("link", name="FinOps").click()
+    page.get_by_test_id("nav-sidebar").get_by_role("link", name="FinOps", exact=True).click()
     page.wait_for_url("**/plugin/finops")
     frame = page.frame_locator("iframe")
     frame.locator("h1", has_text="FinOps overview").wait_for()

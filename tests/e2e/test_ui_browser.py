@@ -139,7 +139,7 @@ def log_in(browser, server: ApiServer, user: str):
 
 def open_finops_from_navigation(page):
     """Click the FinOps entry in Airflow's navigation (it opens the spend overview), then the management link."""
-    page.get_by_role("link", name="FinOps").click()
+    page.get_by_test_id("nav-sidebar").get_by_role("link", name="FinOps", exact=True).click()
     page.wait_for_url("**/plugin/finops")
     frame = page.frame_locator("iframe")
     frame.locator("[data-testid=manage-link]").click()
