@@ -14,6 +14,7 @@ in ``FINOPS_CELERY_DAGS`` (comma separated; default ``openai_costs_daily``) from
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -21,10 +22,11 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alert_receivers import WebhookReceiver
 
 from finops.devenv.local import private_api_server_env
 from finops.devenv.postgres import free_port
@@ -164,7 +166,15 @@ class CeleryStack:
 
 
 @pytest.fixture(scope="module")
-def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulator):
+def webhook():
+    """The ``finops_alerts`` webhook of the stack: a receiver on localhost."""
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulator, webhook):
     import airflow.providers.celery  # noqa: F401 - pinned in requirements.txt; its absence is a failure
 
     redis_server = _ensure_redis()
@@ -201,6 +211,7 @@ def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulato
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
         "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW_VAR_FINOPS_LOOKBACK_DAYS": "1",
+        "AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url}),
         "FINOPS_PROJECT_DIR": str(ROOT),
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
@@ -343,3 +354,69 @@ def test_a_clear_under_the_scheduler_collects_every_team_of_a_batch_again(celery
         assert (state, counts) == ("success", {"growth": 2, "search": 2}), celery_stack.logs()
     finally:
         _airflow(env, "variables", "delete", "finops_teams_per_task")
+
+
+def _collection_and_alerts_settled(stack: CeleryStack, run_id: str, collected: int, db) -> bool:
+    """Our collection run finished ``collected`` times and every alerts run its events queued has finished."""
+    runs = stack.query("SELECT dag_id, run_id, state FROM dag_run WHERE dag_id IN ('openai_costs_daily', "
+                       "'finops_spend_alerts')")
+    ours = [r for r in runs if r[1] == run_id]
+    done = db.execute("SELECT count(*) FROM finops.collection_runs WHERE dag_run_id = %s AND status = 'success'",
+                      (run_id,)).fetchone()[0]
+    return (bool(ours) and ours[0][2] == "success" and done >= collected
+            and all(r[2] in ("success", "failed") for r in runs)
+            and any(r[0] == "finops_spend_alerts" for r in runs)
+            and stack.query("SELECT count(*) FROM asset_dag_run_queue")[0][0] == 0)
+
+
+@pytest.mark.timeout(900)
+def test_collection_then_asset_triggered_alerts_deliver_once(celery_stack, growth_team, db, webhook):
+    """Issue 16 under a real scheduler: the collection's ``finops.cost_data`` event triggers
+    ``finops_spend_alerts``; the receiver gets one message per month the window touches (three
+    thresholds crossed at once, told together), and a Clear of the collection run sends nothing new."""
+    from finops.alerts import budgets
+
+    budgets.set_budget("growth", "0.01", "cli:celery-test", today=date(2026, 1, 15))  # every month from 2026-01 on
+    env = celery_stack.env
+    for dag_id in ("openai_costs_daily", "finops_spend_alerts"):
+        celery_stack.wait_until_parsed(dag_id)
+    _airflow(env, "dags", "unpause", "finops_spend_alerts")
+    day = (datetime.now(UTC) - timedelta(days=4)).date()
+    run_id = f"celery_alerts__{secrets.token_hex(4)}"
+    before = len(webhook.received)
+
+    def settle(collected: int) -> list[tuple]:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if _collection_and_alerts_settled(celery_stack, run_id, collected, db):
+                break
+            celery_stack._check_alive()
+            time.sleep(2)
+        else:
+            pytest.fail(f"runs did not settle\n{celery_stack.logs()}")
+        return celery_stack.query("SELECT run_type, state FROM dag_run WHERE dag_id = 'finops_spend_alerts'")
+
+    try:
+        _airflow(env, "dags", "trigger", "openai_costs_daily", "--run-id", run_id,
+                 "--logical-date", f"{day.isoformat()}T00:00:00+00:00")
+        _airflow(env, "dags", "unpause", "openai_costs_daily")
+        alert_runs = settle(1)
+        assert alert_runs and all(r == ("asset_triggered", "success") for r in alert_runs), alert_runs
+        # The run collects its day and one look-back day: the months those two days fall in.
+        months = sorted({(day - timedelta(days=1)).strftime("%Y-%m"), day.strftime("%Y-%m")})
+        bodies = webhook.received[before:]
+        assert sorted(b["period"] for b in bodies) == months, bodies
+        assert all(b["kind"] == "budget_threshold" and b["team_id"] == "growth" for b in bodies), bodies
+        assert all("the 50 %, 80 % and 100 % thresholds are crossed" in b["text"] for b in bodies), bodies
+        assert db.execute("SELECT count(*), count(delivered_at) FROM finops.alerts").fetchone() == (3 * len(months),) * 2
+
+        # Clearing the collection run re-collects and emits the asset again: the alerts run that follows sends nothing.
+        triggered = len(alert_runs)
+        _airflow(env, "tasks", "clear", "openai_costs_daily", "--start-date", day.isoformat(),
+                 "--end-date", day.isoformat(), "--yes")
+        alert_runs = settle(2)
+        assert len(alert_runs) > triggered and all(r[1] == "success" for r in alert_runs), alert_runs
+        assert webhook.received[before:] == bodies
+        assert db.execute("SELECT count(*) FROM finops.alerts").fetchone()[0] == 3 * len(months)
+    finally:
+        _airflow(env, "dags", "pause", "finops_spend_alerts")
