@@ -63,7 +63,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from finops.alerts.budgets import budgets, change_status
+    from finops.alerts.budgets import budgets, change_status, superseded
     from finops.alerts.evaluate import money, percent
     from finops.alerts.models import effective_budgets, month_label, month_start, next_month
     from finops.alerts.spend import budget_series, load_daily_spend
@@ -71,8 +71,10 @@ def _list(args: argparse.Namespace) -> int:
     month = month_start(_today())
     changes = budgets(args.team_id, include_cancelled=args.all)
     in_force = {b.budget_id for b in effective_budgets(changes, month)}
+    replaced = superseded(changes)
     shown = changes if args.all else [
-        b for b in changes if b.budget_id in in_force or (b.valid_from > month and b.cancelled_at is None)
+        b for b in changes
+        if b.budget_id in in_force or (b.valid_from > month and b.cancelled_at is None and b.budget_id not in replaced)
     ]
     if not shown:
         print("No budgets yet; set one with `finops budgets set TEAM_ID AMOUNT`.")
@@ -87,7 +89,7 @@ def _list(args: argparse.Namespace) -> int:
         rows.append([
             b.team_id, b.provider or "all", b.project_id or "all", month_label(b.valid_from),
             money(b.amount, b.currency) if b.amount is not None else "none", ",".join(map(str, b.thresholds)),
-            change_status(b, in_force, month), spent, share, b.created_by,
+            change_status(b, in_force, month, replaced), spent, share, b.created_by,
         ])
     print(table(rows, ["team", "provider", "project", "from", "amount", "thresholds %", "status",
                        f"spent {month_label(month)}", "of budget", "set by"]))

@@ -11,7 +11,7 @@ from finops.web.datamodels import BudgetView
 
 def budget_views(team_ids: Iterable[str], today: date) -> dict[str, list[BudgetView]]:
     """Per team, every budget change (cancelled ones too), with its status for ``today``'s month."""
-    from finops.alerts.budgets import budgets, change_status
+    from finops.alerts.budgets import budgets, change_status, superseded
     from finops.alerts.models import effective_budgets, month_label, month_start
 
     wanted = set(team_ids)
@@ -20,9 +20,10 @@ def budget_views(team_ids: Iterable[str], today: date) -> dict[str, list[BudgetV
     month = month_start(today)
     changes = [b for b in budgets(include_cancelled=True) if b.team_id in wanted]
     in_force = {b.budget_id for b in effective_budgets(changes, month)}
+    replaced = superseded(changes)
     views: dict[str, list[BudgetView]] = defaultdict(list)
     for b in changes:
-        status = change_status(b, in_force, month)
+        status = change_status(b, in_force, month, replaced)
         removable = b.amount is not None and status in ("in force", "scheduled")
         views[b.team_id].append(BudgetView(
             budget_id=b.budget_id, provider=b.provider, project_id=b.project_id, valid_from=b.valid_from,
