@@ -198,6 +198,50 @@ def remove_budget(team_id: str, actor: str, *, today: date, provider: str | None
         return BudgetChange(budget, tuple(later))
 
 
+def superseded(changes: list[Budget]) -> set[int]:
+    """Ids of changes followed by a later change of the same scope and first month (that one applies instead)."""
+    latest: dict[tuple, int] = {}
+    for b in changes:
+        if b.cancelled_at is None:
+            key = (*b.scope, b.valid_from)
+            latest[key] = max(latest.get(key, b.budget_id), b.budget_id)
+    return {b.budget_id for b in changes
+            if b.cancelled_at is None and latest[(*b.scope, b.valid_from)] != b.budget_id}
+
+
+def change_status(budget: Budget, in_force: set[int], month: date, replaced: set[int] = frozenset()) -> str:
+    """A change's place in its scope's history for ``month``: in force, scheduled, replaced, removed or cancelled.
+
+    ``in_force`` holds the ids of ``effective_budgets(..., month)``, ``replaced`` those of ``superseded(...)``.
+    """
+    if budget.cancelled_at is not None:
+        return "cancelled"
+    if budget.budget_id in in_force:
+        return "in force"
+    if budget.budget_id in replaced:
+        return "replaced"
+    if budget.valid_from > month:
+        return "removal scheduled" if budget.amount is None else "scheduled"
+    return "removed" if budget.amount is None else "replaced"
+
+
+def set_message(change: BudgetChange) -> str:
+    """What ``set`` did, in one sentence (the CLI prints it, the page shows it)."""
+    from finops.alerts.evaluate import money
+
+    b = change.budget
+    assert b.amount is not None
+    return (f"Budget of {b.describe()}: {money(b.amount, b.currency)} a month from {month_label(b.valid_from)} on, "
+            f"warnings at {', '.join(f'{t} %' for t in b.thresholds)}.")
+
+
+def removal_message(change: BudgetChange) -> str:
+    """What ``remove`` did, in one sentence (the CLI prints it, the page shows it)."""
+    later = f"; {len(change.cancelled)} change(s) scheduled for later months are cancelled" if change.cancelled else ""
+    return (f"Budget of {change.budget.describe()} removed from {month_label(change.budget.valid_from)} on{later}; "
+            "earlier months keep theirs.")
+
+
 def budgets(team_id: str | None = None, *, include_cancelled: bool = False,
             conn_id: str = FINOPS_DB_CONN_ID) -> list[Budget]:
     """Every budget change (history), oldest first per scope."""

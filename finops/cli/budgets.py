@@ -44,33 +44,26 @@ def _today():
 
 
 def _set(args: argparse.Namespace) -> int:
-    from finops.alerts.budgets import set_budget
-    from finops.alerts.evaluate import money
-    from finops.alerts.models import month_label
+    from finops.alerts.budgets import set_budget, set_message
 
     change = set_budget(args.team_id, args.amount, actor(), today=_today(), provider=args.provider,
                         project_id=args.project_id, thresholds=args.thresholds, from_month=args.from_month,
                         currency=args.currency)
-    b = change.budget
-    print(f"Budget of {b.describe()}: {money(b.amount, b.currency)} a month from {month_label(b.valid_from)} on, "
-          f"warnings at {', '.join(f'{t} %' for t in b.thresholds)}.")
+    print(set_message(change))
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
-    from finops.alerts.budgets import remove_budget
-    from finops.alerts.models import month_label
+    from finops.alerts.budgets import removal_message, remove_budget
 
     change = remove_budget(args.team_id, actor(), today=_today(), provider=args.provider,
                            project_id=args.project_id, from_month=args.from_month)
-    later = f"; {len(change.cancelled)} change(s) scheduled for later months are cancelled" if change.cancelled else ""
-    print(f"Budget of {change.budget.describe()} removed from {month_label(change.budget.valid_from)} on{later}; "
-          "earlier months keep theirs.")
+    print(removal_message(change))
     return 0
 
 
 def _list(args: argparse.Namespace) -> int:
-    from finops.alerts.budgets import budgets
+    from finops.alerts.budgets import budgets, change_status, superseded
     from finops.alerts.evaluate import money, percent
     from finops.alerts.models import effective_budgets, month_label, month_start, next_month
     from finops.alerts.spend import budget_series, load_daily_spend
@@ -78,8 +71,10 @@ def _list(args: argparse.Namespace) -> int:
     month = month_start(_today())
     changes = budgets(args.team_id, include_cancelled=args.all)
     in_force = {b.budget_id for b in effective_budgets(changes, month)}
+    replaced = superseded(changes)
     shown = changes if args.all else [
-        b for b in changes if b.budget_id in in_force or (b.valid_from > month and b.cancelled_at is None)
+        b for b in changes
+        if b.budget_id in in_force or (b.valid_from > month and b.cancelled_at is None and b.budget_id not in replaced)
     ]
     if not shown:
         print("No budgets yet; set one with `finops budgets set TEAM_ID AMOUNT`.")
@@ -94,18 +89,9 @@ def _list(args: argparse.Namespace) -> int:
         rows.append([
             b.team_id, b.provider or "all", b.project_id or "all", month_label(b.valid_from),
             money(b.amount, b.currency) if b.amount is not None else "none", ",".join(map(str, b.thresholds)),
-            _status(b, in_force, month), spent, share, b.created_by,
+            change_status(b, in_force, month, replaced), spent, share, b.created_by,
         ])
     print(table(rows, ["team", "provider", "project", "from", "amount", "thresholds %", "status",
                        f"spent {month_label(month)}", "of budget", "set by"]))
     return 0
 
-
-def _status(budget, in_force: set[int], month) -> str:
-    if budget.cancelled_at is not None:
-        return "cancelled"
-    if budget.budget_id in in_force:
-        return "in force"
-    if budget.valid_from > month:
-        return "removal scheduled" if budget.amount is None else "scheduled"
-    return "removed" if budget.amount is None else "replaced"

@@ -52,9 +52,10 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def create_app() -> FastAPI:
-    """The FinOps app: the page, teams, keys and projects routers, and the stylesheet."""
+    """The FinOps app: the page, teams, keys, projects and budgets routers, and the stylesheet."""
     from finops.web.rendering import STATIC_DIR
     from finops.web.routes.analytics import analytics_router
+    from finops.web.routes.budgets import budgets_router
     from finops.web.routes.keys import keys_router
     from finops.web.routes.pages import pages_router
     from finops.web.routes.projects import projects_router
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
     app.include_router(teams_router)
     app.include_router(keys_router)
     app.include_router(projects_router)
+    app.include_router(budgets_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.middleware("http")(_security_headers)
     app.add_exception_handler(FinopsError, _finops_error)

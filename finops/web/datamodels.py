@@ -95,6 +95,25 @@ class ProviderOverview(BaseModel):
     collection: list[DayStatus] = Field(default_factory=list, description="This provider's collection grid.")
 
 
+class BudgetView(BaseModel):
+    """One change of a team's monthly budget as listed on the page (``amount`` None: a removal)."""
+
+    budget_id: int
+    provider: str | None = Field(None, description="None: all providers.")
+    project_id: str | None = Field(None, description="None: all projects.")
+    valid_from: date
+    month: str = Field(description="The first month it applies to, YYYY-MM.")
+    amount: Decimal | None = None
+    currency: str
+    thresholds: list[int]
+    status: Literal["in force", "scheduled", "replaced", "removed", "removal scheduled", "cancelled"]
+    created_at: datetime | None = None
+    created_by: str
+    cancelled_at: datetime | None = None
+    remove_from: str | None = Field(None, description="For a budget in force or scheduled: the month its removal "
+                                                      "would start (YYYY-MM).")
+
+
 class TeamSummary(BaseModel):
     """A team's identity, for deactivated teams."""
 
@@ -115,6 +134,7 @@ class TeamOverview(TeamSummary):
     collection: list[DayStatus] = Field(default_factory=list)
     spend: list[SpendSeries] = Field(default_factory=list)
     audit: list[AuditView] = Field(default_factory=list)
+    budgets: list[BudgetView] = Field(default_factory=list, description="Every budget change, oldest first per scope.")
 
 
 class Overview(BaseModel):

@@ -12,6 +12,7 @@ from fastapi import Query
 from finops import paths
 from finops.defaults import DEFAULT_LOOKBACK_DAYS, LOOKBACK_DAYS_VARIABLE
 from finops.providers import OPENAI, PROVIDERS
+from finops.web.budgets import budget_views
 from finops.web.datamodels import (
     AdminKeyView,
     AuditView,
@@ -178,6 +179,7 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
     spend = spend_series(active_ids, today)
     keys = registry.key_histories(active_ids)
     audit = registry.recent_audit(active_ids, AUDIT_ENTRIES)
+    budgets = budget_views(active_ids, today)
     overviews = []
     for team in active:
         history = [key_view(k) for k in keys[team.team_id]]
@@ -198,6 +200,7 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
             audit=[AuditView(at=e.at, actor=e.actor, action=e.action, provider=getattr(e, "provider", None),
                              fingerprint=e.fingerprint, detail=e.detail)
                    for e in audit[team.team_id]],
+            budgets=budgets.get(team.team_id, []),
         ))
     inactive = [TeamSummary(team_id=t.team_id, name=t.name, active=False, created_at=t.created_at,
                             created_by=t.created_by) for t in teams if not t.active]

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from test_ui_browser import ARTIFACTS, api_server, browser, log_in  # noqa: F401 (fixtures)
 
+from finops.alerts.budgets import set_budget
 from finops.analytics.restatements import record_restatements
 from finops.analytics.rollups import refresh_rollups
 from finops.costs.models import CostRow
@@ -82,12 +83,16 @@ def shoot(page, name: str, full: bool = False) -> None:
 def test_overview_from_the_navigation_as_admin_and_viewer(api_server, browser, db, tmp_path):  # noqa: F811
     today = datetime.now(UTC).date()
     seed(db, today)
+    set_budget("growth", "1000", "test", today=today)
     month_start, tomorrow = today.replace(day=1), today + timedelta(days=1)
 
     page = log_in(browser, api_server, "admin")
     frame = open_overview(page)
     assert figure(frame, "kpi-total") == money(total(db, month_start, tomorrow))
     assert frame.locator("[data-testid=manage-link]").inner_text() == "Manage teams and keys"
+    # the budget panel: month to date through yesterday (what the alerts evaluate), as SQL sums it
+    assert frame.locator("[data-testid=budget-status] tr[data-team=growth] td.num").first.inner_text() == money(
+        total(db, month_start, today, "growth"))
     restated_this_month = [d for d in (today - timedelta(days=n) for n in (4, 3, 2)) if d >= month_start]
     assert frame.locator("[data-testid=restated] tbody tr").count() == len(restated_this_month)
     assert frame.locator("[data-testid=restated-mark]").count() == len(restated_this_month)

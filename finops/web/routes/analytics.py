@@ -111,6 +111,7 @@ def pct(share: Decimal | None, signed: bool = False) -> str:
 
 
 def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: str | None) -> HTMLResponse:
+    from finops.analytics.budget_status import budget_panel
     from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS, build_overview
     from finops.warehouse.db import connect
     from finops.web.charts import stacked_chart
@@ -130,7 +131,7 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
         data = build_overview(conn, period, today=today, label=label, month=month, group=group,
                               provider=f.provider or None, team_id=team_id)
     html = render(
-        "overview.html", data=data, chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
+        "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
         periods=PERIODS, reader=reader, error=error, today=today, pct=pct,
         overview_url=request.url_for("overview").path, manage_url=request.url_for("page").path,
         csv_url=request.url_for("overview_csv").path,

@@ -10,20 +10,22 @@ from finops.web.actions import RegistryDep
 from finops.web.csrf import form_token
 from finops.web.overview import PageNumber, QueryText, build_overview
 from finops.web.rendering import render
+from finops.web.routes.analytics import TodayDep
 from finops.web.security import ViewerDep
 
 pages_router = APIRouter(tags=["FinOps page"])
 
 
 @pages_router.get("/", name="page", response_class=HTMLResponse)
-def page(request: Request, access: ViewerDep, registry: RegistryDep, q: QueryText = "", page_number: PageNumber = 1
-         ) -> HTMLResponse:
+def page(request: Request, access: ViewerDep, registry: RegistryDep, today: TodayDep, q: QueryText = "",
+         page_number: PageNumber = 1) -> HTMLResponse:
     """The page (one page of teams, filtered by ``q``); forms only for users who may edit connections."""
     cookies = Response()
     flash = flashes.pop(request, cookies)
     # After a form, show the page holding the team it was about (the redirect carries no page number).
     focus = flash.team_id if flash and not q and "page" not in request.query_params else None
-    overview = build_overview(registry, can_manage=access.can_manage, query=q, page=page_number, focus=focus)
+    overview = build_overview(registry, can_manage=access.can_manage, today=today, query=q, page=page_number,
+                              focus=focus)
 
     def form_state(form: str, team_id: str | None = None) -> tuple[str | None, dict[str, str]]:
         """The error and kept inputs for one form, if the last submission was that form's and failed."""

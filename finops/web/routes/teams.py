@@ -12,15 +12,17 @@ from finops.web.csrf import CsrfDep
 from finops.web.datamodels import Overview
 from finops.web.flash import Flash
 from finops.web.overview import PageNumber, QueryText, build_overview
+from finops.web.routes.analytics import TodayDep
 from finops.web.security import ManagerDep, ViewerDep
 
 teams_router = APIRouter(tags=["FinOps teams"])
 
 
 @teams_router.get("/api/teams")
-def teams_overview(access: ViewerDep, registry: RegistryDep, q: QueryText = "", page_number: PageNumber = 1) -> Overview:
-    """One page of teams (``q`` filters by id or name) with key status, projects, grid, spend and audit entries."""
-    return build_overview(registry, can_manage=access.can_manage, query=q, page=page_number)
+def teams_overview(access: ViewerDep, registry: RegistryDep, today: TodayDep, q: QueryText = "",
+                   page_number: PageNumber = 1) -> Overview:
+    """One page of teams (``q`` filters by id or name) with key status, projects, grid, spend, audit and budgets."""
+    return build_overview(registry, can_manage=access.can_manage, today=today, query=q, page=page_number)
 
 
 @teams_router.post("/teams", dependencies=[CsrfDep], response_class=RedirectResponse, status_code=303)
