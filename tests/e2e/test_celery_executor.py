@@ -3,13 +3,17 @@
 Starts its own stack on free ports (so it runs beside ``make up`` and other test sessions):
 redis-server, the API server (the workers' Execution API), the dag-processor, the scheduler with
 ``CeleryExecutor`` and one ``airflow celery worker``, with Airflow's metadata in a fresh database of
-the embedded PostgreSQL. A DAG run is triggered and must succeed, with its tasks executed by the
-Celery worker process (the smoke task checks a variable only the worker's environment has).
+the embedded PostgreSQL, and a webhook receiver as the ``finops_alerts`` connection. Two scenarios,
+each a few DAG runs executed by the Celery worker process:
+
+- ``airflow backfill create`` of three days;
+- a triggered run that batches two teams, the asset-triggered ``finops_spend_alerts`` run that
+  follows it, then an ``airflow tasks clear`` of the collection run: both teams are collected
+  again, and the alerts run that follows sends nothing new.
 
 Needs ``apache-airflow-providers-celery`` (in requirements.txt) and ``redis-server`` (Debian's
 package; installed with apt-get when running as root and missing). Run alone with:
-``pytest tests/e2e/test_celery_executor.py``. Which DAGs run: the smoke DAG always, and each DAG id
-in ``FINOPS_CELERY_DAGS`` (comma separated; default ``openai_costs_daily``) from ``dags/``.
+``pytest tests/e2e/test_celery_executor.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import textwrap
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -37,39 +40,6 @@ BIN = Path(sys.executable).parent
 TEST_DB = os.environ.get("FINOPS_TEST_DB", "finops_test")
 METADATA_DB = f"{TEST_DB}_celery_airflow"
 WORKER_MARK = "FINOPS_RUNS_IN_CELERY_WORKER"
-PROJECT_DAGS = [d.strip() for d in os.environ.get("FINOPS_CELERY_DAGS", "openai_costs_daily").split(",") if d.strip()]
-
-SMOKE_DAG = textwrap.dedent(
-    f'''
-    """Smoke DAG for the CeleryExecutor test: two tasks that must run inside the Celery worker."""
-    from __future__ import annotations
-
-    import os
-
-    import pendulum
-    from airflow.sdk import dag, task
-
-
-    @dag(dag_id="celery_smoke", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-         catchup=False, tags=["test"], default_args={{"owner": "test", "retries": 0}})
-    def celery_smoke():
-        @task
-        def where() -> str:
-            if os.environ.get("{WORKER_MARK}") != "1":
-                raise RuntimeError("this task did not run in the Celery worker")
-            return os.uname().nodename
-
-        @task
-        def echo(host: str) -> str:
-            return host
-
-        echo(where())
-
-
-    celery_smoke()
-    '''
-)
-
 
 def _ensure_redis() -> str:
     found = shutil.which("redis-server")
@@ -135,30 +105,6 @@ class CeleryStack:
         errors = self.query("SELECT filename, stacktrace FROM import_error")
         raise AssertionError(f"{dag_id} was not parsed within {timeout:.0f} s; import errors: {errors}\n{self.logs()}")
 
-    def run_dag(self, dag_id: str, timeout: float = 300) -> tuple[str, list[tuple]]:
-        """Trigger ``dag_id`` and wait for the run to finish; returns its state and task states."""
-        self.wait_until_parsed(dag_id)
-        run_id = f"celery_test__{secrets.token_hex(4)}"
-        # A logical date gives the run a data interval, as a scheduled run has; three days back so it
-        # never collides with the run the scheduler creates for the latest interval on unpause.
-        day = (datetime.now(UTC) - timedelta(days=3)).strftime("%Y-%m-%dT00:00:00+00:00")
-        _airflow(self.env, "dags", "trigger", dag_id, "--run-id", run_id, "--logical-date", day)
-        _airflow(self.env, "dags", "unpause", dag_id)
-        deadline = time.monotonic() + timeout
-        state = None
-        while time.monotonic() < deadline:
-            rows = self.query("SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", dag_id, run_id)
-            state = rows[0][0] if rows else None
-            if state in ("success", "failed"):
-                break
-            self._check_alive()
-            time.sleep(2)
-        tasks = self.query(
-            "SELECT task_id, map_index, state, hostname, executor FROM task_instance "
-            "WHERE dag_id = %s AND run_id = %s ORDER BY task_id, map_index", dag_id, run_id,
-        )
-        return str(state), tasks
-
     def _check_alive(self) -> None:
         dead = [s.name for s in self.services if s.pid() is None]
         if dead:
@@ -187,7 +133,6 @@ def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulato
     base = tmp_path_factory.mktemp("celery") / ".local"
     dags = base.parent / "dags"
     dags.mkdir()
-    (dags / "celery_smoke.py").write_text(SMOKE_DAG)
     for dag_file in (ROOT / "dags").glob("*.py"):
         shutil.copy(dag_file, dags / dag_file.name)
 
@@ -234,15 +179,6 @@ def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulato
         stack.stop()
 
 
-@pytest.mark.timeout(900)
-def test_smoke_dag_runs_on_celery_worker(celery_stack):
-    state, tasks = celery_stack.run_dag("celery_smoke")
-    assert state == "success", f"celery_smoke ended {state}: {tasks}\n{celery_stack.logs()}"
-    assert [(t[0], t[2]) for t in tasks] == [("echo", "success"), ("where", "success")]
-    worker_log = next(s for s in celery_stack.services if s.name == "celery-worker").log_file.read_text(errors="replace")
-    assert "celery_smoke" in worker_log, "the Celery worker's log does not mention the smoke DAG's tasks"
-
-
 @pytest.fixture
 def growth_team(db, simulator):
     """One team on the simulator's healthy organization, every project registered."""
@@ -263,23 +199,6 @@ def _loaded(db, start, end) -> dict:
         "SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data "
         "WHERE team_id = 'growth' AND usage_date >= %s AND usage_date < %s", (start, end)).fetchall()
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
-
-
-@pytest.mark.timeout(900)
-@pytest.mark.parametrize("dag_id", PROJECT_DAGS)
-def test_project_dag_runs_on_celery_worker(celery_stack, dag_id, growth_team, db):
-    state, tasks = celery_stack.run_dag(dag_id, timeout=600)
-    assert state == "success", f"{dag_id} ended {state}: {tasks}\n{celery_stack.logs()}"
-    assert tasks and all(t[2] in ("success", "skipped") for t in tasks), tasks
-    if dag_id == "openai_costs_daily":
-        collect = [t for t in tasks if t[0] == "collect_team"]
-        assert [t[2] for t in collect] == ["success"], collect
-        # The run collects its data interval (one UTC day) plus 1 look-back day.
-        (interval_start, interval_end), = celery_stack.query(
-            "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = %s AND run_id LIKE %s",
-            dag_id, "celery_test__%")
-        start, end = interval_start.date() - timedelta(days=1), interval_end.date()
-        assert _loaded(db, start, end) == growth_team(start, end)
 
 
 @pytest.mark.timeout(900)
@@ -309,11 +228,33 @@ def test_backfill_create_runs_each_day_on_celery(celery_stack, growth_team, db):
     assert windows == [(first + timedelta(days=i - 1), first + timedelta(days=i + 1)) for i in range(3)]
 
 
-@pytest.mark.timeout(900)
-def test_a_clear_under_the_scheduler_collects_every_team_of_a_batch_again(celery_stack, growth_team, db, simulator):
-    """Item 3 of issue 18: `airflow tasks clear` keeps the run_id; the batched instance collects both teams again."""
+def _settled(stack: CeleryStack, db, run_id: str, collected: int) -> bool:
+    """Our collection run finished with every team collected ``collected`` times, and every alerts run
+    its asset events queued has finished (nothing left in the queue, nothing running)."""
+    runs = stack.query("SELECT dag_id, run_id, state FROM dag_run WHERE dag_id IN ('openai_costs_daily', "
+                       "'finops_spend_alerts')")
+    ours = [r for r in runs if r[1] == run_id]
+    counts = dict(db.execute("SELECT team_id, count(*) FROM finops.collection_runs WHERE dag_run_id = %s "
+                             "AND status = 'success' GROUP BY 1", (run_id,)).fetchall())
+    return (bool(ours) and ours[0][2] in ("success", "failed")
+            and (ours[0][2] == "failed" or (len(counts) == 2 and min(counts.values()) >= collected))
+            and all(r[2] in ("success", "failed") for r in runs)
+            and stack.query("SELECT count(*) FROM asset_dag_run_queue")[0][0] == 0)
+
+
+@pytest.mark.timeout(1200)
+def test_a_run_then_its_alerts_then_a_clear_that_recollects_the_batch_and_sends_nothing_new(
+        celery_stack, growth_team, db, simulator, webhook):
+    """Two teams in one ``collect_team`` instance, a budget crossed by the collected days.
+
+    The run loads exactly the simulator's rows; its ``finops.cost_data`` event triggers
+    ``finops_spend_alerts`` (issue 16), whose webhook message per month the window touches tells
+    the three thresholds at once. ``airflow tasks clear`` keeps the run_id: the batched instance
+    collects both teams again (issue 18, item 3), and the alerts run that follows sends nothing.
+    """
     from simulator_fixtures import OTHER
 
+    from finops.alerts import budgets
     from finops.registry import Registry
 
     registry = Registry()
@@ -321,102 +262,59 @@ def test_a_clear_under_the_scheduler_collects_every_team_of_a_batch_again(celery
     registry.register_key("search", simulator.key(OTHER), "cli:celery-test", verify=False)
     for pid in simulator.project_ids(OTHER):
         registry.add_project("search", pid, "cli:celery-test", verify=False)
-    env = celery_stack.env
-    celery_stack.wait_until_parsed("openai_costs_daily")
-    _airflow(env, "variables", "set", "finops_teams_per_task", "2")  # both teams in one collect_team instance
-    day = (datetime.now(UTC) - timedelta(days=6)).date()
-    run_id = f"celery_clear__{secrets.token_hex(4)}"
-
-    def wait(successes: int) -> tuple[str, dict]:
-        deadline = time.monotonic() + 600
-        state, counts = None, {}
-        while time.monotonic() < deadline:
-            rows = celery_stack.query("SELECT state FROM dag_run WHERE dag_id = 'openai_costs_daily' AND run_id = %s",
-                                      run_id)
-            state = rows[0][0] if rows else None
-            counts = dict(db.execute("SELECT team_id, count(*) FROM finops.collection_runs WHERE dag_run_id = %s "
-                                     "AND status = 'success' GROUP BY 1", (run_id,)).fetchall())
-            if state in ("success", "failed") and (state == "failed" or min(counts.values(), default=0) >= successes):
-                break
-            celery_stack._check_alive()
-            time.sleep(2)
-        return str(state), counts
-
-    try:
-        _airflow(env, "dags", "trigger", "openai_costs_daily", "--run-id", run_id,
-                 "--logical-date", f"{day.isoformat()}T00:00:00+00:00")
-        _airflow(env, "dags", "unpause", "openai_costs_daily")
-        state, counts = wait(1)
-        assert (state, counts) == ("success", {"growth": 1, "search": 1}), celery_stack.logs()
-        _airflow(env, "tasks", "clear", "openai_costs_daily", "--start-date", day.isoformat(),
-                 "--end-date", day.isoformat(), "--yes")
-        state, counts = wait(2)
-        assert (state, counts) == ("success", {"growth": 2, "search": 2}), celery_stack.logs()
-    finally:
-        _airflow(env, "variables", "delete", "finops_teams_per_task")
-
-
-def _collection_and_alerts_settled(stack: CeleryStack, run_id: str, collected: int, db) -> bool:
-    """Our collection run finished ``collected`` times and every alerts run its events queued has finished."""
-    runs = stack.query("SELECT dag_id, run_id, state FROM dag_run WHERE dag_id IN ('openai_costs_daily', "
-                       "'finops_spend_alerts')")
-    ours = [r for r in runs if r[1] == run_id]
-    done = db.execute("SELECT count(*) FROM finops.collection_runs WHERE dag_run_id = %s AND status = 'success'",
-                      (run_id,)).fetchone()[0]
-    return (bool(ours) and ours[0][2] == "success" and done >= collected
-            and all(r[2] in ("success", "failed") for r in runs)
-            and any(r[0] == "finops_spend_alerts" for r in runs)
-            and stack.query("SELECT count(*) FROM asset_dag_run_queue")[0][0] == 0)
-
-
-@pytest.mark.timeout(900)
-def test_collection_then_asset_triggered_alerts_deliver_once(celery_stack, growth_team, db, webhook):
-    """Issue 16 under a real scheduler: the collection's ``finops.cost_data`` event triggers
-    ``finops_spend_alerts``; the receiver gets one message per month the window touches (three
-    thresholds crossed at once, told together), and a Clear of the collection run sends nothing new."""
-    from finops.alerts import budgets
-
     budgets.set_budget("growth", "0.01", "cli:celery-test", today=date(2026, 1, 15))  # every month from 2026-01 on
     env = celery_stack.env
     for dag_id in ("openai_costs_daily", "finops_spend_alerts"):
         celery_stack.wait_until_parsed(dag_id)
+    _airflow(env, "variables", "set", "finops_teams_per_task", "2")  # both teams in one collect_team instance
     _airflow(env, "dags", "unpause", "finops_spend_alerts")
     day = (datetime.now(UTC) - timedelta(days=4)).date()
-    run_id = f"celery_alerts__{secrets.token_hex(4)}"
+    run_id = f"celery_clear__{secrets.token_hex(4)}"
     before = len(webhook.received)
 
-    def settle(collected: int) -> list[tuple]:
+    def settle(collected: int) -> tuple[str, list[tuple]]:
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
-            if _collection_and_alerts_settled(celery_stack, run_id, collected, db):
+            if _settled(celery_stack, db, run_id, collected):
                 break
             celery_stack._check_alive()
             time.sleep(2)
         else:
             pytest.fail(f"runs did not settle\n{celery_stack.logs()}")
-        return celery_stack.query("SELECT run_type, state FROM dag_run WHERE dag_id = 'finops_spend_alerts'")
+        state = celery_stack.query("SELECT state FROM dag_run WHERE run_id = %s", run_id)[0][0]
+        return state, celery_stack.query("SELECT run_type, state FROM dag_run WHERE dag_id = 'finops_spend_alerts'")
 
     try:
         _airflow(env, "dags", "trigger", "openai_costs_daily", "--run-id", run_id,
                  "--logical-date", f"{day.isoformat()}T00:00:00+00:00")
         _airflow(env, "dags", "unpause", "openai_costs_daily")
-        alert_runs = settle(1)
+        state, alert_runs = settle(1)
+        assert state == "success", celery_stack.logs()
+        tasks = celery_stack.query("SELECT task_id, state FROM task_instance WHERE run_id = %s", run_id)
+        assert tasks and all(t[1] in ("success", "skipped") for t in tasks), tasks
+        worker_log = next(s for s in celery_stack.services if s.name == "celery-worker").log_file
+        assert run_id in worker_log.read_text(errors="replace"), "the Celery worker did not execute the run's tasks"
+        # The run collects its day and one look-back day.
+        start, end = day - timedelta(days=1), day + timedelta(days=1)
+        assert _loaded(db, start, end) == growth_team(start, end)
         assert alert_runs and all(r == ("asset_triggered", "success") for r in alert_runs), alert_runs
-        # The run collects its day and one look-back day: the months those two days fall in.
-        months = sorted({(day - timedelta(days=1)).strftime("%Y-%m"), day.strftime("%Y-%m")})
+        months = sorted({start.strftime("%Y-%m"), day.strftime("%Y-%m")})
         bodies = webhook.received[before:]
         assert sorted(b["period"] for b in bodies) == months, bodies
         assert all(b["kind"] == "budget_threshold" and b["team_id"] == "growth" for b in bodies), bodies
         assert all("the 50 %, 80 % and 100 % thresholds are crossed" in b["text"] for b in bodies), bodies
         assert db.execute("SELECT count(*), count(delivered_at) FROM finops.alerts").fetchone() == (3 * len(months),) * 2
 
-        # Clearing the collection run re-collects and emits the asset again: the alerts run that follows sends nothing.
-        triggered = len(alert_runs)
         _airflow(env, "tasks", "clear", "openai_costs_daily", "--start-date", day.isoformat(),
                  "--end-date", day.isoformat(), "--yes")
-        alert_runs = settle(2)
-        assert len(alert_runs) > triggered and all(r[1] == "success" for r in alert_runs), alert_runs
+        state, again = settle(2)
+        assert state == "success", celery_stack.logs()
+        counts = dict(db.execute("SELECT team_id, count(*) FROM finops.collection_runs WHERE dag_run_id = %s "
+                                 "AND status = 'success' GROUP BY 1", (run_id,)).fetchall())
+        assert counts == {"growth": 2, "search": 2}
+        assert len(again) > len(alert_runs) and all(r[1] == "success" for r in again), again
         assert webhook.received[before:] == bodies
         assert db.execute("SELECT count(*) FROM finops.alerts").fetchone()[0] == 3 * len(months)
     finally:
+        _airflow(env, "variables", "delete", "finops_teams_per_task")
         _airflow(env, "dags", "pause", "finops_spend_alerts")
