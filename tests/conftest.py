@@ -96,3 +96,13 @@ def kms_endpoint():
     ensure_key(endpoint, "alias/finops-admin-keys")
     yield endpoint
     server.stop()
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver on localhost (tests/alert_receivers.py), for the ``finops_alerts`` connection."""
+    from alert_receivers import WebhookReceiver
+
+    receiver = WebhookReceiver().start()
+    yield receiver
+    receiver.stop()

@@ -12,7 +12,7 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from test_ui_browser import ARTIFACTS, api_server, browser, log_in  # noqa: F401 (fixtures)
+from test_ui_browser import ARTIFACTS, log_in
 
 from finops.alerts.budgets import set_budget
 from finops.analytics.restatements import record_restatements

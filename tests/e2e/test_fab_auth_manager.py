@@ -1,12 +1,13 @@
 """The FinOps page under the FAB auth manager: an Admin manages, a Viewer reads, a Public user is refused.
 
 A real ``airflow api-server`` with ``FabAuthManager`` on a fresh metadata database of the embedded
-PostgreSQL, users created with ``airflow users create`` (roles Admin and Viewer), tokens from FAB's
+PostgreSQL, users created through FAB's security manager as ``airflow users create`` does (roles Admin, Viewer, Public), tokens from FAB's
 ``POST /auth/token``. The same checks as the simple auth manager's tests, through FAB's roles.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -25,6 +26,24 @@ BIN = Path(sys.executable).parent
 METADATA_DB = f"{os.environ.get('FINOPS_TEST_DB', 'finops_test')}_fab_airflow"
 FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
+CREATE_USERS = """
+import json, sys
+from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder
+from airflow.utils.providers_configuration_loader import providers_configuration_loaded
+
+
+@providers_configuration_loaded
+def create(users):
+    with get_application_builder() as appbuilder:
+        for user in users:
+            role = appbuilder.sm.find_role(user["role"])
+            assert role, user["role"]
+            assert appbuilder.sm.add_user(user["username"], user["username"], "test",
+                                          user["username"] + "@example.com", role, user["password"])
+
+
+create(json.load(sys.stdin))
+"""
 
 
 def _airflow(env: dict[str, str], *args: str) -> None:
@@ -60,9 +79,12 @@ def fab_server(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
     _airflow(env, "db", "migrate")
     roles = {"admin": "Admin", "viewer": "Viewer", "nobody": "Public"}
     passwords = {user: generate_password() for user in roles}
-    for user, role in roles.items():
-        _airflow(env, "users", "create", "--username", user, "--role", role, "--email", f"{user}@example.com",
-                 "--firstname", user, "--lastname", "test", f"--password={passwords[user]}")
+    # One process creates the three users through FAB's security manager (as `airflow users create`
+    # does), the passwords on stdin rather than in argv.
+    users = [{"username": u, "role": r, "password": passwords[u]} for u, r in roles.items()]
+    done = subprocess.run([sys.executable, "-c", CREATE_USERS], input=json.dumps(users), env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, f"creating the FAB users failed:\n{(done.stdout + done.stderr)[-3000:]}"
     server = Service("fab-api-server", [str(BIN / "airflow"), "api-server"], base)
     server.start(env=env)
     try:

@@ -1,8 +1,9 @@
 """Run state tells the truth, and every alert arrives exactly once (``airflow dags test`` end to end).
 
-Scenarios: all good; one team failed with the success rate above the threshold (run green, the
+Scenarios (all good is in ``test_dag_e2e``): one team failed with the success rate above the threshold (run green, the
 team alerted; the next day's success sends one recovery notice); the rate below the threshold and
 data quality failed (run red, one ``run_failed`` alert naming the gate, the teams, the expectations).
+The revoked key's run also checks the StatsD metrics and that the key reaches no log, XCom or table.
 Alerts go to a webhook receiver on localhost through the ``finops_alerts`` connection.
 """
 
@@ -12,11 +13,25 @@ import json
 import os
 import subprocess
 from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 import pytest
 from alert_receivers import WebhookReceiver
-from test_dag_e2e import ACTOR, BIN, DAY, ROOT, TEAMS, airflow_env, dags_test, expected, totals
+from test_dag_e2e import (
+    ACTOR,
+    BIN,
+    DAY,
+    ROOT,
+    TEAMS,
+    airflow_env,
+    alerts_env,
+    dags_test,
+    expected,
+    run_state,
+    totals,
+)
 
 from finops.registry import Registry
 
@@ -33,29 +48,10 @@ def teams(db, kms_endpoint, simulator):
     return registry
 
 
-@pytest.fixture
-def webhook():
-    receiver = WebhookReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-def run(webhook: WebhookReceiver, day: date = DAY, **variables: str):
-    env = {"AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url})}
+def run(webhook: WebhookReceiver, day: date = DAY, extra_env: dict[str, str] | None = None, **variables: str):
+    env = {**alerts_env(webhook), **(extra_env or {})}
     env.update({f"AIRFLOW_VAR_{k.upper()}": v for k, v in variables.items()})
     return dags_test(day, env=env)
-
-
-def run_state(db, day: date = DAY) -> tuple[str, dict[str, str]]:
-    """The DAG run's state and its task states, from Airflow's metadata database."""
-    run_id = db.execute("SELECT dag_run_id FROM finops.success_rates ORDER BY computed_at DESC LIMIT 1").fetchone()[0]
-    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
-    with psycopg.connect(metadata) as meta:
-        state = meta.execute("SELECT state FROM dag_run WHERE dag_id = 'openai_costs_daily' AND run_id = %s",
-                             (run_id,)).fetchone()[0]
-        tasks = dict(meta.execute("SELECT task_id, state FROM task_instance WHERE dag_id = 'openai_costs_daily' "
-                                  "AND run_id = %s AND map_index < 1", (run_id,)).fetchall())
-    return state, tasks
 
 
 def add_lapsed_team(registry: Registry, simulator) -> None:
@@ -63,15 +59,6 @@ def add_lapsed_team(registry: Registry, simulator) -> None:
     registry.add_team("lapsed", ACTOR)
     registry.register_key("lapsed", simulator.key("org-healthy", "revoked"), ACTOR, verify=False)
     registry.add_project("lapsed", simulator.project_ids("org-healthy")[0], ACTOR, verify=False)
-
-
-def test_all_good_is_green_and_sends_nothing(teams, db, simulator, webhook):
-    result = run(webhook)
-    assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
-    state, tasks = run_state(db)
-    assert state == "success" and tasks["publish_costs"] == "success" and tasks["watch_gates"] == "skipped"
-    assert webhook.received == []
-    assert db.execute("SELECT count(*) FROM finops.alerts").fetchone() == (0,)
 
 
 @pytest.mark.timeout(1500)  # four `airflow dags test` runs
@@ -111,9 +98,48 @@ def test_one_failed_team_above_the_threshold_is_green_alerts_once_late_once_and_
     assert webhook.kinds().count("collection_late") == 2
 
 
-def test_rate_below_threshold_is_red_and_alerts_run_and_team_once(teams, db, simulator, webhook):
+@pytest.fixture
+def statsd():
+    """A UDP socket standing in for a StatsD server; yields (port, read_all)."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+
+    def read_all() -> str:
+        chunks = []
+        while True:
+            try:
+                chunks.append(sock.recv(65536).decode())
+            except BlockingIOError:
+                return "\n".join(chunks)
+
+    yield sock.getsockname()[1], read_all
+    sock.close()
+
+
+def _all_secret_haystacks(db, results: list[subprocess.CompletedProcess[str]]) -> str:
+    """Everything a key could leak into: command output, task log files, XCom, rendered fields, tables."""
+    chunks = [r.stdout + r.stderr for r in results]
+    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs"
+    chunks += [p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file()]
+    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
+    with psycopg.connect(metadata) as meta:
+        for table in ("xcom", "rendered_task_instance_fields", "dag_run", "task_instance", "log"):
+            chunks += [r[0] for r in meta.execute(f"SELECT t::text FROM {table} t")]  # noqa: S608 - fixed names
+    for table in ("cost_data", "collection_runs", "audit_log", "admin_keys", "teams", "projects", "success_rates"):
+        chunks += [r[0] for r in db.execute(f"SELECT t::text FROM finops.{table} t")]  # noqa: S608 - fixed names
+    return "\n".join(chunks)
+
+
+def test_rate_below_threshold_is_red_alerts_run_and_team_once_and_no_key_leaks(teams, db, simulator, webhook, statsd):
+    """A revoked key fails its team alone (no task retries), the rate 4/5 is below 0.95: red, told once."""
     add_lapsed_team(teams, simulator)
-    result = run(webhook)  # threshold 0.95; 4/5 = 0.8
+    port, metrics = statsd
+    result = run(webhook, extra_env={
+        "AIRFLOW__METRICS__STATSD_ON": "True", "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
+        "AIRFLOW__METRICS__STATSD_PORT": str(port), "AIRFLOW__METRICS__STATSD_PREFIX": "airflow"})
     assert result.returncode != 0
     state, tasks = run_state(db)
     assert state == "failed" and tasks["check_success_rate"] == "failed" and tasks["watch_gates"] == "failed"
@@ -123,6 +149,26 @@ def test_rate_below_threshold_is_red_and_alerts_run_and_team_once(teams, db, sim
     assert list(failure["failed_gates"]) == ["check_success_rate"]
     assert "80.0%" in failure["failed_gates"]["check_success_rate"]
     assert list(failure["failed_teams"]) == ["lapsed"] and "re-register" in failure["text"]
+    assert "BELOW THRESHOLD" in result.stdout + result.stderr
+
+    window = (DAY - timedelta(days=2), DAY)
+    for team in TEAMS:
+        assert totals(db, team) == expected(simulator, team, *window), team
+    assert totals(db, "lapsed") == {}
+    lapsed = db.execute("SELECT status, error FROM finops.collection_runs WHERE team_id = 'lapsed'").fetchall()
+    assert len(lapsed) == 1, "a rejected key must fail at once, without task retries"
+    assert lapsed[0][0] == "failed" and "re-register" in lapsed[0][1]
+    rate = db.execute("SELECT teams_total, teams_succeeded, success_rate, failed_teams FROM finops.success_rates").fetchone()
+    assert rate == (5, 4, Decimal("0.8000"), ["lapsed"])
+    sent = metrics()
+    assert "airflow.finops.collection.success_rate:0.8|g" in sent
+    assert "airflow.finops.collection.teams_failed:1|g" in sent
+    assert "airflow.finops.collection.team_failed" in sent and "airflow.finops.collection.rows_loaded" in sent
+
+    haystack = _all_secret_haystacks(db, [result])
+    for org_keys in simulator.keys.values():
+        for key in org_keys.values():
+            assert key not in haystack
 
 
 def deadline_check(webhook: WebhookReceiver, at: str, hours: str):
