@@ -188,15 +188,51 @@ def ensure_chromium() -> None:
 
 
 def run_tests(pytest_args: list[str]) -> int:
-    """Start PostgreSQL (and stop it afterwards if it was not running), then run pytest."""
+    """Start PostgreSQL (and stop it afterwards if it was not running), then run pytest.
+
+    With no arguments (``make test``), the e2e tier runs in a second pytest session beside the unit and
+    integration tiers (see ``run_tiers``); with arguments, one session runs exactly what was asked.
+    """
     pg = cluster()
     started = pg.start()
     try:
         ensure_passwords()
         airflow("db", "migrate")
         ensure_chromium()
-        result = subprocess.run([str(BIN / "pytest"), *pytest_args], check=False)
-        return result.returncode
+        if pytest_args:
+            return subprocess.run([str(BIN / "pytest"), *pytest_args], check=False).returncode
+        return run_tiers()
     finally:
         if started:
             pg.stop()
+
+
+# The e2e tier mostly waits on Airflow processes and browsers, the other tiers on PostgreSQL and
+# Python: side by side they share the two cores better than one after the other. Each session
+# has its own warehouse database, simulator, KMS and ports (tests/conftest.py), so they share no state.
+E2E_TEST_DB = "finops_test_e2e"
+
+
+def run_tiers() -> int:
+    """``pytest tests/e2e`` (output to .local/test-e2e.log, printed when done) beside ``pytest tests/unit
+    tests/integration`` (output live); fails if either fails."""
+    log = local_dir() / "test-e2e.log"
+    base_db = os.environ.get("FINOPS_TEST_DB", "finops_test")
+    e2e_env = {**os.environ, "FINOPS_TEST_DB": f"{base_db}_e2e" if "FINOPS_TEST_DB" in os.environ else E2E_TEST_DB}
+    with log.open("w") as out:
+        # Its own temporary directory and no shared cache file: nothing the two sessions write collides.
+        e2e = subprocess.Popen([str(BIN / "pytest"), "tests/e2e", "-p", "no:cacheprovider",
+                                f"--basetemp={local_dir() / 'pytest-e2e'}"], env=e2e_env, stdout=out,
+                               stderr=subprocess.STDOUT)
+        try:
+            others = subprocess.run([str(BIN / "pytest"), "tests/unit", "tests/integration"], check=False).returncode
+            e2e_code = e2e.wait()
+        finally:
+            if e2e.poll() is None:
+                e2e.terminate()
+                e2e.wait(timeout=60)
+    print(f"\n===== tests/e2e (a second pytest session, beside the one above; log: {log}) =====", flush=True)
+    print(log.read_text(errors="replace"), flush=True)
+    print(f"unit + integration: {'passed' if others == 0 else f'FAILED (exit {others})'}; "
+          f"e2e: {'passed' if e2e_code == 0 else f'FAILED (exit {e2e_code})'}", flush=True)
+    return others or e2e_code
