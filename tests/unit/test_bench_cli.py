@@ -9,7 +9,7 @@ from finops.bench import CASES, Measurement, format_table, parse_args
 
 def test_defaults_run_every_case_but_the_opt_in_ones_at_the_small_scales():
     args = parse_args([])
-    assert args.case == [c for c in CASES if c not in ("scheduler", "alerts", "analytics", "anthropic")]
+    assert args.case == [c for c in CASES if c not in ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag")]
     assert parse_args(["--case", "alerts"]).alert_teams == 200
     assert parse_args(["--case", "scheduler"]).backfill_create_days == 30
     assert args.rows == 1_000_000
@@ -47,6 +47,17 @@ def test_the_anthropic_case_is_registered_opt_in_and_takes_its_team_count():
     assert callable(anthropic.case_anthropic)
     with pytest.raises(SystemExit):
         parse_args(["--case", "anthropic", "--anthropic-teams", "0"])
+
+
+def test_the_alerts_dag_case_is_registered_opt_in_with_its_team_count():
+    from finops.bench import alerts_dag
+
+    assert "alerts_dag" in CASES and "alerts_dag" not in parse_args([]).case
+    args = parse_args(["--case", "alerts_dag"])
+    assert (args.alert_dag_teams, args.alert_dag_dags_test) == (1000, False)
+    args = parse_args(["--case", "alerts_dag", "--alert-dag-teams", "50", "--alert-dag-dags-test"])
+    assert (args.alert_dag_teams, args.alert_dag_dags_test) == (50, True)
+    assert callable(alerts_dag.case_alerts_dag)
 
 
 def test_bench_organizations_give_each_anthropic_team_its_workspaces_and_key():
