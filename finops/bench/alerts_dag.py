@@ -69,8 +69,10 @@ def fill(env: BenchEnv, teams: int, log: Log) -> int:
     started = time.perf_counter()
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         conn.execute("TRUNCATE finops.alerts, finops.budgets, finops.cost_data CASCADE")
-        conn.execute(_FILL, {"actor": ACTOR, "last": teams - 1, "first": FIRST_DAY, "as_of": AS_OF,
-                             "items": list(LINE_ITEMS)})
+        params = {"actor": ACTOR, "last": teams - 1, "first": FIRST_DAY, "as_of": AS_OF, "items": list(LINE_ITEMS)}
+        for statement in _FILL.split(";"):
+            if statement.strip():
+                conn.execute(statement, params)
         conn.execute("VACUUM ANALYZE finops.cost_data")
         rows = conn.execute("SELECT count(*) FROM finops.cost_data").fetchone()[0]
     log(f"alerts_dag: {teams} teams, {rows:,} cost rows and {teams} budgets written in "
