@@ -1,7 +1,8 @@
 """The ``alerts_dag`` case (issue 16): the ``finops_spend_alerts`` DAG over 1,000 teams, against 60 s.
 
 1,000 teams get 76 days of spend (3 projects x 5 model line items a day, weekday pattern, a 5x spike
-on about 1 day in 40) and a monthly budget each, in one INSERT .. SELECT. Then the DAG's three task
+on about 1 day in 40) and a monthly budget each, 0.9x to 2x of its usual month (a tenth of the teams
+overspend, most cross 50 %), in one INSERT .. SELECT per table. Then the DAG's three task
 callables run in this process as the DAG runs them on a manual trigger (two months, every team),
 a webhook on localhost taking the deliveries; then the same again (a rerun: nothing new to record or
 send); then, if asked, the whole DAG in ``airflow dags test finops_spend_alerts``.
@@ -40,7 +41,7 @@ FROM generate_series(0, %(last)s) n, generate_series(%(first)s::date, %(as_of)s:
      generate_series(0, 2) p, unnest(%(items)s::text[]) WITH ORDINALITY AS i(item, k);
 INSERT INTO finops.budgets (team_id, valid_from, amount, created_by)
 SELECT 'alerts' || lpad(n::text, 4, '0'), date_trunc('month', %(first)s::date)::date,
-       round((2 + (n * 7919) %% 3000) * 30 * 1.2), %(actor)s FROM generate_series(0, %(last)s) n;
+       round((2 + (n * 7919) %% 3000) * 90 * (0.9 + (n %% 10) * 0.12)), %(actor)s FROM generate_series(0, %(last)s) n;
 """
 
 
@@ -109,16 +110,17 @@ def case_alerts_dag(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[M
     try:
         rows = fill(env, teams, log)
         first = run_tasks(log)
+        received = server.received
         rerun = run_tasks(log)
         out = [
             Measurement(f"alerts_dag: {teams:,} teams ({rows:,} rows), task callables, first run",
                         f"{first['total']:.1f} s (plan {first['plan_scope']:.1f}, evaluate {first['evaluate_alerts']:.1f}, "
                         f"deliver {first['deliver_alerts']:.1f}; {first['new']} alerts recorded, "
-                        f"{first['delivered']} delivered, webhook got {server.received})",
+                        f"{first['delivered']} delivered (a pass sends a batch; the rest go in later passes), webhook got {received})",
                         f"{GOAL_S:.0f} s", first["total"] / GOAL_S, "< 60 s", verdict(first["total"] < GOAL_S)),
             Measurement(f"alerts_dag: {teams:,} teams, task callables, rerun (nothing new)",
                         f"{rerun['total']:.1f} s (evaluate {rerun['evaluate_alerts']:.1f}; {rerun['new']} new, "
-                        f"{rerun['held']} holding)", f"{GOAL_S:.0f} s", rerun["total"] / GOAL_S, "< 60 s",
+                        f"{rerun['held']} holding, {rerun['delivered']} pending delivered)", f"{GOAL_S:.0f} s", rerun["total"] / GOAL_S, "< 60 s",
                         verdict(rerun["total"] < GOAL_S and rerun["new"] == 0)),
         ]
         if args.alert_dag_dags_test:
