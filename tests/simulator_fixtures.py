@@ -1,6 +1,6 @@
 """Fixtures that start the Costs API simulator over HTTP for the tests.
 
-``simulator`` (session scope) serves four organizations with freshly generated random keys and points
+``simulator`` (session scope) serves five OpenAI organizations with freshly generated random keys and points
 the ``openai_api`` connection at it (``AIRFLOW_CONN_OPENAI_API``, with tiny backoffs so retries do not
 wait). Use it like this::
 
@@ -20,6 +20,9 @@ Anthropic organizations (``anthropic_api`` points at the same simulator):
   ``revoked`` (401) and ``api_key`` (a normal sk-ant-api key, 403). Unknown fields on every page.
 - ``A_FAULTY`` (anth-faulty): 2 workspaces; 25 % 429 (retry-after 0), 15 % 529 and 10 % 500, at most 2 in a row.
 - ``A_OTHER`` (anth-other): 1 workspace; key ``active`` (a second team's organization).
+- ``STORY`` (org-story): 2 projects, no faults; a scenario (``STORY_SCENARIO``): 100 usd a weekday, weekends at
+  half, a ramp of 3 %/day from 2026-02-15, a 4x spike on ``STORY_SPIKE`` (2026-03-05) that is also the restated
+  day (``POST /_simulator/restate?org_id=org-story`` makes it cost 1.5x; set ``revision=0`` back when done).
 Dates: any window works; the data is a pure function of the seed, so use fixed past dates.
 """
 
@@ -37,6 +40,11 @@ import pytest
 
 HEALTHY, OTHER, FAULTY, QUIRKY = "org-healthy", "org-other", "org-faulty", "org-quirky"
 A_HEALTHY, A_FAULTY, A_OTHER = "anth-healthy", "anth-faulty", "anth-other"
+STORY = "org-story"
+STORY_SPIKE = date(2026, 3, 5)
+STORY_SCENARIO = {"origin": "2026-01-01", "typical": 100, "weekend_factor": 0.5, "noise_sigma": 0.05,
+                  "ramp_start": "2026-02-15", "ramp_per_day": 0.03, "spike_days": [STORY_SPIKE.isoformat()],
+                  "spike_factor": 4, "restated_day": STORY_SPIKE.isoformat(), "restated_factor": 1.5}
 
 #: The ``openai_api`` connection's extra in tests: real retries, near-zero waits.
 TEST_CONNECTION_EXTRA = {
@@ -51,7 +59,7 @@ TEST_CONNECTION_EXTRA = {
 
 
 def build_test_config():
-    """The four test organizations with fresh random keys: (SimulatorConfig, {org_id: {status: key}})."""
+    """The test organizations with fresh random keys: (SimulatorConfig, {org_id: {status: key}})."""
     from finops.simulator.config import (
         ANTHROPIC_API_KEY_PREFIX,
         AdminKey,
@@ -60,6 +68,7 @@ def build_test_config():
         Faults,
         Organization,
         ProjectConfig,
+        Scenario,
         SimulatorConfig,
         WorkspaceConfig,
         random_anthropic_key,
@@ -71,6 +80,7 @@ def build_test_config():
         OTHER: {"active": random_key()},
         FAULTY: {"active": random_key()},
         QUIRKY: {"active": random_key()},
+        STORY: {"active": random_key()},
         A_HEALTHY: {"active": random_anthropic_key(), "revoked": random_anthropic_key(),
                     "api_key": random_anthropic_key(ANTHROPIC_API_KEY_PREFIX)},
         A_FAULTY: {"active": random_anthropic_key()},
@@ -107,6 +117,8 @@ def build_test_config():
             rate_429=0.3, retry_after_seconds=0, rate_5xx=0.2, max_consecutive_faults=2),
         org(QUIRKY, 44, [("proj_quirkyVoice", "Voice"), ("proj_quirkyImages", "Images")],
             string_amounts=True, null_project_share=0.25, latency_ms=5),
+        org(STORY, 88, [("proj_storyApp", "App"), ("proj_storyBatch", "Batch")]).model_copy(
+            update={"scenario": Scenario.model_validate(STORY_SCENARIO)}),
     ])
     return config, keys
 
@@ -129,12 +141,12 @@ class RunningSimulator:
         return [p.id for p in self.config.organization(org_id).projects]
 
     def expected(
-        self, org_id: str, start: date, end: date, project_ids: Sequence[str] | None = None
+        self, org_id: str, start: date, end: date, project_ids: Sequence[str] | None = None, revision: int = 0
     ) -> dict[tuple[date, str, str, str], Decimal]:
         """Totals per (usage_date, project_id, line_item, currency) the costs endpoint serves for [start, end)."""
         from finops.simulator.data import expected_costs
 
-        return expected_costs(self.config, org_id, start, end, project_ids)
+        return expected_costs(self.config, org_id, start, end, project_ids, revision=revision)
 
     def workspace_ids(self, org_id: str = A_HEALTHY) -> list[str]:
         """The Anthropic organization's workspace IDs, in config order (``default`` not included)."""
@@ -147,6 +159,15 @@ class RunningSimulator:
         from finops.simulator.anthropic_data import expected_anthropic_costs
 
         return expected_anthropic_costs(self.config, org_id, start, end, workspace_ids)
+
+    def restate(self, org_id: str, revision: int | None = None) -> int:
+        """Restate the organization's scenario day (bump its revision, or set it); returns the revision."""
+        import requests
+
+        params = {"org_id": org_id, **({} if revision is None else {"revision": revision})}
+        answer = requests.post(f"{self.base_url}/_simulator/restate", params=params, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["revision"]
 
     def reset_faults(self) -> None:
         """Restart every request's fault sequence (so a test sees the same faults whatever ran before)."""

@@ -39,29 +39,30 @@ def deliver_pending(channels: list[Channel] | None = None, limit: int = BATCH) -
 
     channels = configured_channels() if channels is None else channels
     report = DeliveryReport()
+    # One connection for the pass (opening one per alert cost ~40 ms each: bench alerts_dag), one
+    # transaction per alert: its claim holds while its channels are tried, and its record commits alone.
     with connect(autocommit=True) as conn:
-        ids = store.pending_ids(conn, limit)
-    for alert_id in ids:
-        with connect() as conn:
-            alert = store.claim(conn, alert_id)
-            if alert is None:
-                continue  # delivered meanwhile, or another pass holds it
-            done, errors = list(alert.channels), []
-            log.warning("ALERT %s: %s", alert.kind, alert.message)  # the log is always a channel
-            for channel in channels:
-                if channel.name in done:
-                    continue
-                try:
-                    channel.send(alert)
-                except DeliveryFailed as exc:
-                    errors.append(str(exc))
-                    continue
-                done.append(channel.name)
-            store.record_delivery(conn, alert_id, done, errors, delivered=not errors)
-        if errors:
-            report.failed[alert_id] = errors
-            log.warning("Alert #%d not delivered yet (%s); the next delivery pass retries it.", alert_id,
-                        "; ".join(errors))
-        else:
-            report.delivered.append(alert_id)
+        for alert_id in store.pending_ids(conn, limit):
+            with conn.transaction():
+                alert = store.claim(conn, alert_id)
+                if alert is None:
+                    continue  # delivered meanwhile, or another pass holds it
+                done, errors = list(alert.channels), []
+                log.warning("ALERT %s: %s", alert.kind, alert.message)  # the log is always a channel
+                for channel in channels:
+                    if channel.name in done:
+                        continue
+                    try:
+                        channel.send(alert)
+                    except DeliveryFailed as exc:
+                        errors.append(str(exc))
+                        continue
+                    done.append(channel.name)
+                store.record_delivery(conn, alert_id, done, errors, delivered=not errors)
+            if errors:
+                report.failed[alert_id] = errors
+                log.warning("Alert #%d not delivered yet (%s); the next delivery pass retries it.", alert_id,
+                            "; ".join(errors))
+            else:
+                report.delivered.append(alert_id)
     return report

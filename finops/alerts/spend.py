@@ -59,10 +59,19 @@ def load_daily_spend(start: date, end: date, team_ids: Sequence[str] | None = No
         rows = cur.fetchall()
     if not by_model:
         return [DailySpend(**row) for row in rows]
+    names: dict[tuple[str, str], str | None] = {}  # a few hundred line items name the models of millions of rows
+
+    def name(provider: str, line_item: str) -> str | None:
+        found = names.get((provider, line_item), names)
+        if found is names:
+            found = names[provider, line_item] = (provider_model(provider, line_item) if provider_model
+                                                  else model(line_item))
+        return found
+
     merged: dict[tuple, Decimal] = defaultdict(Decimal)
     for row in rows:
         key = (row["team_id"], row["provider"], row["project_id"], row["usage_date"], row["currency"],
-               provider_model(row["provider"], row["line_item"]) if provider_model else model(row["line_item"]))
+               name(row["provider"], row["line_item"]))
         merged[key] += row["amount"]
     return [DailySpend(team_id=t, provider=p, project_id=j, usage_date=d, currency=c, model=m, amount=a)
             for (t, p, j, d, c, m), a in merged.items()]

@@ -205,9 +205,12 @@ def _metrics(spend, changes, scope: AlertScope, rules, fired: Mapping[str, int])
 
     stats = _stats()
     month = max(scope.months)
+    by_team: dict[str, list] = {}
+    for row in spend:  # once: scanning every row for every budget was quadratic (bench alerts_dag)
+        by_team.setdefault(row.team_id, []).append(row)
     for budget in effective_budgets(changes, month):
         amount = budget.amount or Decimal(1)
-        forecast = forecast_month(budget_series(spend, budget), month, scope.as_of, lookback_days=rules.lookback_days,
+        forecast = forecast_month(budget_series(by_team.get(budget.team_id, []), budget), month, scope.as_of, lookback_days=rules.lookback_days,
                                   budget=amount, method=rules.forecast_method)
         tags = {"team_id": budget.team_id, "provider": budget.provider or "all", "project_id": budget.project_id or "all"}
         stats.gauge("finops.budget.utilization", float(forecast.actual * 100 / amount), tags=tags)

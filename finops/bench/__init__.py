@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli",
-         "analytics", "export")
-#: ``scheduler`` starts an Airflow of its own, ``analytics`` builds a 6.5 M row warehouse (a few minutes
-#: more each), ``alerts`` measures detection quality rather than the pipeline: asked for by name.
-OPT_IN_CASES = ("scheduler", "alerts", "analytics")
+         "analytics", "export", "anthropic", "alerts_dag")
+#: ``scheduler`` starts an Airflow of its own, ``analytics`` builds a 6.5 M row warehouse, ``anthropic``
+#: collects a year for 100 teams twice (a few minutes more each), ``alerts`` measures detection quality
+#: rather than the pipeline, ``alerts_dag`` times the alerts DAG over 1,000 teams: asked for by name.
+OPT_IN_CASES = ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
 STANDALONE_CASES = {"parse", "alerts", "cli"}
@@ -96,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeat", type=int, default=5, help="parse: fresh interpreters per measurement (median)")
     parser.add_argument("--run-timeout", type=float, default=600.0,
                         help="seconds before one `airflow dags test` or limit script is killed and reported (600)")
+    parser.add_argument("--anthropic-teams", type=int, default=100,
+                        help="anthropic: teams collected as one range run of --backfill-days (default 100)")
     parser.add_argument("--alert-teams", type=int, default=200, help="alerts: simulated teams (default 200)")
+    parser.add_argument("--alert-dag-teams", type=int, default=1000, help="alerts_dag: teams (default 1000)")
+    parser.add_argument("--alert-dag-dags-test", action="store_true",
+                        help="alerts_dag: also time `airflow dags test finops_spend_alerts` (Airflow start-up included)")
     parser.add_argument("--seed", type=int, default=1, help="alerts: seed of the simulated year (default 1)")
     parser.add_argument("--analytics-teams", type=int, default=1000, help="analytics: teams (default 1000)")
     parser.add_argument("--analytics-days", type=int, default=365, help="analytics: days of costs (default 365)")
@@ -109,8 +115,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = build_parser().parse_args(argv)
     if min(args.analytics_teams, args.analytics_days) <= 0:
         build_parser().error("--analytics-teams and --analytics-days must be positive")
-    if min(args.rows, args.alert_teams, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
-        build_parser().error("--rows, --alert-teams, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
+    if min(args.rows, args.alert_teams, args.alert_dag_teams, args.anthropic_teams, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
+        build_parser().error("--rows, --alert-teams, --alert-dag-teams, --anthropic-teams, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
                              "must be positive")
     if args.latency_ms < 0:
         build_parser().error("--latency-ms must be 0 or more")
@@ -126,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A stopped bench still stops what it started (the services in `finally` below).
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    from finops.bench import alerts, analytics, cases, cli, export, page, scheduler
+    from finops.bench import alerts, alerts_dag, analytics, anthropic, cases, cli, export, page, scheduler
     from finops.bench.env import BenchEnv
     from finops.devenv.local import local_dir
 
@@ -136,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
                        args.backfill_teams if {"backfill", "scheduler"} & set(args.case) else 0,
                        cases.VALIDATION_TEAMS if "validation" in args.case else 0,
                        1 if "memory" in args.case else 0])
-    env = BenchEnv(teams=needs_teams, latency_ms=args.latency_ms, home=home)
+    anthropic_teams = args.anthropic_teams if "anthropic" in args.case else 0
+    env = BenchEnv(teams=max(needs_teams, anthropic_teams), latency_ms=args.latency_ms, home=home,
+                   anthropic_teams=anthropic_teams)
     rows: list[Measurement] = []
     failed = False
     try:
@@ -147,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             try:
                 module = {"page": page, "scheduler": scheduler, "alerts": alerts, "cli": cli,
-                          "analytics": analytics, "export": export}.get(name, cases)
+                          "analytics": analytics, "export": export, "anthropic": anthropic,
+                          "alerts_dag": alerts_dag}.get(name, cases)
                 run_case = getattr(module, f"case_{name}")
                 found = run_case(env, args, _log)
             except Exception as exc:  # one broken case must not hide the others' figures

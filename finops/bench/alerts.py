@@ -18,8 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from finops.bench import Measurement, verdict
+
+if TYPE_CHECKING:
+    from finops.simulator.config import Scenario
 
 Log = Callable[[str], None]
 YEAR_START = date(2025, 1, 1)
@@ -54,36 +58,46 @@ class SimTeam:
         return {**self.daily, **self.ordinary}
 
 
-def simulate(teams: int, seed: int, noise: str = "ordinary") -> list[SimTeam]:
-    """A year (plus a warm-up) of daily spend for ``teams`` teams, reproducible from ``seed``."""
-    rng = random.Random(seed)
+def team_scenario(rng: random.Random, noise: str = "ordinary") -> Scenario:
+    """One team's spend story drawn from ``rng``: the simulator's scenario, so the bench and the simulator agree."""
+    from finops.simulator.config import Scenario
+
     sigmas, busy_days, busy_factors = NOISE[noise]
     first = YEAR_START - timedelta(days=WARM_UP_DAYS)
     total_days = WARM_UP_DAYS + YEAR_DAYS
+    typical = math.exp(rng.uniform(math.log(2), math.log(3000)))
+    weekend = rng.uniform(0.2, 1.0)
+    sigma = rng.uniform(*sigmas)
+    growth = rng.uniform(0.7, 2.0)
+    shift_day = first + timedelta(days=rng.randrange(total_days)) if rng.random() < 0.2 else None
+    shift = rng.uniform(1.3, 1.8)
+    start = first + timedelta(days=rng.randrange(60, YEAR_DAYS - 60)) if rng.random() < 0.1 else None
+    return Scenario(origin=first, typical=typical, weekend_factor=weekend, noise_sigma=sigma, busy_share=busy_days,
+                    busy_factors=busy_factors, growth=growth, growth_days=total_days, shift_day=shift_day,
+                    shift_factor=shift, start=start, spike_share=SPIKES_PER_DAY, spike_factors=SPIKE_FACTORS)
+
+
+def simulate(teams: int, seed: int, noise: str = "ordinary") -> list[SimTeam]:
+    """A year (plus a warm-up) of daily spend for ``teams`` teams, reproducible from ``seed``.
+
+    Each team is a :class:`finops.simulator.config.Scenario` (random knobs from ``seed``); its days come
+    from :func:`finops.simulator.scenarios.scenario_series`, what the simulator serves for that scenario.
+    """
+    from finops.simulator.scenarios import scenario_series
+
+    rng = random.Random(seed)
+    first = YEAR_START - timedelta(days=WARM_UP_DAYS)
+    end = YEAR_START + timedelta(days=YEAR_DAYS)
     out = []
     for n in range(teams):
-        typical = math.exp(rng.uniform(math.log(2), math.log(3000)))
-        weekend = rng.uniform(0.2, 1.0)
-        sigma = rng.uniform(*sigmas)
-        growth = rng.uniform(0.7, 2.0)
-        shift_day = rng.randrange(total_days) if rng.random() < 0.2 else None
-        shift = rng.uniform(1.3, 1.8)
-        start = first + timedelta(days=rng.randrange(60, YEAR_DAYS - 60)) if rng.random() < 0.1 else first
-        team = SimTeam(f"team{n:04d}", start)
-        for k in range(total_days):
-            day = first + timedelta(days=k)
-            if day < start:
-                continue
-            level = typical * (1 + (growth - 1) * k / total_days) * (shift if shift_day is not None and k >= shift_day else 1)
-            value = level * (weekend if day.weekday() >= 5 else 1) * math.exp(rng.gauss(0, sigma))
-            if rng.random() < busy_days:
-                value *= rng.uniform(*busy_factors)
-            team.level[day] = level
-            if day >= start + timedelta(days=28) and rng.random() < SPIKES_PER_DAY:
-                team.ordinary[day] = Decimal(str(value)).quantize(CENT)
-                value = level * rng.uniform(*SPIKE_FACTORS)
-                team.spikes[day] = Decimal(str(level)).quantize(CENT)
-            team.daily[day] = Decimal(str(value)).quantize(CENT)
+        scenario = team_scenario(rng, noise)
+        team = SimTeam(f"team{n:04d}", scenario.start or first)
+        for d in scenario_series(scenario, seed * 100_003 + n, team.start, end):
+            team.level[d.day] = d.level
+            if d.spike:
+                team.ordinary[d.day] = d.ordinary
+                team.spikes[d.day] = Decimal(repr(d.level)).quantize(CENT)
+            team.daily[d.day] = d.amount
         out.append(team)
     return out
 

@@ -14,10 +14,14 @@ from finops.defaults import DEFAULT_KMS_KEY_ID, DEFAULT_SUCCESS_RATE_THRESHOLD
 from finops.simulator.config import (
     DEFAULT_LINE_ITEMS,
     AdminKey,
+    AnthropicKey,
+    AnthropicOrganization,
     Faults,
     Organization,
     ProjectConfig,
     SimulatorConfig,
+    WorkspaceConfig,
+    random_anthropic_key,
     random_key,
 )
 
@@ -26,6 +30,7 @@ KMS_ALIAS = DEFAULT_KMS_KEY_ID
 ACTOR = "cli:bench"
 PROJECTS_PER_TEAM = 10
 LINE_ITEMS_PER_PROJECT = 30
+WORKSPACES_PER_TEAM = 3  # and the default workspace: every description of the catalogue in each
 #: The ``openai_api`` connection's extra: no faults are configured, so retries never wait.
 CONNECTION_EXTRA = {"connect_timeout": 5, "read_timeout": 120, "max_retries": 4, "backoff_base_seconds": 0.001,
                     "backoff_max_seconds": 0.01, "retry_after_max_seconds": 0, "max_retry_seconds": 60}
@@ -46,8 +51,25 @@ def project_ids(n: int, count: int = PROJECTS_PER_TEAM) -> list[str]:
     return [f"proj_bench{n:04d}p{k:02d}" for k in range(count)]
 
 
-def simulator_config(teams: int, latency_ms: int) -> tuple[SimulatorConfig, dict[str, str]]:
-    """One organization per team (10 projects, 30 line items each); returns the config and team -> key."""
+def workspace_ids(n: int) -> list[str]:
+    """The team's registered Anthropic scopes: its workspaces and ``default``."""
+    return [f"wrkspc_bench{n:04d}w{k}" for k in range(WORKSPACES_PER_TEAM)] + ["default"]
+
+
+def anthropic_organizations(teams: int, latency_ms: int) -> tuple[list[AnthropicOrganization], dict[str, str]]:
+    """One Anthropic organization per team (3 workspaces and the default one); and team -> key."""
+    keys = {team_id(n): random_anthropic_key() for n in range(teams)}
+    orgs = [AnthropicOrganization(
+        id=f"benchanth{n:04d}", name=team_id(n), seed=2000 + n, keys=[AnthropicKey(key=keys[team_id(n)])],
+        workspaces=[WorkspaceConfig(id=w, name=w) for w in workspace_ids(n) if w != "default"],
+        faults=Faults(latency_ms=latency_ms)) for n in range(teams)]
+    return orgs, keys
+
+
+def simulator_config(teams: int, latency_ms: int, anthropic_teams: int = 0
+                     ) -> tuple[SimulatorConfig, dict[str, str], dict[str, str]]:
+    """One organization per team (10 projects, 30 line items each), one Anthropic one for the first
+    ``anthropic_teams``; returns the config, team -> OpenAI key and team -> Anthropic key."""
     keys = {team_id(n): random_key() for n in range(teams)}
     items = line_items()
     orgs = [
@@ -58,7 +80,8 @@ def simulator_config(teams: int, latency_ms: int) -> tuple[SimulatorConfig, dict
         )
         for n in range(teams)
     ]
-    return SimulatorConfig(organizations=orgs), keys
+    anthropic, anthropic_keys = anthropic_organizations(anthropic_teams, latency_ms)
+    return SimulatorConfig(organizations=orgs, anthropic_organizations=anthropic), keys, anthropic_keys
 
 
 @dataclass
@@ -68,9 +91,11 @@ class BenchEnv:
     teams: int
     latency_ms: int
     home: Path
+    anthropic_teams: int = 0
     pg_url: str = ""
     base_url: str = ""
     keys: dict[str, str] = field(default_factory=dict)
+    anthropic_keys: dict[str, str] = field(default_factory=dict)
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     def start(self, log: Callable[[str], None]) -> BenchEnv:
@@ -81,13 +106,13 @@ class BenchEnv:
             self._stops.append(cluster.stop)
         self._database(cluster)
         self._kms()
-        config, self.keys = simulator_config(self.teams, self.latency_ms)
+        config, self.keys, self.anthropic_keys = simulator_config(self.teams, self.latency_ms, self.anthropic_teams)
         from finops.simulator.server import run_in_thread
 
         self.base_url, stop = run_in_thread(config)
         self._stops.append(stop)
-        os.environ["AIRFLOW_CONN_OPENAI_API"] = json.dumps(
-            {"conn_type": "http", "host": self.base_url, "extra": CONNECTION_EXTRA})
+        for name in ("AIRFLOW_CONN_OPENAI_API", "AIRFLOW_CONN_ANTHROPIC_API"):
+            os.environ[name] = json.dumps({"conn_type": "http", "host": self.base_url, "extra": CONNECTION_EXTRA})
         os.environ["AIRFLOW_VAR_FINOPS_SUCCESS_RATE_THRESHOLD"] = str(DEFAULT_SUCCESS_RATE_THRESHOLD)
         self.home.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
@@ -142,6 +167,14 @@ class BenchEnv:
             cur.executemany(
                 "INSERT INTO finops.projects (team_id, project_id, name, created_by) VALUES (%s, %s, %s, %s)",
                 [(team_id(n), pid, pid, ACTOR) for n in range(self.teams) for pid in project_ids(n)],
+            )
+        for n in range(self.anthropic_teams):
+            registry.register_key(team_id(n), self.anthropic_keys[team_id(n)], ACTOR, verify=False, provider="anthropic")
+        with connect() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO finops.projects (team_id, project_id, name, created_by, provider) "
+                "VALUES (%s, %s, %s, %s, 'anthropic')",
+                [(team_id(n), w, w, ACTOR) for n in range(self.anthropic_teams) for w in workspace_ids(n)],
             )
 
     def team_ids(self, count: int) -> list[str]:

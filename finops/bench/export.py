@@ -72,7 +72,7 @@ def bare_copy(env, target: Path) -> float:
 
 
 def case_export(env, args: argparse.Namespace, log: Callable[[str], None]) -> list[Measurement]:
-    from finops.bench.cases import _run
+    from finops.bench.cases import run_child
 
     rows = fill(env, log)
     scratch = env.home / "focus"
@@ -84,7 +84,7 @@ def case_export(env, args: argparse.Namespace, log: Callable[[str], None]) -> li
     for fmt in ("csv", "parquet"):
         runs = []
         for _ in range(REPEATS):
-            _, done = _run([env.python(), "-m", "finops.bench.export", "child", "--month", MONTH, "--format", fmt,
+            _, done = run_child([env.python(), "-m", "finops.bench.export", "child", "--month", MONTH, "--format", fmt,
                             "--out", str(scratch / "out")], env, log)
             lines = done.stdout.strip().splitlines()
             if done.returncode != 0 or not lines:

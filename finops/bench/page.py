@@ -45,14 +45,14 @@ def _only_active(env: BenchEnv, team_ids: list[str]) -> Iterator[None]:
 
 
 def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
-    from finops.bench.cases import _truncate, limit_script
+    from finops.bench.cases import limit_script, truncate
     from finops.registry import Registry
     from finops.web.overview import TEAMS_PER_PAGE, build_overview
     from finops.web.rendering import render
 
     teams = env.team_ids(max(args.teams))
     today = datetime.now(UTC).date()
-    _truncate(env)
+    truncate(env)
     limit_script(env, log, teams[:TEAMS_PER_PAGE], today - timedelta(days=1), today, args.pool, "bench-page")
     registry = Registry()
     out: list[Measurement] = []
@@ -66,5 +66,5 @@ def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
         out.append(Measurement(f"page: {count} active teams, page 1 ({len(overview.teams)} in full)",
                                f"build {build_s:.2f} s + render {render_s:.2f} s",
                                "-", None, "-", f"{len(html) / 1e6:.1f} MB of HTML"))
-    _truncate(env)
+    truncate(env)
     return out

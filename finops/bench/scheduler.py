@@ -120,7 +120,7 @@ def _finished(runs: list[tuple], count: int) -> bool:
 
 
 def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
-    from finops.bench.cases import _outcome, _truncate, daily_window, limit_script
+    from finops.bench.cases import daily_window, limit_script, outcome, truncate
     from finops.collection import teams_per_task
 
     teams = env.team_ids(args.backfill_teams)
@@ -132,15 +132,15 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
         # 1. The scheduled run that unpausing creates: every registered team, yesterday + look-back.
         today = datetime.now(UTC).date()
         start, end = daily_window(today)
-        _truncate(env)
+        truncate(env)
         limit_s, detail = limit_script(env, log, teams, start, end, args.pool, "bench-limit-scheduled")
-        _truncate(env)
+        truncate(env)
         began = time.perf_counter()
         stack.airflow("dags", "unpause", DAG_ID)
         stack.wait(lambda: _finished(stack.runs("scheduled"), 1), args.run_timeout, "the scheduled run")
         daily_s = time.perf_counter() - began
         (state, run_start, run_end), *_ = stack.runs("scheduled")
-        ok, rows = _outcome(env)
+        ok, rows = outcome(env)
         log(f"scheduler: scheduled run {state} in {daily_s:.1f} s (dag_run {(run_end - run_start).total_seconds():.1f} s), "
             f"{ok} teams ok, {rows} rows; limit script {limit_s:.1f} s")
         out.append(Measurement(
@@ -153,7 +153,7 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
         days = args.backfill_create_days
         first = date(2025, 1, 2)
         last = first + timedelta(days=days - 1)
-        _truncate(env)
+        truncate(env)
         began = time.perf_counter()
         stack.airflow("backfill", "create", "--dag-id", DAG_ID, "--from-date", first.isoformat(),
                       "--to-date", last.isoformat(), "--max-active-runs", "4")
@@ -161,7 +161,7 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
                    f"{days} backfill runs")
         backfill_s = time.perf_counter() - began
         states = [state for state, *_ in stack.runs("backfill")]
-        ok, rows = _outcome(env)
+        ok, rows = outcome(env)
         good = states.count("success")
         log(f"scheduler: backfill create of {days} days: {backfill_s:.1f} s, {good}/{days} runs succeeded, {rows} rows")
         out.append(Measurement(
@@ -175,5 +175,5 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
                 verdict="extrapolated"))
     finally:
         stack.stop()
-        _truncate(env)
+        truncate(env)
     return out

@@ -183,7 +183,8 @@ async def cost_report(request: Request, org: FaultyOrg) -> JSONResponse:
     data = []
     for day in page_days:
         results = []
-        for r in report_results(org, day, by_workspace="workspace_id" in group_by, by_description=by_description):
+        for r in report_results(org, day, by_workspace="workspace_id" in group_by, by_description=by_description,
+                                revision=_state(request).revision(org.id)):
             f = r.fields
             result = {
                 "currency": CURRENCY,
@@ -249,7 +250,8 @@ async def expected(request: Request) -> dict:
         raise _bad("Pass `start_date` and `end_date` as YYYY-MM-DD (the window is [start, end)).") from None
     workspace_ids = query.getlist("workspace_ids[]") or None
     try:
-        kept, skipped = expected_anthropic_costs(config, org_id, start, end, workspace_ids)
+        kept, skipped = expected_anthropic_costs(config, org_id, start, end, workspace_ids,
+                                                 revision=_state(request).revision(org_id))
     except KeyError:
         raise AnthropicError(404, "not_found_error", f"No Anthropic organization '{org_id[:64]}'.") from None
     rows = [{"usage_date": k[0].isoformat(), "workspace_id": k[1], "description": k[2], "currency": k[3],

@@ -14,7 +14,8 @@ from datetime import date
 from decimal import Decimal
 
 from finops.simulator.config import AnthropicOrganization, SimulatorConfig
-from finops.simulator.data import _rng, days, unit_hash
+from finops.simulator.data import days
+from finops.simulator.randomness import _rng, unit_hash
 
 CURRENCY = "USD"
 DEFAULT_WORKSPACE = "default"
@@ -77,9 +78,25 @@ def scopes(org: AnthropicOrganization) -> list[str | None]:
     return ([None] if org.default_workspace else []) + ids
 
 
-def daily_charges(org: AnthropicOrganization, workspace_id: str | None, day: date) -> list[tuple[str, Decimal]]:
-    """The workspace's (description, cents) charges of the day; none on a zero-spend day."""
+def _scenario_charges(org: AnthropicOrganization, scope: str, day: date, revision: int) -> list[tuple[str, Decimal]]:
+    """The workspace's share of the scenario's day (in cents), split over the descriptions in fixed shares."""
+    from finops.simulator.scenarios import MICRO, scenario_day, shares
+
+    cents = scenario_day(org.scenario, org.seed, day, revision).amount * 100
+    if not cents:
+        return []
+    names = org.descriptions or list(DESCRIPTIONS)
+    pairs = [(w or DEFAULT_WORKSPACE, name) for w in scopes(org) for name in names]
+    return [(name, (cents * Decimal(repr(share))).quantize(MICRO))
+            for (w, name), share in zip(pairs, shares(org.seed, pairs), strict=True) if w == scope]
+
+
+def daily_charges(org: AnthropicOrganization, workspace_id: str | None, day: date,
+                  revision: int = 0) -> list[tuple[str, Decimal]]:
+    """The workspace's (description, cents) charges of the day; none on a zero-spend day; a scenario's share."""
     scope = workspace_id or DEFAULT_WORKSPACE
+    if org.scenario is not None:
+        return _scenario_charges(org, scope, day, revision)
     if unit_hash(org.seed, day, "empty-day") < org.empty_day_share:
         return []
     if unit_hash(org.seed, scope, day, "zero-day") < org.zero_day_share:
@@ -96,11 +113,11 @@ def daily_charges(org: AnthropicOrganization, workspace_id: str | None, day: dat
 
 
 def report_results(org: AnthropicOrganization, day: date, *, by_workspace: bool = True,
-                   by_description: bool = True) -> list[ReportResult]:
+                   by_description: bool = True, revision: int = 0) -> list[ReportResult]:
     """The results of one daily bucket, grouped as requested (exact decimal sums)."""
     groups: dict[tuple[str | None, str | None], Decimal] = {}
     for workspace_id in scopes(org):
-        for name, cents in daily_charges(org, workspace_id, day):
+        for name, cents in daily_charges(org, workspace_id, day, revision):
             key = (workspace_id if by_workspace else None, name if by_description else None)
             groups[key] = groups.get(key, Decimal(0)) + cents
     return [ReportResult(workspace_id=w, description=d, amount_cents=amount,
@@ -114,7 +131,8 @@ def cents_text(amount: Decimal) -> str:
 
 
 def expected_anthropic_costs(
-    config: SimulatorConfig, org_id: str, start: date, end: date, workspace_ids: Iterable[str] | None = None
+    config: SimulatorConfig, org_id: str, start: date, end: date, workspace_ids: Iterable[str] | None = None,
+    revision: int = 0,
 ) -> tuple[dict[tuple[date, str, str, str], Decimal], dict[str, Decimal]]:
     """What a collector keeps and skips for ``[start, end)``, in dollars.
 
@@ -126,7 +144,7 @@ def expected_anthropic_costs(
     kept: dict[tuple[date, str, str, str], Decimal] = {}
     skipped: dict[str, Decimal] = {}
     for day in days(start, end):
-        for result in report_results(org, day):
+        for result in report_results(org, day, revision=revision):
             scope = result.workspace_id or DEFAULT_WORKSPACE
             dollars = Decimal(cents_text(result.amount_cents)) / 100
             if wanted is None or scope in wanted:

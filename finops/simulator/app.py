@@ -46,6 +46,8 @@ class SimulatorState:
         self.keys = {k.key: (org, k.status) for org in config.organizations for k in org.keys}
         self.anthropic_keys = {k.key: (org, k.status) for org in config.anthropic_organizations for k in org.keys}
         self.attempts: Counter[str] = Counter()
+        #: Organization id -> how many times its scenario's restated day was restated (0: as first served).
+        self.revisions: Counter[str] = Counter()
         self.lock = threading.Lock()
 
     def next_attempt(self, fingerprint: str) -> int:
@@ -54,6 +56,15 @@ class SimulatorState:
             seen = self.attempts[fingerprint]
             self.attempts[fingerprint] += 1
             return seen
+
+    def revision(self, org_id: str) -> int:
+        return self.revisions[org_id]
+
+    def restate(self, org_id: str, revision: int | None = None) -> int:
+        """Set (or bump) the organization's revision; returns the new one."""
+        with self.lock:
+            self.revisions[org_id] = self.revisions[org_id] + 1 if revision is None else revision
+            return self.revisions[org_id]
 
     def reset(self) -> None:
         with self.lock:
@@ -198,7 +209,7 @@ async def costs(request: Request, org: FaultyOrg) -> JSONResponse:
     data = []
     for day in page_days:
         results = bucket_results(org, day, project_ids, by_project="project_id" in group_by,
-                                 by_line_item="line_item" in group_by)
+                                 by_line_item="line_item" in group_by, revision=_state(request).revision(org.id))
         data.append({
             "object": "bucket",
             "start_time": _midnight(day),
@@ -278,6 +289,25 @@ async def reset(request: Request) -> dict:
     return {"status": "ok"}
 
 
+@control_router.post("/restate")
+async def restate(request: Request) -> dict:
+    """Restate an organization's scenario day: bump its revision (or set ``revision``), either provider."""
+    state = _state(request)
+    org_id = request.query_params.get("org_id", "")
+    known = {o.id: o for o in [*state.config.organizations, *state.config.anthropic_organizations]}
+    if org_id not in known:
+        raise ApiError(404, f"No organization '{org_id[:64]}' in the simulator's config; pass `org_id`.", param="org_id")
+    scenario = known[org_id].scenario
+    if scenario is None or scenario.restated_day is None:
+        raise ApiError(400, f"Organization '{org_id}' has no scenario with a `restated_day`; add one to its config.",
+                       param="org_id")
+    raw = request.query_params.get("revision")
+    if raw is not None and not raw.isdigit():
+        raise ApiError(400, "Pass `revision` as a whole number (0 serves the day as first served).", param="revision")
+    revision = state.restate(org_id, None if raw is None else int(raw))
+    return {"org_id": org_id, "revision": revision, "restated_day": scenario.restated_day.isoformat()}
+
+
 @control_router.get("/expected")
 async def expected(request: Request) -> dict:
     """Totals the costs endpoint serves for a window, per (usage_date, project_id, line_item, currency)."""
@@ -296,7 +326,8 @@ async def expected(request: Request) -> dict:
         raise ApiError(400, "Pass `start_date` and `end_date` as YYYY-MM-DD (the window is [start, end)).",
                        param="start_date") from None
     try:
-        totals = expected_costs(state.config, org_id, start, end, multi(query, "project_ids") or None)
+        totals = expected_costs(state.config, org_id, start, end, multi(query, "project_ids") or None,
+                                revision=state.revision(org_id))
     except KeyError:
         raise ApiError(404, f"No organization '{org_id[:64]}' in the simulator's config.", param="org_id") from None
     rows = [{"usage_date": k[0].isoformat(), "project_id": k[1], "line_item": k[2], "currency": k[3],

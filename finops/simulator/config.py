@@ -8,8 +8,9 @@ import json
 import os
 import secrets
 import string
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -74,6 +75,82 @@ class Faults(_Model):
         return self
 
 
+SCENARIO_ORIGIN = date(2025, 1, 1)
+ScenarioName = Literal["custom", "steady", "spikes", "ramp", "restated"]
+
+
+def _preset(name: str, origin: date) -> dict[str, Any]:
+    """The fields a named scenario sets (days counted from ``origin``); ``custom`` sets none."""
+    steady = {"typical": 100.0, "weekend_factor": 0.4, "noise_sigma": 0.08}
+    return {
+        "custom": {},
+        "steady": steady,
+        "spikes": {**steady, "spike_factor": 4.0,
+                   "spike_days": [origin + timedelta(days=n) for n in (45, 100, 163, 230, 301, 345)]},
+        "ramp": {"typical": 40.0, "weekend_factor": 1.0, "noise_sigma": 0.03,
+                 "ramp_start": origin + timedelta(days=31), "ramp_per_day": 0.02},
+        "restated": {**steady, "restated_day": origin + timedelta(days=60), "restated_factor": 1.5},
+    }[name]
+
+
+class Scenario(_Model):
+    """A deterministic daily spend story for one organization (budgets, forecasts, anomalies end to end).
+
+    Give a name (``steady``, ``spikes``, ``ramp``, ``restated``) or a mapping with ``preset`` and any
+    field to override; ``custom`` starts from the fields' defaults. The day's organization total is
+    ``level x weekday factor x noise`` (or the level times a spike factor on a spike day), spread over
+    the organization's projects or workspaces and line items in fixed shares (docs/simulator.md).
+    """
+
+    preset: ScenarioName = "custom"
+    #: Day 0 of the growth and of the presets' day offsets.
+    origin: date = SCENARIO_ORIGIN
+    #: Spend of a weekday at the origin, in dollars.
+    typical: float = Field(100.0, gt=0)
+    #: A Saturday's and Sunday's spend relative to a weekday's.
+    weekend_factor: float = Field(1.0, gt=0)
+    #: Sigma of the day's log-normal noise (0: none).
+    noise_sigma: float = Field(0.0, ge=0, le=2)
+    #: Share of ordinary busy days, and the range of their factor.
+    busy_share: float = Field(0.0, ge=0, le=1)
+    busy_factors: tuple[float, float] = (1.2, 1.8)
+    #: The level at ``origin + growth_days`` relative to the origin's (linear in between and beyond).
+    growth: float = Field(1.0, gt=0)
+    growth_days: int = Field(365, gt=0)
+    #: A lasting level shift from this day on.
+    shift_day: date | None = None
+    shift_factor: float = Field(1.0, gt=0)
+    #: A slow ramp: from ``ramp_start`` the level grows by ``ramp_per_day`` of itself a day (linear).
+    ramp_start: date | None = None
+    ramp_per_day: float = Field(0.0, ge=0)
+    #: No spend before this day (a new team).
+    start: date | None = None
+    #: Injected spikes: these days cost ``spike_factor`` x the level, whatever the weekday.
+    spike_days: list[date] = Field(default_factory=list)
+    spike_factor: float = Field(4.0, gt=0)
+    #: Random spikes besides: this share of days (from the 28th day after the start), ``spike_factors`` x the level.
+    spike_share: float = Field(0.0, ge=0, le=1)
+    spike_factors: tuple[float, float] = (3.0, 6.0)
+    #: A restated day: from the organization's revision 1 on (``POST /_simulator/restate``) it costs
+    #: ``restated_factor`` x what revision 0 served.
+    restated_day: date | None = None
+    restated_factor: float = Field(1.5, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"preset": data}
+        if isinstance(data, dict) and data.get("preset", "custom") != "custom":
+            name = data["preset"]
+            if name not in ScenarioName.__args__:
+                return data  # the Literal names the choices
+            origin = data.get("origin", SCENARIO_ORIGIN)
+            origin = date.fromisoformat(origin) if isinstance(origin, str) else origin
+            data = {**_preset(name, origin), **data}
+        return data
+
+
 class Organization(_Model):
     """An OpenAI organization: keys, projects, the seed of its synthetic costs and its faults."""
 
@@ -86,6 +163,8 @@ class Organization(_Model):
     zero_day_share: float = Field(0.15, ge=0, le=1)
     #: Line items to draw from (default: a realistic mix); each is priced per unit.
     line_items: list[str] | None = None
+    #: A spend story instead of the random mix: a name (``spikes``) or a mapping (see :class:`Scenario`).
+    scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
 
 
@@ -121,6 +200,8 @@ class AnthropicOrganization(_Model):
     empty_day_share: float = Field(0.1, ge=0, le=1)
     #: Cost descriptions to draw from (default: every one in the catalogue, tokens and non-token costs).
     descriptions: list[str] | None = None
+    #: A spend story instead of the random mix: a name (``spikes``) or a mapping (see :class:`Scenario`).
+    scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
 
 

@@ -6,29 +6,17 @@ expects are, to the last digit, what the endpoint serves, whatever the page size
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from finops.simulator.config import DEFAULT_LINE_ITEMS, Organization, SimulatorConfig
+from finops.simulator.randomness import _rng, unit_hash
 
 UNASSIGNED = "unassigned"
 CURRENCY = "usd"
 _QUANTITY_RANGE = {"tokens": (1_000, 4_000_000), "images": (1, 120), "duration_seconds": (30, 20_000)}
-
-
-def _rng(*parts: object) -> random.Random:
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:16], "big"))
-
-
-def unit_hash(*parts: object) -> float:
-    """A number in [0, 1) fixed by its parts: the simulator's only source of randomness."""
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +42,31 @@ class Result:
     quantity_unit: str | None
 
 
-def daily_charges(org: Organization, project_id: str, day: date) -> list[Charge]:
-    """The project's charges of the day (none on a zero-spend day)."""
+def _scenario_charges(org: Organization, project_id: str, day: date, revision: int) -> list[Charge]:
+    """The project's share of the scenario's day, split over the line items in fixed shares."""
+    from finops.simulator.scenarios import scenario_day, shares
+
+    total = float(scenario_day(org.scenario, org.seed, day, revision).amount)
+    if not total:
+        return []
+    items = org.line_items or list(DEFAULT_LINE_ITEMS)
+    pairs = [(p.id, item) for p in sorted(org.projects, key=lambda p: p.id) for item in items]
+    charges = []
+    for (pid, item), share in zip(pairs, shares(org.seed, pairs), strict=True):
+        if pid != project_id:
+            continue
+        price, unit = DEFAULT_LINE_ITEMS.get(item, (1e-06, "tokens"))
+        amount = total * share
+        charges.append(Charge(
+            project_id=pid, line_item=item, amount=amount, quantity=max(1, round(amount / price)), quantity_unit=unit,
+            unassigned=unit_hash(org.seed, pid, day, item, "null-project") < org.faults.null_project_share))
+    return charges
+
+
+def daily_charges(org: Organization, project_id: str, day: date, revision: int = 0) -> list[Charge]:
+    """The project's charges of the day (none on a zero-spend day); a scenario's share when it has one."""
+    if org.scenario is not None:
+        return _scenario_charges(org, project_id, day, revision)
     if unit_hash(org.seed, project_id, day, "zero-day") < org.zero_day_share:
         return []
     charges = []
@@ -84,6 +95,7 @@ def bucket_results(
     *,
     by_project: bool = True,
     by_line_item: bool = True,
+    revision: int = 0,
 ) -> list[Result]:
     """The results of one daily bucket, grouped as requested (float sums in a fixed order)."""
     wanted = None if project_ids is None else set(project_ids)
@@ -91,7 +103,7 @@ def bucket_results(
     for project in sorted(org.projects, key=lambda p: p.id):
         if wanted is not None and project.id not in wanted:
             continue
-        for charge in daily_charges(org, project.id, day):
+        for charge in daily_charges(org, project.id, day, revision):
             pid = charge.project_id if by_project and not charge.unassigned else None
             groups.setdefault((pid, charge.line_item if by_line_item else None), []).append(charge)
     results = []
@@ -121,16 +133,18 @@ def exact(amount: float) -> Decimal:
 
 
 def expected_costs(
-    config: SimulatorConfig, org_id: str, start: date, end: date, project_ids: Sequence[str] | None = None
+    config: SimulatorConfig, org_id: str, start: date, end: date, project_ids: Sequence[str] | None = None,
+    revision: int = 0,
 ) -> dict[tuple[date, str, str, str], Decimal]:
     """Totals per (usage_date, project_id, line_item, currency) that the costs endpoint serves for the window.
 
     Grouped by project and line item as the collector asks; null project IDs count as ``unassigned``.
+    ``revision``: the organization's restatement count (``POST /_simulator/restate``).
     """
     org = config.organization(org_id)
     totals: dict[tuple[date, str, str, str], Decimal] = {}
     for day in days(start, end):
-        for result in bucket_results(org, day, project_ids):
+        for result in bucket_results(org, day, project_ids, revision=revision):
             key = (day, result.project_id or UNASSIGNED, result.line_item or "", CURRENCY)
             totals[key] = totals.get(key, Decimal(0)) + exact(result.amount)
     return totals

@@ -9,7 +9,7 @@ from finops.bench import CASES, Measurement, format_table, parse_args
 
 def test_defaults_run_every_case_but_the_opt_in_ones_at_the_small_scales():
     args = parse_args([])
-    assert args.case == [c for c in CASES if c not in ("scheduler", "alerts", "analytics")]
+    assert args.case == [c for c in CASES if c not in ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag")]
     assert parse_args(["--case", "alerts"]).alert_teams == 200
     assert parse_args(["--case", "scheduler"]).backfill_create_days == 30
     assert args.rows == 1_000_000
@@ -35,6 +35,39 @@ def test_bad_arguments_are_usage_errors(argv, capsys):
         parse_args(argv)
     assert exc.value.code == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_the_anthropic_case_is_registered_opt_in_and_takes_its_team_count():
+    from finops.bench import anthropic
+
+    assert "anthropic" in CASES and "anthropic" not in parse_args([]).case
+    args = parse_args(["--case", "anthropic", "--anthropic-teams", "20", "--backfill-days", "90"])
+    assert (args.case, args.anthropic_teams, args.backfill_days) == (["anthropic"], 20, 90)
+    assert parse_args(["--case", "anthropic"]).anthropic_teams == 100
+    assert callable(anthropic.case_anthropic)
+    with pytest.raises(SystemExit):
+        parse_args(["--case", "anthropic", "--anthropic-teams", "0"])
+
+
+def test_the_alerts_dag_case_is_registered_opt_in_with_its_team_count():
+    from finops.bench import alerts_dag
+
+    assert "alerts_dag" in CASES and "alerts_dag" not in parse_args([]).case
+    args = parse_args(["--case", "alerts_dag"])
+    assert (args.alert_dag_teams, args.alert_dag_dags_test) == (1000, False)
+    args = parse_args(["--case", "alerts_dag", "--alert-dag-teams", "50", "--alert-dag-dags-test"])
+    assert (args.alert_dag_teams, args.alert_dag_dags_test) == (50, True)
+    assert callable(alerts_dag.case_alerts_dag)
+
+
+def test_bench_organizations_give_each_anthropic_team_its_workspaces_and_key():
+    from finops.bench.env import simulator_config, workspace_ids
+
+    config, keys, anthropic_keys = simulator_config(3, 0, anthropic_teams=2)
+    assert len(config.organizations) == 3 and len(config.anthropic_organizations) == 2
+    assert set(anthropic_keys) == {"bench0000", "bench0001"} and not set(anthropic_keys.values()) & set(keys.values())
+    org = config.anthropic_organizations[1]
+    assert [w.id for w in org.workspaces] + ["default"] == workspace_ids(1) and org.default_workspace
 
 
 def test_table_has_one_aligned_line_per_measurement():
