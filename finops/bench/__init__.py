@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1, help="alerts: seed of the simulated year (default 1)")
     parser.add_argument("--analytics-teams", type=int, default=1000, help="analytics: teams (default 1000)")
     parser.add_argument("--analytics-days", type=int, default=365, help="analytics: days of costs (default 365)")
+    parser.add_argument("--analytics-keep", action="store_true",
+                        help="analytics: keep the bench database and reuse its warehouse when it already holds "
+                             "these teams x days (skips the generation and the rebuild)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -136,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
                        args.backfill_teams if {"backfill", "scheduler"} & set(args.case) else 0,
                        cases.VALIDATION_TEAMS if "validation" in args.case else 0,
                        1 if "memory" in args.case else 0])
-    env = BenchEnv(teams=needs_teams, latency_ms=args.latency_ms, home=home)
+    env = BenchEnv(teams=needs_teams, latency_ms=args.latency_ms, home=home,
+                   keep_database=args.analytics_keep and args.case == ["analytics"])
     rows: list[Measurement] = []
     failed = False
     try:

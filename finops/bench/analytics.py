@@ -57,13 +57,28 @@ def _pair(name: str, run: Callable[[], object], target_s: float, log: Log, note:
                        verdict(rollup <= target_s) + (f" ({note})" if note else ""))
 
 
-def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log) -> None:
+def _reusable(env: BenchEnv, teams: int, first: date, last: date) -> bool:
+    """The kept warehouse holds exactly these teams x days (``--analytics-keep``)."""
+    import psycopg
+
+    with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        found = conn.execute(paths.sql("bench/analytics_scale")).fetchone()
+    return found == (teams * ((last - first).days + 1) * ROWS_PER_TEAM_DAY, teams, first, last)
+
+
+def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep: bool = False) -> tuple:
     import psycopg
 
     from finops.analytics.rollups import rebuild
 
+    if keep and _reusable(env, teams, first, last):
+        log("analytics: reusing the kept warehouse (--analytics-keep)")
+        with psycopg.connect(env.pg_url, autocommit=True) as conn:
+            conn.execute(paths.sql("bench/analytics_plain_views"))
+            return conn.execute(paths.sql("bench/analytics_counts")).fetchone()
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_runs, "
+        conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_run_skipped, "
+                     "finops.collection_runs, "
                      "finops.restatements, finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily")
         conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
         started = time.perf_counter()
@@ -132,7 +147,7 @@ def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
     today = datetime.now(UTC).date()
     last = today - timedelta(days=1)
     first = last - timedelta(days=days - 1)
-    counts = _generate(env, teams, first, last, log)
+    counts = _generate(env, teams, first, last, log, keep=getattr(args, "analytics_keep", False))
     month = month_period(today.strftime("%Y-%m") if today.day > 1 else last.strftime("%Y-%m"))
     label = "bench"
 
