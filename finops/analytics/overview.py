@@ -148,9 +148,6 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     fresh = freshness(conn, today, provider=provider, team_id=team_id, lookback=lookback)
     projection, basis = _projection(period, month, today, days, daily_totals, fresh)
 
-    column = GROUPINGS[group]
-    series = _series(conn, shown, column, days, currency, names, **scope)
-
     def top(columns: tuple[str, ...]) -> tuple[list[Share], int]:
         rows = sorted((r for r in build_report(conn, shown, columns, **scope).rows if r.currency == currency),
                       key=lambda r: (-r.amount, str(r.values)))
@@ -161,6 +158,11 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
 
     projects, projects_count = top(("team_id", "project_id"))
     top_teams, teams_count = _teams_of(projects, total, names) if team_id is None else ([], 1)
+    column = GROUPINGS[group]
+    if column == "team_id" and team_id is None:
+        series = _team_series(conn, shown, top_teams, days, daily_totals, currency, provider)
+    else:
+        series = _series(conn, shown, column, days, currency, names, **scope)
     models, models_count = top(("model",))
     with exact():
         unattributed = sum((p.amount for p in projects if p.key == UNATTRIBUTED_PROJECT), Decimal(0))
@@ -219,6 +221,32 @@ def _projection(period: Period, month: bool, today: date, days: list[date], dail
         projection = settled_total + rate * remaining
     return projection, (f"settled daily rate over {len(settled)} day(s) x {remaining} day(s) not settled or "
                         f"still to come")
+
+
+def _team_series(conn: psycopg.Connection, period: Period, teams: list[Share], days: list[date],
+                 daily_totals: list[Decimal], currency: str, provider: str | None) -> list[Series]:
+    """The chart by team for all teams: the top teams' days read by team, the others' as day total minus them.
+
+    The same stacks as ``chart_series.sql`` (ranked by amount, then id), without aggregating every team's days.
+    """
+    top = teams[:SERIES]
+    rows = conn.execute(paths.sql("analytics/team_days"), {
+        "teams": [t.key for t in top], "start": period.start, "end": period.end, "currency": currency,
+        "provider": provider}).fetchall()
+    index = {d: i for i, d in enumerate(days)}
+    amounts = {t.key: [Decimal(0)] * len(days) for t in top}
+    for team, day, amount in rows:
+        amounts[team][index[day]] = Decimal(amount)
+    out = []
+    with exact():
+        for t in top:
+            out.append(Series(key=t.key, label=t.label, other=False, amounts=amounts[t.key],
+                              total=sum(amounts[t.key], Decimal(0))))
+        if len(teams) > SERIES:
+            others = [day_total - sum((a[i] for a in amounts.values()), Decimal(0))
+                      for i, day_total in enumerate(daily_totals)]
+            out.append(Series(key=None, label="all others", other=True, amounts=others, total=sum(others, Decimal(0))))
+    return out
 
 
 def _series(conn: psycopg.Connection, period: Period, column: str, days: list[date], currency: str,

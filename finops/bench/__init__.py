@@ -20,7 +20,7 @@ CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "
 OPT_IN_CASES = ("scheduler", "alerts", "analytics")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
-STANDALONE_CASES = {"parse", "alerts", "cli"}
+STANDALONE_CASES = {"parse", "alerts"}
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
 
 
