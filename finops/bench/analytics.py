@@ -40,11 +40,11 @@ def _plain():
     """Point the analytics queries at the plain GROUP BY views instead of the rollups."""
     from finops.analytics import report
 
-    report.ROLLUP_SCHEMA = "plain"
+    report.ROLLUP_SCHEMA, report.MONTHLY = "plain", False
     try:
         yield
     finally:
-        report.ROLLUP_SCHEMA = "finops"
+        report.ROLLUP_SCHEMA, report.MONTHLY = "finops", True
 
 
 def _pair(name: str, run: Callable[[], object], target_s: float, log: Log, note: str = "") -> Measurement:
@@ -91,7 +91,8 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_run_skipped, "
                      "finops.collection_runs, "
-                     "finops.restatements, finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily")
+                     "finops.restatements, finops.spend_daily, finops.spend_project_daily, finops.spend_project_monthly, "
+                     "finops.spend_model_daily")
         conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
         started = time.perf_counter()
         conn.execute("SELECT setseed(0.15)")
@@ -102,7 +103,8 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
     with psycopg.connect(env.pg_url) as conn:
         rebuild(conn)
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
-        conn.execute("ANALYZE finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily, "
+        conn.execute("ANALYZE finops.spend_daily, finops.spend_project_daily, finops.spend_project_monthly, "
+                     "finops.spend_model_daily, "
                      "finops.line_items")
         conn.execute(paths.sql("bench/analytics_plain_views"))
         counts = conn.execute(paths.sql("bench/analytics_counts")).fetchone()
