@@ -93,6 +93,9 @@ def rebuild(conn: psycopg.Connection) -> None:
                            {"parser_version": PARSER_VERSION}).fetchall()
     store_line_items(conn, [(provider, item) for provider, item in missing], replace=True)
     conn.execute(paths.sql("analytics/rebuild"))
+    # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
+    if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
+        conn.execute(paths.sql("analytics/rebuild_monthly"))
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def test_periods_read_through_the_monthly_rollup_equal_sql(warehouse_with_costs,
     db = warehouse_with_costs
     period = Period(start, end)
     with connect() as conn:
-        for columns in (("team_id",), ("project_id",), ("team_id", "project_id"), ("provider", "project_id"), ()):
+        for columns in (("team_id",), ("project_id",), ("team_id", "project_id"), ("provider", "project_id")):
             for provider, team in ((None, None), ("anthropic", None), ("openai", "growth"), (None, "search")):
                 report = build_report(conn, period, columns, provider=provider, team_id=team)
                 got = sorted(((*r.values, r.currency, r.amount) for r in report.rows), key=repr)

@@ -1,6 +1,7 @@
--- Every rollup recomputed from cost_data and the parsed line items (migration, `finops report --rebuild-rollups`).
+-- Every rollup recomputed from cost_data and the parsed line items (migration, `finops report --rebuild-rollups`);
+-- the monthly one by rebuild_monthly.sql, after this.
 SET LOCAL work_mem = '256MB';  -- one big GROUP BY: hashed in memory rather than sorted on disk
-TRUNCATE finops.spend_daily, finops.spend_project_daily, finops.spend_project_monthly, finops.spend_model_daily;
+TRUNCATE finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily;
 
 INSERT INTO finops.spend_daily (provider, team_id, usage_date, project_id, model, model_family, token_kind, tier,
                                 cost_kind, currency, amount, rows)
@@ -17,11 +18,6 @@ SELECT provider, team_id, usage_date, project_id, currency, sum(amount), sum(row
 FROM finops.spend_daily
 GROUP BY provider, team_id, usage_date, project_id, currency
 ORDER BY usage_date;
-
-INSERT INTO finops.spend_project_monthly (provider, team_id, month, project_id, currency, amount, rows)
-SELECT provider, team_id, date_trunc('month', usage_date)::date, project_id, currency, sum(amount), sum(rows)
-FROM finops.spend_project_daily
-GROUP BY 1, 2, 3, 4, 5;
 
 INSERT INTO finops.spend_model_daily (provider, usage_date, model, model_family, token_kind, tier, cost_kind,
                                       currency, amount, rows)
