@@ -115,6 +115,8 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
 
 def _daily_collection(env: BenchEnv, teams: list[str], last: date, with_rollups: bool, log: Log) -> float:
     """Database time of one daily collection of every team (the loader; with or without the rollup refresh)."""
+    import airflow.sdk  # noqa: F401 - as in a collection task, the loader's connection lookups go through Airflow
+
     from finops.analytics import rollups
     from finops.costs.models import CostRow
     from finops.warehouse.loader import Window, replace_window
