@@ -58,6 +58,11 @@ def warehouse(pg_cluster):
         conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{TEST_DB}"')
     os.environ["AIRFLOW_CONN_FINOPS_DB"] = _conn_json(pg_cluster, TEST_DB)
+    # Airflow sets up its logging when first imported, on the stderr of that moment. The warehouse's
+    # connection no longer imports it (finops.lookup reads AIRFLOW_CONN_FINOPS_DB itself), so import it
+    # here, outside any test's capsys: imported inside one, its handlers would write to a closed capture.
+    import airflow.sdk  # noqa: F401
+
     from finops.warehouse import migrate
 
     migrate.upgrade("head")

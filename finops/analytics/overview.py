@@ -148,9 +148,6 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     fresh = freshness(conn, today, provider=provider, team_id=team_id, lookback=lookback)
     projection, basis = _projection(period, month, today, days, daily_totals, fresh)
 
-    column = GROUPINGS[group]
-    series = _series(conn, shown, column, days, currency, names, **scope)
-
     def top(columns: tuple[str, ...]) -> tuple[list[Share], int]:
         rows = sorted((r for r in build_report(conn, shown, columns, **scope).rows if r.currency == currency),
                       key=lambda r: (-r.amount, str(r.values)))
@@ -159,11 +156,16 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
                        team_id=r.values[0] if columns[0] == "team_id" else None) for r in rows]
         return items, len(items)
 
-    projects, projects_count = top(("team_id", "project_id"))
-    top_teams, teams_count = _teams_of(projects, total, names) if team_id is None else ([], 1)
+    projects, projects_count, top_teams, teams_count, unattributed = _team_project_tops(
+        conn, shown, currency, total, names, max(TOP, SERIES), **scope)
+    if team_id is not None:
+        top_teams, teams_count = [], 1
+    column = GROUPINGS[group]
+    if column == "team_id" and team_id is None:
+        series = _team_series(conn, shown, top_teams, teams_count, days, daily_totals, currency, provider)
+    else:
+        series = _series(conn, shown, column, days, currency, names, **scope)
     models, models_count = top(("model",))
-    with exact():
-        unattributed = sum((p.amount for p in projects if p.key == UNATTRIBUTED_PROJECT), Decimal(0))
 
     kinds_rows = [r for r in build_report(conn, shown, ("token_kind", "tier", "cost_kind"), **scope).rows
                   if r.currency == currency]
@@ -193,15 +195,32 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     )
 
 
-def _teams_of(projects: list[Share], total: Decimal, names: dict[str, str]) -> tuple[list[Share], int]:
-    """Team totals summed from the team-project list (one read of the rollup instead of two)."""
-    sums: dict[str, Decimal] = {}
-    with exact():
-        for p in projects:
-            sums[p.team_id] = sums.get(p.team_id, Decimal(0)) + p.amount
-    teams = [Share(key=t, label=_label("team_id", t, names), amount=a, share=_share(a, total) or Decimal(0), team_id=t)
-             for t, a in sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return teams, len(teams)
+def _team_project_tops(conn: psycopg.Connection, period: Period, currency: str, total: Decimal,
+                       names: dict[str, str], top: int, *, provider: str | None,
+                       team_id: str | None) -> tuple[list[Share], int, list[Share], int, Decimal]:
+    """Top projects and teams with their counts, and the unattributed total: one query, a few rows back."""
+    from psycopg import sql
+
+    source, extra = report.spend_source(conn, "spend_project_daily", period, ("team_id", "project_id"), team_id,
+                                        "AND currency = %(currency)s")
+    query = sql.SQL(paths.sql("analytics/team_project_tops")).format(source=source)
+    rows = conn.execute(query, {"start": period.start, "end": period.end, "currency": currency,
+                                "provider": provider, "team_id": team_id, "top": top,
+                                "unattributed": UNATTRIBUTED_PROJECT, **extra}).fetchall()
+    projects, teams = [], []
+    projects_count = teams_count = 0
+    unattributed = Decimal(0)
+    for kind, team, project, amount in rows:
+        amount = Decimal(amount)
+        if kind == "counts":
+            projects_count, teams_count, unattributed = int(team), int(project), amount
+        elif kind == "project":
+            projects.append(Share(key=project, label=_label("project_id", project, names), amount=amount,
+                                  share=_share(amount, total) or Decimal(0), team_id=team))
+        else:
+            teams.append(Share(key=team, label=_label("team_id", team, names), amount=amount,
+                               share=_share(amount, total) or Decimal(0), team_id=team))
+    return projects, projects_count, teams, teams_count, unattributed
 
 
 def _projection(period: Period, month: bool, today: date, days: list[date], daily: list[Decimal],
@@ -219,6 +238,32 @@ def _projection(period: Period, month: bool, today: date, days: list[date], dail
         projection = settled_total + rate * remaining
     return projection, (f"settled daily rate over {len(settled)} day(s) x {remaining} day(s) not settled or "
                         f"still to come")
+
+
+def _team_series(conn: psycopg.Connection, period: Period, teams: list[Share], teams_count: int, days: list[date],
+                 daily_totals: list[Decimal], currency: str, provider: str | None) -> list[Series]:
+    """The chart by team for all teams: the top teams' days read by team, the others' as day total minus them.
+
+    The same stacks as ``chart_series.sql`` (ranked by amount, then id), without aggregating every team's days.
+    """
+    top = teams[:SERIES]
+    rows = conn.execute(paths.sql("analytics/team_days"), {
+        "teams": [t.key for t in top], "start": period.start, "end": period.end, "currency": currency,
+        "provider": provider}).fetchall()
+    index = {d: i for i, d in enumerate(days)}
+    amounts = {t.key: [Decimal(0)] * len(days) for t in top}
+    for team, day, amount in rows:
+        amounts[team][index[day]] = Decimal(amount)
+    out = []
+    with exact():
+        for t in top:
+            out.append(Series(key=t.key, label=t.label, other=False, amounts=amounts[t.key],
+                              total=sum(amounts[t.key], Decimal(0))))
+        if teams_count > SERIES:
+            others = [day_total - sum((a[i] for a in amounts.values()), Decimal(0))
+                      for i, day_total in enumerate(daily_totals)]
+            out.append(Series(key=None, label="all others", other=True, amounts=others, total=sum(others, Decimal(0))))
+    return out
 
 
 def _series(conn: psycopg.Connection, period: Period, column: str, days: list[date], currency: str,

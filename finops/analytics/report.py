@@ -36,6 +36,8 @@ INTERNAL_COLUMNS = ("tier", "cost_kind")
 
 #: Schema of the rollup tables (the bench points it at views that GROUP BY cost_data, to compare).
 ROLLUP_SCHEMA = "finops"
+#: Period totals of spend_project_daily read through spend_project_monthly (the bench turns it off with the views).
+MONTHLY = True
 
 #: Rollup tables, smallest first, with the output columns each can group by.
 _TABLES = (
@@ -162,6 +164,71 @@ def prepare_reading(conn: psycopg.Connection) -> None:
     conn.execute(paths.sql("analytics/reading_settings"))
 
 
+@dataclass(frozen=True)
+class MonthlyPlan:
+    """A period as whole months of spend_project_monthly plus (sign +1) or minus (-1) ranges of daily rows."""
+
+    months: list[date]
+    ranges: list[tuple[date, date, int]]
+
+
+def _month_bounds(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    return first, first + timedelta(days=calendar.monthrange(first.year, first.month)[1])
+
+
+def _days(start: date, end: date, last_day: date) -> int:
+    """Days of ``[start, end)`` that can hold rows (none after the last day with data)."""
+    return max(0, (min(end, last_day + timedelta(days=1)) - start).days)
+
+
+def monthly_plan(period: Period, last_day: date | None) -> MonthlyPlan | None:
+    """How to read ``period`` with the fewest rows: per month, the month's row minus the days outside the
+    period, or the period's days; None when daily rows alone are as cheap (no month gains)."""
+    if last_day is None:
+        return None
+    months: list[date] = []
+    ranges: list[tuple[date, date, int]] = []
+    start = period.start
+    while start < period.end:
+        first, after = _month_bounds(start)
+        end = min(period.end, after)
+        inside = _days(start, end, last_day)
+        outside = [(a, b) for a, b in ((first, start), (end, after)) if _days(a, b, last_day)]
+        if inside and sum(_days(a, b, last_day) for a, b in outside) < inside:
+            months.append(first)
+            ranges += [(a, b, -1) for a, b in outside]
+        elif inside:
+            ranges.append((start, end, 1))
+        start = after
+    return MonthlyPlan(months, ranges) if months else None
+
+
+def spend_source(conn: psycopg.Connection, table: str, period: Period, columns: tuple[str, ...],
+                 team_id: str | None, extra: str = "") -> tuple[Any, dict[str, Any]]:
+    """A subquery of ``columns``, ``amount`` and ``rows`` whose sums over ``period`` equal the rollup's.
+
+    spend_project_daily is read through spend_project_monthly where that reads fewer rows (see
+    :func:`monthly_plan`); groups whose rows all lie outside the period sum to 0 rows (HAVING drops them).
+    ``extra`` is a fixed SQL condition of the caller (never user text).
+    """
+    from psycopg import sql
+
+    filters = sql.SQL("(%(provider)s::text IS NULL OR provider = %(provider)s) {team} {extra}").format(
+        team=sql.SQL("AND team_id = %(team_id)s" if team_id else ""), extra=sql.SQL(extra))
+    cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    plan = None
+    if MONTHLY and table == "spend_project_daily" and "usage_date" not in columns:
+        (last_day,) = conn.execute(paths.sql("analytics/project_last_day")).fetchone()
+        plan = monthly_plan(period, last_day)
+    if plan is None:
+        return sql.SQL(paths.sql("analytics/source_daily")).format(
+            cols=cols, table=sql.Identifier(ROLLUP_SCHEMA, table), filters=filters), {}
+    return sql.SQL(paths.sql("analytics/source_monthly")).format(cols=cols, filters=filters), {
+        "months": plan.months, "range_starts": [r[0] for r in plan.ranges],
+        "range_ends": [r[1] for r in plan.ranges], "range_signs": [r[2] for r in plan.ranges]}
+
+
 def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, ...], *, provider: str | None = None,
                  team_id: str | None = None) -> Report:
     """Exact spend over ``period`` grouped by ``columns`` (and currency)."""
@@ -169,12 +236,10 @@ def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, .
 
     table = pick_table(columns, team_id)
     keys = sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, "currency"))
-    query = sql.SQL(paths.sql("analytics/report")).format(
-        keys=keys, table=sql.Identifier(ROLLUP_SCHEMA, table),
-        team_filter=sql.SQL("AND team_id = %(team_id)s" if team_id else ""),
-    )
+    source, extra = spend_source(conn, table, period, (*columns, "currency"), team_id)
+    query = sql.SQL(paths.sql("analytics/report")).format(keys=keys, source=source)
     rows = conn.execute(query, {"start": period.start, "end": period.end, "provider": provider,
-                                "team_id": team_id}).fetchall()
+                                "team_id": team_id, **extra}).fetchall()
     n = len(columns)
     return Report(period=period, columns=columns, provider=provider, team_id=team_id, rows=[
         ReportRow(values=tuple(r[:n]), currency=r[n], amount=Decimal(r[n + 1]), cost_rows=int(r[n + 2]))

@@ -5,6 +5,8 @@ rollups and the cost rows commit (or roll back) together. Three tables, one grai
 
 - ``spend_daily``: provider, team, day, project, model, family, token kind, tier, kind of cost, currency;
 - ``spend_project_daily``: provider, team, day, project, currency (teams, projects, unattributed spend);
+- ``spend_project_monthly``: the same per month, maintained by adding the window's change, so a period's
+  teams and projects read a row per month instead of one per day;
 - ``spend_model_daily``: provider, day, model, ..., currency over all teams, maintained by adding the
   window's change (new minus old), so the overview reads a few rows per day whatever the number of teams.
 """
@@ -68,18 +70,19 @@ def _refresh(conn: psycopg.Connection, provider: str, team_id: str, window_start
              also: tuple[str, dict] | None = None) -> list[tuple]:
     """The refresh, with ``also`` (a statement and its parameters) sent in the same pipeline; its rows."""
     params = _window(provider, team_id, window_start, window_end)
-    # The usual case (no new line item) is one round trip: the check and the refresh are pipelined. A new
-    # line item is parsed and the refresh run again; the refresh depends only on cost_data, so twice is fine.
+    # The usual case (no new line item) is one round trip: the refresh and ``also`` are pipelined. When the
+    # window holds a line item never parsed, the refresh changes nothing and says so (-1): the new items are
+    # parsed and the refresh run again (it depends only on cost_data).
     with conn.pipeline():
-        missing_cur = conn.execute(paths.sql("analytics/line_items_missing"), params)
         refresh_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
         also_cur = conn.execute(paths.sql(also[0]), also[1]) if also else None
-    missing, counts = missing_cur.fetchall(), refresh_cur.fetchall()
+    counts = refresh_cur.fetchall()
     also_rows = also_cur.fetchall() if also_cur else []
-    if missing:
+    if (-1,) in counts:
+        missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
         store_line_items(conn, [(provider, item) for (item,) in missing])
         counts = conn.execute(paths.sql("analytics/refresh_window"), params).fetchall()
-    if any(rows == 0 for (rows,) in counts):  # a model group lost its last cost row
+    if any(rows == 0 for (rows,) in counts):  # a model or monthly group lost its last cost row
         conn.execute(paths.sql("analytics/model_daily_drop_empty"), params)
     return also_rows
 
@@ -90,6 +93,9 @@ def rebuild(conn: psycopg.Connection) -> None:
                            {"parser_version": PARSER_VERSION}).fetchall()
     store_line_items(conn, [(provider, item) for provider, item in missing], replace=True)
     conn.execute(paths.sql("analytics/rebuild"))
+    # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
+    if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
+        conn.execute(paths.sql("analytics/rebuild_monthly"))
 
 
 @dataclass(frozen=True)

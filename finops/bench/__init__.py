@@ -21,7 +21,7 @@ CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "
 OPT_IN_CASES = ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
-STANDALONE_CASES = {"parse", "alerts", "cli"}
+STANDALONE_CASES = {"parse", "alerts"}
 HEADER = ("case", "measured", "limit", "ratio", "target", "verdict")
 
 
@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=1, help="alerts: seed of the simulated year (default 1)")
     parser.add_argument("--analytics-teams", type=int, default=1000, help="analytics: teams (default 1000)")
     parser.add_argument("--analytics-days", type=int, default=365, help="analytics: days of costs (default 365)")
+    parser.add_argument("--analytics-keep", action="store_true",
+                        help="analytics: keep the bench database and reuse its warehouse when it already holds "
+                             "these teams x days (skips the generation and the rebuild)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -144,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                        1 if "memory" in args.case else 0])
     anthropic_teams = args.anthropic_teams if "anthropic" in args.case else 0
     env = BenchEnv(teams=max(needs_teams, anthropic_teams), latency_ms=args.latency_ms, home=home,
-                   anthropic_teams=anthropic_teams)
+                   anthropic_teams=anthropic_teams, keep_database=args.analytics_keep and args.case == ["analytics"])
     rows: list[Measurement] = []
     failed = False
     try:

@@ -92,6 +92,8 @@ class BenchEnv:
     latency_ms: int
     home: Path
     anthropic_teams: int = 0
+    #: Reuse the database of the previous run (the analytics case's warehouse) instead of creating it anew.
+    keep_database: bool = False
     pg_url: str = ""
     base_url: str = ""
     keys: dict[str, str] = field(default_factory=dict)
@@ -125,8 +127,10 @@ class BenchEnv:
         import psycopg
 
         with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (BENCH_DB,)).fetchone()
+            if not (self.keep_database and exists):
+                conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
         os.environ["AIRFLOW_CONN_FINOPS_DB"] = json.dumps({
             "conn_type": "postgres", "host": cluster.host, "port": cluster.port, "schema": BENCH_DB,
             "login": cluster.user, "password": cluster.password,

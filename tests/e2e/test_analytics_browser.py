@@ -26,6 +26,7 @@ ITEMS = ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-
 TEAMS = {"growth": "Growth team", "search": "Search", "ads": "Ads"}
 
 ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
 
 

@@ -30,6 +30,7 @@ RAW_COLUMNS = {"team_id": "c.team_id", "provider": "c.provider", "project_id": "
                "token_kind": "d.token_kind", "usage_date": "c.usage_date"}
 
 ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
 
 
@@ -93,6 +94,29 @@ def test_every_grouping_equals_sql_over_cost_data(warehouse_with_costs):
         unattributed = build_report(conn, period, ("project_id",), provider="openai")
         assert {r.values[0]: r.amount for r in unattributed.rows}["unassigned"] == db.execute(
             "SELECT sum(amount) FROM finops.cost_data WHERE project_id = 'unassigned'").fetchone()[0]
+
+
+@pytest.mark.parametrize("start, end", [
+    (date(2026, 2, 1), date(2026, 4, 1)),    # whole months: monthly rows only
+    (date(2026, 2, 27), date(2026, 3, 2)),   # across the boundary, partial on both sides
+    (date(2026, 2, 2), date(2026, 3, 31)),   # month rows minus the days outside
+    (date(2026, 3, 2), date(2026, 3, 3)),    # one day: daily rows
+    (date(2026, 1, 1), date(2026, 2, 26)),   # nothing inside, months with rows outside
+    (date(2026, 2, 28), date(2026, 12, 1)),  # beyond the last day with data
+])
+def test_periods_read_through_the_monthly_rollup_equal_sql(warehouse_with_costs, start, end):
+    from finops.analytics.report import monthly_plan
+
+    db = warehouse_with_costs
+    period = Period(start, end)
+    with connect() as conn:
+        for columns in (("team_id",), ("project_id",), ("team_id", "project_id"), ("provider", "project_id")):
+            for provider, team in ((None, None), ("anthropic", None), ("openai", "growth"), (None, "search")):
+                report = build_report(conn, period, columns, provider=provider, team_id=team)
+                got = sorted(((*r.values, r.currency, r.amount) for r in report.rows), key=repr)
+                assert got == raw_totals(db, period, columns, provider, team), (columns, provider, team)
+                assert all(r.cost_rows > 0 for r in report.rows)
+    assert monthly_plan(Period(date(2026, 2, 2), date(2026, 3, 31)), date(2026, 3, 3)) is not None
 
 
 def test_a_month_takes_only_its_days(warehouse_with_costs):

@@ -34,6 +34,10 @@ EXPECTED = {
         "SELECT provider, team_id, usage_date, project_id, currency, sum(amount), count(*) FROM finops.cost_data "
         "GROUP BY provider, team_id, usage_date, project_id, currency",
         "SELECT provider, team_id, usage_date, project_id, currency, amount, rows FROM finops.spend_project_daily"),
+    "spend_project_monthly": (
+        "SELECT provider, team_id, date_trunc('month', usage_date)::date, project_id, currency, sum(amount), count(*) "
+        "FROM finops.cost_data GROUP BY 1, 2, 3, 4, 5",
+        "SELECT provider, team_id, month, project_id, currency, amount, rows FROM finops.spend_project_monthly"),
     "spend_model_daily": (
         "SELECT c.provider, c.usage_date, d.model, d.model_family, d.token_kind, d.tier, d.cost_kind, c.currency, "
         "sum(c.amount), count(*) "
@@ -44,6 +48,7 @@ EXPECTED = {
 }
 
 ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+                    "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
 
 

@@ -1,4 +1,5 @@
--- Every rollup recomputed from cost_data and the parsed line items (migration, `finops report --rebuild-rollups`).
+-- Every rollup recomputed from cost_data and the parsed line items (migration, `finops report --rebuild-rollups`);
+-- the monthly one by rebuild_monthly.sql, after this.
 SET LOCAL work_mem = '256MB';  -- one big GROUP BY: hashed in memory rather than sorted on disk
 TRUNCATE finops.spend_daily, finops.spend_project_daily, finops.spend_model_daily;
 

@@ -1,9 +1,8 @@
 -- `finops report` and the page's CSV: spend in [start, end) grouped by the asked columns, then currency.
--- The keys and the table are chosen from fixed lists in finops/analytics/report.py (never user text).
+-- The keys and the source (source_daily.sql or source_monthly.sql) are chosen in finops/analytics/report.py
+-- from fixed lists (never user text). A group whose rows all lie outside the period sums to 0 rows: dropped.
 SELECT {keys}, sum(amount) AS amount, sum(rows) AS cost_rows
-FROM {table}
-WHERE usage_date >= %(start)s AND usage_date < %(end)s
-  AND (%(provider)s::text IS NULL OR provider = %(provider)s)
-  {team_filter}
+FROM ({source}) AS s
 GROUP BY {keys}
+HAVING sum(rows) <> 0
 ORDER BY {keys};

@@ -21,9 +21,16 @@ WITH run AS (
         LIMIT 1
     ) AS earlier
 ), old AS (
+    -- Each day's rows looked up by key (LATERAL, OFFSET 0 keeps it from being flattened): a join let the
+    -- planner hash every run's days, a table growing by teams x window days with each run.
     SELECT p.usage_date, d.currency, d.amount_total
     FROM previous AS p
-    JOIN finops.collection_run_days AS d ON d.run_id = p.old_run_id AND d.usage_date = p.usage_date
+    CROSS JOIN LATERAL (
+        SELECT currency, amount_total
+        FROM finops.collection_run_days
+        WHERE run_id = p.old_run_id AND usage_date = p.usage_date
+        OFFSET 0
+    ) AS d
 ), new AS (
     SELECT d.usage_date, d.currency, d.amount_total
     FROM finops.collection_run_days AS d
