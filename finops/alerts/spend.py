@@ -49,32 +49,25 @@ def load_daily_spend(start: date, end: date, team_ids: Sequence[str] | None = No
 
     ``provider_model(provider, line_item)``, when given, names the model instead of ``model``
     (the alerts DAG passes :func:`analytics_model`, the parser behind the overview's model panel).
+    By model, the few distinct line items are named in Python and PostgreSQL sums per model: folding
+    the 675,000 line-item rows of 1,000 teams in Python took about 10 s (bench ``alerts_dag``).
     """
-    from psycopg.rows import dict_row
+    import psycopg
 
-    query = "alerts/spend_daily_line_items" if by_model else "alerts/spend_daily"
-    params = {"start_date": start, "end_date": end, "team_ids": list(team_ids) if team_ids is not None else None}
-    with connect(conn_id) as conn, conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(paths.sql(query), params)
-        rows = cur.fetchall()
-    if not by_model:
-        return [DailySpend(**row) for row in rows]
-    names: dict[tuple[str, str], str | None] = {}  # a few hundred line items name the models of millions of rows
-
-    def name(provider: str, line_item: str) -> str | None:
-        found = names.get((provider, line_item), names)
-        if found is names:
-            found = names[provider, line_item] = (provider_model(provider, line_item) if provider_model
-                                                  else model(line_item))
-        return found
-
-    merged: dict[tuple, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        key = (row["team_id"], row["provider"], row["project_id"], row["usage_date"], row["currency"],
-               name(row["provider"], row["line_item"]))
-        merged[key] += row["amount"]
-    return [DailySpend(team_id=t, provider=p, project_id=j, usage_date=d, currency=c, model=m, amount=a)
-            for (t, p, j, d, c, m), a in merged.items()]
+    params: dict = {"start_date": start, "end_date": end,
+                    "team_ids": list(team_ids) if team_ids is not None else None}
+    with connect(conn_id) as conn:
+        if not by_model:
+            rows = conn.execute(paths.sql("alerts/spend_daily"), params).fetchall()
+            return [DailySpend(*row) for row in rows]
+        # One snapshot for both reads: a line item collected in between must not be left out of the sums.
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        pairs = conn.execute(paths.sql("alerts/spend_line_item_names"), params).fetchall()
+        params["providers"] = [p for p, _ in pairs]
+        params["line_items"] = [i for _, i in pairs]
+        params["models"] = [provider_model(p, i) if provider_model else model(i) for p, i in pairs]
+        rows = conn.execute(paths.sql("alerts/spend_daily_models"), params).fetchall()
+    return [DailySpend(*row) for row in rows]
 
 
 def group_series(spend: Iterable[DailySpend], key: Callable[[DailySpend], Hashable | None]) -> dict[Hashable, Series]:
