@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -116,15 +117,19 @@ def plan_scope_task(triggering_asset_events: Any = None, data_interval_end: date
     return scope.as_dict()
 
 
+def _base_url() -> str:
+    try:
+        from airflow.configuration import conf
+
+        return conf.get("api", "base_url", fallback="") or ""
+    except Exception:  # outside Airflow: a relative link still names the page
+        return ""
+
+
 def team_link(team_id: str, base_url: str | None = None) -> str:
     """The team's spend page (absolute when ``[api] base_url`` is set)."""
     if base_url is None:
-        try:
-            from airflow.configuration import conf
-
-            base_url = conf.get("api", "base_url", fallback="") or ""
-        except Exception:  # outside Airflow: a relative link still names the page
-            base_url = ""
+        base_url = _base_url()
     return base_url.rstrip("/") + TEAM_PAGE.format(team_id=quote(team_id, safe=""))
 
 
@@ -152,6 +157,8 @@ def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link) -> dict[
     from finops.alerts.mutes import mutes, muting
     from finops.warehouse.db import connect
 
+    if link is team_link:  # read the configuration once, not once per alert
+        link = partial(team_link, base_url=_base_url())
     holding = mutes(on_day) if alerts else []
     new: list[tuple[int, Alert, bool]] = []
     muted: list[bool] = []
@@ -197,8 +204,10 @@ def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
     # The window's days, and the day that settles at as_of: it left the collection window while provisional.
     days = sorted(set(scope.days or ()) | set(default_days(scope.as_of, rules)))
     start, end = spend_window(scope.as_of, scope.months, days, rules)
-    spend = load_daily_spend(start, end, scope.teams, by_model=True, provider_model=analytics_model)
     changes = [b for b in budgets() if scope.teams is None or b.team_id in scope.teams]
+    # Projects matter only to project budgets: other teams' spend comes summed over their projects.
+    spend = load_daily_spend(start, end, scope.teams, by_model=True, provider_model=analytics_model,
+                             project_teams={b.team_id for b in changes if b.project_id})
     alerts = evaluate(spend, changes, as_of=scope.as_of, rules=rules, months=scope.months, days=days)
     result = record_alerts(alerts, on_day=scope.as_of)
     _metrics(spend, changes, scope, rules, result["fired"])
