@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -13,6 +12,7 @@ from finops.alerts.models import Budget, DailySpend
 from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
 
 Series = dict[date, Decimal]
+_ZERO = Decimal(0)
 _QUALIFIER = re.compile(r"^[^|,]+\|\s*")
 _ANTHROPIC = re.compile(r"^(?P<model>.+?) Usage - ")
 _MODALITY = re.compile(r" (audio|text|image)$")
@@ -78,19 +78,23 @@ def load_daily_spend(start: date, end: date, team_ids: Sequence[str] | None = No
 
 def group_series(spend: Iterable[DailySpend], key: Callable[[DailySpend], Hashable | None]) -> dict[Hashable, Series]:
     """Daily totals per ``key(row)`` (rows whose key is None are left out); a missing day means no spend."""
-    grouped: dict[Hashable, Series] = defaultdict(lambda: defaultdict(Decimal))
+    grouped: dict[Hashable, Series] = {}
     for row in spend:
         k = key(row)
         if k is not None:
-            grouped[k][row.usage_date] += row.amount
-    return {k: dict(v) for k, v in grouped.items()}
+            series = grouped.get(k)
+            if series is None:
+                series = grouped[k] = {}
+            series[row.usage_date] = series.get(row.usage_date, _ZERO) + row.amount
+    return grouped
 
 
 def budget_series(spend: Iterable[DailySpend], budget: Budget) -> Series:
     """Daily spend of what ``budget`` covers: its team, provider (or all), project (or all) and currency."""
-    def key(row: DailySpend) -> str | None:
-        matches = (row.team_id == budget.team_id and row.currency == budget.currency
-                   and budget.provider in (None, row.provider) and budget.project_id in (None, row.project_id))
-        return "budget" if matches else None
-
-    return group_series(spend, key).get("budget", {})
+    team_id, currency, provider, project_id = budget.team_id, budget.currency, budget.provider, budget.project_id
+    series: Series = {}
+    for row in spend:  # inline, not group_series: called per budget and month (bench alerts_dag)
+        if (row.team_id == team_id and row.currency == currency and provider in (None, row.provider)
+                and project_id in (None, row.project_id)):
+            series[row.usage_date] = series.get(row.usage_date, _ZERO) + row.amount
+    return series
