@@ -94,11 +94,14 @@ def _scope_order(scope: tuple[str, str | None, str | None]) -> tuple[str, str, s
 
 @dataclass(frozen=True, slots=True)
 class DailySpend:
-    """A day's spend of one team, provider, project and model (model None where the line item names none)."""
+    """A day's spend of one team, provider, project and model (model None where the line item names none).
+
+    ``project_id`` None: all the team's projects summed (``load_daily_spend(..., project_teams=...)``).
+    """
 
     team_id: str
     provider: str
-    project_id: str
+    project_id: str | None
     usage_date: date
     currency: str
     amount: Decimal

@@ -62,6 +62,22 @@ def test_an_alert_fires_once_per_kind_team_provider_scope_period_threshold(db):
     assert db.execute("SELECT count(*) FROM finops.alerts").fetchone()[0] == 3
 
 
+def test_a_batch_records_like_one_insert_each_in_order(db):
+    alert = Alert(kind="budget_threshold", message="m", team_id="growth", provider="openai", scope="team",
+                  period="2026-03", threshold=Decimal("80"), value=Decimal("812.5"), budget=Decimal("1000"))
+    earlier = store.record(alert)
+    other = Alert(**{**alert.__dict__, "threshold": Decimal("100")})
+    plain = Alert(kind="run_failed", message="m", provider="openai", scope="run", period="run-1")
+    with db.transaction():
+        ids = store.record_many([alert, other, plain, other, plain], db)
+    # The one that fired before and the repeats inside the batch are not recorded again.
+    assert ids[0] is None and ids[3] is None and ids[4] is None
+    assert None not in ids[1:3] and earlier not in ids
+    stored = dict(db.execute("SELECT alert_id, coalesce(threshold, -1) FROM finops.alerts").fetchall())
+    assert stored == {earlier: Decimal("80"), ids[1]: Decimal("100"), ids[2]: Decimal("-1")}
+    assert store.record_many([], db) == []
+
+
 def test_pending_alerts_reach_every_channel_exactly_once(db, webhook, slack, smtp):
     _team(db, "growth")
     ids = [store.record(Alert(kind="collection_failed", message=f"failure {n}", team_id="growth", provider="openai",

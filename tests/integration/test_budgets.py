@@ -179,6 +179,14 @@ def test_month_to_date_per_budget_scope_equals_sql_to_the_last_digit(cli, teams,
     models = {(r.provider, r.model) for r in by_model if r.team_id == "growth"}
     assert models == {("openai", "gpt-4o-2024-08-06"), ("openai", "gpt-4o-mini-2024-07-18"), ("openai", None),
                       ("anthropic", "Claude Sonnet 4")}
+    # The alerts DAG keeps projects apart only for teams with a project budget: the sums stay the same.
+    for project_teams in (set(), {"growth"}):
+        summed = load_daily_spend(date(2026, 12, 1), date(2027, 1, 1), by_model=True, project_teams=project_teams)
+        assert {r.project_id is None for r in summed if r.team_id == "growth"} == {not project_teams}
+        for budget in effective_budgets(store.budgets(), TODAY):
+            if budget.project_id is None or project_teams:
+                assert sum(budget_series(summed, budget).values()) == sql_total(db, budget.provider, budget.project_id)
+        assert {(r.provider, r.model) for r in summed if r.team_id == "growth"} == models
     code, out, _ = cli("budgets", "list")
     team_line = next(line for line in out.splitlines() if line.startswith("growth") and " all  " in line
                      and "100.00" in line)
