@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
+import leaks
 import pytest
 import requests
 from simulator_fixtures import A_FAULTY, A_HEALTHY, HEALTHY, skipped_in_log
@@ -143,7 +143,7 @@ def test_range_run_loads_the_exact_totals_skips_unregistered_workspaces_and_fail
     for team in ORGS:
         assert loaded(db, team) == expected(simulator, team)[0]
 
-    haystack = _haystack(db, [result, again])
+    haystack = leaks.haystack(db, [result, again])
     for org in (A_HEALTHY, A_FAULTY):
         for key in simulator.keys[org].values():
             assert key not in haystack
@@ -155,16 +155,3 @@ def task_logs() -> str:
     return "\n".join(p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file())
 
 
-def _haystack(db, results: list[subprocess.CompletedProcess[str]]) -> str:
-    """Everything a key could leak into: command output, task logs, XCom, rendered fields, every finops table."""
-    chunks = [r.stdout + r.stderr for r in results]
-    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs"
-    chunks += [p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file()]
-    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
-    with psycopg.connect(metadata) as meta:
-        for table in ("xcom", "rendered_task_instance_fields", "dag_run", "task_instance", "log"):
-            chunks += [r[0] for r in meta.execute(f"SELECT t::text FROM {table} t")]  # noqa: S608 - fixed names
-    tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'finops'")]
-    for table in tables:
-        chunks += [r[0] for r in db.execute(f"SELECT t::text FROM finops.{table} t")]  # noqa: S608 - catalog names
-    return "\n".join(chunks)

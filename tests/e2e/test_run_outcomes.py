@@ -10,13 +10,11 @@ Alerts go to a webhook receiver on localhost through the ``finops_alerts`` conne
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg
+import leaks
 import pytest
 from alert_receivers import WebhookReceiver
 from test_dag_e2e import (
@@ -119,20 +117,6 @@ def statsd():
     sock.close()
 
 
-def _all_secret_haystacks(db, results: list[subprocess.CompletedProcess[str]]) -> str:
-    """Everything a key could leak into: command output, task log files, XCom, rendered fields, tables."""
-    chunks = [r.stdout + r.stderr for r in results]
-    logs = Path(os.environ["AIRFLOW_HOME"]) / "logs"
-    chunks += [p.read_text(errors="replace") for p in logs.rglob("*") if p.is_file()]
-    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].replace("postgresql+psycopg2", "postgresql")
-    with psycopg.connect(metadata) as meta:
-        for table in ("xcom", "rendered_task_instance_fields", "dag_run", "task_instance", "log"):
-            chunks += [r[0] for r in meta.execute(f"SELECT t::text FROM {table} t")]  # noqa: S608 - fixed names
-    for table in ("cost_data", "collection_runs", "audit_log", "admin_keys", "teams", "projects", "success_rates"):
-        chunks += [r[0] for r in db.execute(f"SELECT t::text FROM finops.{table} t")]  # noqa: S608 - fixed names
-    return "\n".join(chunks)
-
-
 def test_rate_below_threshold_is_red_alerts_run_and_team_once_and_no_key_leaks(teams, db, simulator, webhook, statsd):
     """A revoked key fails its team alone (no task retries), the rate 4/5 is below 0.95: red, told once."""
     add_lapsed_team(teams, simulator)
@@ -165,7 +149,7 @@ def test_rate_below_threshold_is_red_alerts_run_and_team_once_and_no_key_leaks(t
     assert "airflow.finops.collection.teams_failed:1|g" in sent
     assert "airflow.finops.collection.team_failed" in sent and "airflow.finops.collection.rows_loaded" in sent
 
-    haystack = _all_secret_haystacks(db, [result])
+    haystack = leaks.haystack(db, [result])
     for org_keys in simulator.keys.values():
         for key in org_keys.values():
             assert key not in haystack

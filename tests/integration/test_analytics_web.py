@@ -36,30 +36,6 @@ def amount(team: str, day: int, project: str, item: str) -> Decimal:
     return (Decimal(len(team) * 7 + day * 3 + len(project) + ITEMS.index(item) * 11) * Decimal("0.0130804383403075"))
 
 
-@pytest.fixture(scope="module")
-def finops_app():
-    """Airflow's API app with the plugin; ``today`` pinned on the FinOps sub-app."""
-    from airflow.api_fastapi.app import create_app
-    from starlette.routing import Mount
-
-    from finops.web.routes.analytics import get_today
-
-    app = create_app(apps="core")
-    mounted = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/finops")
-    mounted.dependency_overrides[get_today] = lambda: TODAY
-    yield app
-    mounted.dependency_overrides.clear()
-
-
-@pytest.fixture(scope="module")
-def tokens(finops_app):
-    from airflow.api_fastapi.app import get_auth_manager
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-
-    manager = get_auth_manager()
-    return {n: manager.generate_jwt(SimpleAuthManagerUser(username=n, role=n)) for n in ("admin", "viewer")}
-
-
 def client(app, token: str | None):
     from fastapi.testclient import TestClient
 

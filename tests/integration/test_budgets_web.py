@@ -28,30 +28,6 @@ CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]*)"')
 SAME_ORIGIN = {"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"}
 
 
-@pytest.fixture(scope="module")
-def finops_app():
-    """Airflow's API app with the plugin; ``today`` pinned on the FinOps sub-app."""
-    from airflow.api_fastapi.app import create_app
-    from starlette.routing import Mount
-
-    from finops.web.routes.analytics import get_today
-
-    app = create_app(apps="core")
-    mounted = next(r.app for r in app.routes if isinstance(r, Mount) and r.path == "/finops")
-    mounted.dependency_overrides[get_today] = lambda: TODAY
-    yield app
-    mounted.dependency_overrides.clear()
-
-
-@pytest.fixture(scope="module")
-def tokens(finops_app):
-    from airflow.api_fastapi.app import get_auth_manager
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-
-    manager = get_auth_manager()
-    return {n: manager.generate_jwt(SimpleAuthManagerUser(username=n, role=n)) for n in ("admin", "viewer")}
-
-
 class Browser:
     """A cookie-carrying client like the Airflow UI's iframe."""
 
