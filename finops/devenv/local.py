@@ -207,32 +207,63 @@ def run_tests(pytest_args: list[str]) -> int:
             pg.stop()
 
 
-# The e2e tier mostly waits on Airflow processes and browsers, the other tiers on PostgreSQL and
-# Python: side by side they share the two cores better than one after the other. Each session
-# has its own warehouse database, simulator, KMS and ports (tests/conftest.py), so they share no state.
-E2E_TEST_DB = "finops_test_e2e"
+# The e2e tier mostly waits on Airflow processes, schedulers and browsers (one core stays idle),
+# the other tiers on PostgreSQL and Python: ``make test`` runs three pytest sessions side by side.
+# Each has its own warehouse database, simulator, KMS, ports and temporary directory
+# (tests/conftest.py), so they share no state they write.
+#: The e2e files whose ``airflow dags test`` runs of ``openai_costs_daily`` share logical dates: one
+#: session (the other e2e files get Airflow metadata of their own, so no two sessions write the same DAGs).
+E2E_COLLECTION_FILES = ("tests/e2e/test_dag_e2e.py", "tests/e2e/test_run_outcomes.py",
+                        "tests/e2e/test_wheel_install.py")
+E2E_METADATA_DB = "airflow_e2e"
+
+
+def _session(name: str, argv: list[str], env: dict[str, str]) -> tuple[str, subprocess.Popen, Path]:
+    """A pytest session in the background, its output to .local/test-<name>.log."""
+    log = local_dir() / f"test-{name}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return name, process, log
 
 
 def run_tiers() -> int:
-    """``pytest tests/e2e`` (output to .local/test-e2e.log, printed when done) beside ``pytest tests/unit
-    tests/integration`` (output live); fails if either fails."""
-    log = local_dir() / "test-e2e.log"
+    """``tests/unit tests/integration`` (output live) beside two e2e sessions (output printed when done);
+    fails if any fails."""
+    pytest_bin = str(BIN / "pytest")
     base_db = os.environ.get("FINOPS_TEST_DB", "finops_test")
-    e2e_env = {**os.environ, "FINOPS_TEST_DB": f"{base_db}_e2e" if "FINOPS_TEST_DB" in os.environ else E2E_TEST_DB}
-    with log.open("w") as out:
-        # Its own temporary directory and no shared cache file: nothing the two sessions write collides.
-        e2e = subprocess.Popen([str(BIN / "pytest"), "tests/e2e", "-p", "no:cacheprovider",
-                                f"--basetemp={local_dir() / 'pytest-e2e'}"], env=e2e_env, stdout=out,
-                               stderr=subprocess.STDOUT)
-        try:
-            others = subprocess.run([str(BIN / "pytest"), "tests/unit", "tests/integration"], check=False).returncode
-            e2e_code = e2e.wait()
-        finally:
-            if e2e.poll() is None:
-                e2e.terminate()
-                e2e.wait(timeout=60)
-    print(f"\n===== tests/e2e (a second pytest session, beside the one above; log: {log}) =====", flush=True)
-    print(log.read_text(errors="replace"), flush=True)
-    print(f"unit + integration: {'passed' if others == 0 else f'FAILED (exit {others})'}; "
-          f"e2e: {'passed' if e2e_code == 0 else f'FAILED (exit {e2e_code})'}", flush=True)
-    return others or e2e_code
+    others = sorted(str(p.relative_to(Path.cwd())) for p in (Path.cwd() / "tests" / "e2e").glob("test_*.py")
+                    if str(p.relative_to(Path.cwd())) not in E2E_COLLECTION_FILES)
+    metadata = os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].rsplit("/", 1)[0] + f"/{E2E_METADATA_DB}"
+    pg = cluster()
+    pg.databases = (*pg.databases, E2E_METADATA_DB)
+    pg.ensure_databases()
+    sessions = []
+    try:
+        for name, files, env in (
+            ("e2e-collection", list(E2E_COLLECTION_FILES), {"FINOPS_TEST_DB": f"{base_db}_e2e"}),
+            ("e2e-stacks", others, {"FINOPS_TEST_DB": f"{base_db}_e2e2", "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata}),
+        ):
+            session_env = {**os.environ, **env}
+            if name == "e2e-stacks":  # its metadata database, migrated while the first session starts
+                done = subprocess.run([str(BIN / "airflow"), "db", "migrate"], env=session_env, capture_output=True,
+                                      text=True, check=False)
+                if done.returncode != 0:
+                    raise RuntimeError(f"`airflow db migrate` of {E2E_METADATA_DB} failed:\n{done.stderr[-3000:]}")
+            # No shared cache file, a temporary directory of its own: nothing two sessions write collides.
+            sessions.append(_session(name, [pytest_bin, *files, "-p", "no:cacheprovider",
+                                            f"--basetemp={local_dir() / f'pytest-{name}'}"], session_env))
+        codes = {"unit + integration": subprocess.run([pytest_bin, "tests/unit", "tests/integration"],
+                                                      check=False).returncode}
+        for name, process, _ in sessions:
+            codes[name] = process.wait()
+    finally:
+        for _, process, _ in sessions:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=60)
+    for name, _, log in sessions:
+        print(f"\n===== {name} (a pytest session beside the one above; log: {log}) =====", flush=True)
+        print(log.read_text(errors="replace"), flush=True)
+    print("; ".join(f"{name}: {'passed' if code == 0 else f'FAILED (exit {code})'}" for name, code in codes.items()),
+          flush=True)
+    return next((code for code in codes.values() if code), 0)
