@@ -104,10 +104,11 @@ def kms_endpoint():
 
 
 @pytest.fixture
-def webhook():
-    """A webhook receiver on localhost (tests/alert_receivers.py), for the ``finops_alerts`` connection."""
+def webhook(monkeypatch):
+    """A webhook receiver on localhost (tests/alert_receivers.py), set as the ``finops_alerts`` connection."""
     from alert_receivers import WebhookReceiver
 
     receiver = WebhookReceiver().start()
+    monkeypatch.setenv("AIRFLOW_CONN_FINOPS_ALERTS", json.dumps({"conn_type": "http", "host": receiver.url}))
     yield receiver
     receiver.stop()

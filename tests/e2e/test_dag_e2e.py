@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from alert_receivers import WebhookReceiver
 from simulator_fixtures import FAULTY, HEALTHY, OTHER, QUIRKY
 
 from finops.registry import Registry
@@ -72,10 +71,6 @@ def expected(simulator, team: str, start: date, end: date) -> dict:
     return {k: v for k, v in simulator.expected(org, start, end, simulator.project_ids(org)).items() if v is not None}
 
 
-def alerts_env(webhook: WebhookReceiver) -> dict[str, str]:
-    return {"AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url})}
-
-
 def run_state(db) -> tuple[str, dict[str, str]]:
     """The latest collection run's state and its task states, from Airflow's metadata database."""
     run_id = db.execute("SELECT dag_run_id FROM finops.success_rates ORDER BY computed_at DESC LIMIT 1").fetchone()[0]
@@ -89,7 +84,7 @@ def run_state(db) -> tuple[str, dict[str, str]]:
 
 
 def test_daily_run_loads_exact_totals_is_green_alerts_nobody_and_rerun_changes_nothing(teams, db, simulator, webhook):
-    result = dags_test(DAY, env=alerts_env(webhook))
+    result = dags_test(DAY)  # the webhook fixture set finops_alerts in the environment
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # As the scheduler's run at DAY 00:00: the data interval is the day before, plus 1 look-back day.
     window = (DAY - timedelta(days=2), DAY)

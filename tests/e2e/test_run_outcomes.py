@@ -9,14 +9,12 @@ Alerts go to a webhook receiver on localhost through the ``finops_alerts`` conne
 
 from __future__ import annotations
 
-import json
 import subprocess
 from datetime import date, timedelta
 from decimal import Decimal
 
 import leaks
 import pytest
-from alert_receivers import WebhookReceiver
 from test_dag_e2e import (
     ACTOR,
     BIN,
@@ -24,7 +22,6 @@ from test_dag_e2e import (
     ROOT,
     TEAMS,
     airflow_env,
-    alerts_env,
     dags_test,
     expected,
     run_state,
@@ -46,8 +43,8 @@ def teams(db, kms_endpoint, simulator):
     return registry
 
 
-def run(webhook: WebhookReceiver, day: date = DAY, extra_env: dict[str, str] | None = None, **variables: str):
-    env = {**alerts_env(webhook), **(extra_env or {})}
+def run(day: date = DAY, extra_env: dict[str, str] | None = None, **variables: str):
+    env = dict(extra_env or {})  # finops_alerts: the webhook fixture set it in the environment
     env.update({f"AIRFLOW_VAR_{k.upper()}": v for k, v in variables.items()})
     return dags_test(day, env=env)
 
@@ -64,7 +61,7 @@ def test_one_failed_team_above_the_threshold_is_green_alerts_once_late_once_and_
         teams, db, simulator, webhook):
     add_lapsed_team(teams, simulator)
     db.execute("UPDATE finops.teams SET created_at = '2026-03-08'")  # the teams exist from the window's first day
-    result = run(webhook, finops_success_rate_threshold="0.75")  # 4/5 = 0.8 passes; collects 03-08..03-09
+    result = run(finops_success_rate_threshold="0.75")  # 4/5 = 0.8 passes; collects 03-08..03-09
     assert result.returncode == 0, result.stdout[-1500:] + result.stderr[-3000:]
     state, tasks = run_state(db)
     assert state == "success" and tasks["publish_costs"] == "success" and tasks["alert_teams"] == "success"
@@ -77,7 +74,7 @@ def test_one_failed_team_above_the_threshold_is_green_alerts_once_late_once_and_
 
     # Late data with a short deadline (0.5 h): at 01:00 on 03-10 the days 03-09 and 03-08 are due, and
     # lapsed has no successful collection of either: one alert per day, naming it.
-    late = deadline_check(webhook, "2026-03-10T01:00:00+00:00", "0.5")
+    late = deadline_check("2026-03-10T01:00:00+00:00", "0.5")
     assert late.returncode == 0, late.stdout[-1500:] + late.stderr[-3000:]
     assert webhook.kinds() == ["collection_failed", "collection_late", "collection_late"]
     assert [b["period"] for b in webhook.received[1:]] == ["2026-03-09", "2026-03-08"]
@@ -87,11 +84,11 @@ def test_one_failed_team_above_the_threshold_is_green_alerts_once_late_once_and_
     # The next day the key is fixed: one recovery notice; the failure and the late days are not repeated.
     teams.register_key("lapsed", simulator.key("org-healthy"), ACTOR, verify=False)
     simulator.reset_faults()
-    again = run(webhook, DAY + timedelta(days=1), finops_success_rate_threshold="0.75")
+    again = run(DAY + timedelta(days=1), finops_success_rate_threshold="0.75")
     assert again.returncode == 0, again.stdout[-1500:] + again.stderr[-3000:]
     assert webhook.kinds()[3:] == ["collection_recovered"]
     assert webhook.received[3]["team_id"] == "lapsed" and webhook.received[3]["text"].startswith("Recovered")
-    later = deadline_check(webhook, "2026-03-10T02:00:00+00:00", "0.5")
+    later = deadline_check("2026-03-10T02:00:00+00:00", "0.5")
     assert later.returncode == 0, later.stdout[-1500:] + later.stderr[-3000:]
     assert webhook.kinds().count("collection_late") == 2
 
@@ -121,7 +118,7 @@ def test_rate_below_threshold_is_red_alerts_run_and_team_once_and_no_key_leaks(t
     """A revoked key fails its team alone (no task retries), the rate 4/5 is below 0.95: red, told once."""
     add_lapsed_team(teams, simulator)
     port, metrics = statsd
-    result = run(webhook, extra_env={
+    result = run(extra_env={
         "AIRFLOW__METRICS__STATSD_ON": "True", "AIRFLOW__METRICS__STATSD_HOST": "127.0.0.1",
         "AIRFLOW__METRICS__STATSD_PORT": str(port), "AIRFLOW__METRICS__STATSD_PREFIX": "airflow"})
     assert result.returncode != 0
@@ -155,17 +152,16 @@ def test_rate_below_threshold_is_red_alerts_run_and_team_once_and_no_key_leaks(t
             assert key not in haystack
 
 
-def deadline_check(webhook: WebhookReceiver, at: str, hours: str):
+def deadline_check(at: str, hours: str):
     """``airflow dags test`` of the hourly deadline DAG at ``at`` (its data interval ends then)."""
-    env = {"AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url}),
-           "AIRFLOW_VAR_FINOPS_COLLECTION_DEADLINE_HOURS": hours, "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags")}
+    env = {"AIRFLOW_VAR_FINOPS_COLLECTION_DEADLINE_HOURS": hours, "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags")}
     argv = [str(BIN / "airflow"), "dags", "test", "finops_collection_deadline", at]
     return subprocess.run(argv, capture_output=True, text=True, env={**airflow_env(), **env}, cwd=ROOT,
                           timeout=240, check=False)
 
 
 def test_quality_failure_is_red_and_names_the_expectation_once(teams, db, simulator, webhook):
-    result = run(webhook, finops_accepted_currencies="eur")  # the simulator's rows are in usd
+    result = run(finops_accepted_currencies="eur")  # the simulator's rows are in usd
     assert result.returncode != 0
     state, tasks = run_state(db)
     assert state == "failed" and tasks["check_data_quality"] == "failed" and tasks["publish_costs"] == "upstream_failed"

@@ -6,7 +6,6 @@ interval for every team; the receiver gets exactly the expected messages once, a
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from alert_receivers import WebhookReceiver
 
 from finops.alerts import budgets
 
@@ -23,14 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 AS_OF = date(2026, 12, 14)
 SPIKE = date(2026, 12, 11)
-
-
-@pytest.fixture
-def webhook(monkeypatch):
-    receiver = WebhookReceiver().start()
-    monkeypatch.setenv("AIRFLOW_CONN_FINOPS_ALERTS", json.dumps({"conn_type": "http", "host": receiver.url}))
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

@@ -20,14 +20,6 @@ from finops.alerts.streaks import TeamOutcome, reason_key, run_outcomes, update_
 
 
 @pytest.fixture
-def webhook(monkeypatch):
-    receiver = WebhookReceiver().start()
-    monkeypatch.setenv("AIRFLOW_CONN_FINOPS_ALERTS", json.dumps({"conn_type": "http", "host": receiver.url}))
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
 def slack(monkeypatch):
     receiver = WebhookReceiver().start("/services/T000/B000/XXXX")
     monkeypatch.setenv("AIRFLOW_CONN_FINOPS_SLACK", json.dumps({"conn_type": "slackwebhook", "password": receiver.url}))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from alert_receivers import WebhookReceiver
 
 from finops.alerts import budgets, mutes
 from finops.alerts.tasks import deliver_task, evaluate_task, plan_scope_task
@@ -16,14 +14,6 @@ from finops.assets import COST_DATA
 AS_OF = date(2026, 12, 14)
 SPIKE = date(2026, 12, 11)  # settles at AS_OF (lookback 2): the run whose window is Dec 12-13 flags it
 MODEL = "gpt-4o-2024-08-06"
-
-
-@pytest.fixture
-def webhook(monkeypatch):
-    receiver = WebhookReceiver().start()
-    monkeypatch.setenv("AIRFLOW_CONN_FINOPS_ALERTS", json.dumps({"conn_type": "http", "host": receiver.url}))
-    yield receiver
-    receiver.stop()
 
 
 class Event:
