@@ -48,8 +48,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip --version >/dev/null
 	@test -x $(BIN)/uv || $(BIN)/pip install -q uv==0.13.9
-	$(BIN)/uv pip install -q --python $(PY) -r requirements.txt -r requirements-dev.txt
+	$(BIN)/uv pip install -q --compile-bytecode --python $(PY) -r requirements.txt -r requirements-dev.txt
 	$(BIN)/uv pip install -q --python $(PY) --no-deps -e .
+	@$(PY) -m compileall -q finops dags plugins >/dev/null
 	@touch $@
 
 venv: $(VENV)/.installed ## Create the virtual environment (once; again when the pins change)
