@@ -109,8 +109,9 @@ def wait_for_lock_wait(db, application_name: str = "finops", timeout: float = 60
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        row = db.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
-                         (application_name,)).fetchone()
+        # This database only: the other test sessions (make test runs three) load teams of their own.
+        row = db.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock' "
+                         "AND datname = current_database()", (application_name,)).fetchone()
         if row:
             return row[0]
         time.sleep(0.05)
@@ -155,9 +156,12 @@ def test_no_transaction_or_lock_is_held_while_the_api_is_read(team, db):
         # Midway through the API's answer, as during a retry's wait: the team is not locked, no
         # finops session is inside a transaction, and another load of the team goes through.
         seen.append(db.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'finops' AND xact_start IS NOT NULL"
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'finops' AND xact_start IS NOT NULL "
+            "AND datname = current_database()"
         ).fetchone()[0])
-        seen.append(db.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").fetchone()[0])
+        # In this database: the other test sessions, and Airflow's own migrations, take advisory locks too.
+        seen.append(db.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                               "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()[0])
         other = load(team, rows("3"))
         seen.append(other.rows)
         yield from data[6:]
