@@ -153,8 +153,8 @@ def celery_stack(tmp_path_factory, pg_cluster, warehouse, kms_endpoint, simulato
         "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
         **private_api_server_env(api_port),
         "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(log_port),
-        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+        "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "600",  # parsed once at start; nothing changes after
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "600",
         "AIRFLOW__METRICS__STATSD_ON": "False",
         "AIRFLOW_VAR_FINOPS_LOOKBACK_DAYS": "1",
         "AIRFLOW_CONN_FINOPS_ALERTS": json.dumps({"conn_type": "http", "host": webhook.url}),
