@@ -77,11 +77,11 @@ class AnthropicClient(ApiClient):
             while paginator.has_next_page:
                 params = query + ([("page", paginator.cursor)] if paginator.cursor else [])
                 page_no = paginator.pages + 1
-                response = self.get(key, "/v1/organizations/cost_report", params, stats=stream.stats,
-                                    what=f"cost report page {page_no}")
-                page = decode_cost_report(response.content, page=page_no, status=response.status_code,
-                                          content_type=response.headers.get("Content-Type"))
-                del response
+                page = self.get(key, "/v1/organizations/cost_report", params, stats=stream.stats,
+                                what=f"cost report page {page_no}",
+                                decode=lambda r, n=page_no: decode_cost_report(
+                                    r.content, page=n, status=r.status_code,
+                                    content_type=r.headers.get("Content-Type")))
                 paginator.update(page.has_more, page.next_page)
                 stream.pages = paginator.pages
                 rows, page = page.rows, None

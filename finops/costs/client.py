@@ -85,11 +85,13 @@ class CostsClient(ApiClient):
             while paginator.has_next_page:
                 params = query + ([("page", paginator.cursor)] if paginator.cursor else [])
                 page_no = paginator.pages + 1
-                response = self.get(key, "/v1/organization/costs", params, stats=stream.stats,
-                                    what=f"Costs API page {page_no}")
-                page = parse_costs_page(response.content, page=page_no, status=response.status_code,
-                                        content_type=response.headers.get("Content-Type"))
-                del response  # keep one page in memory, not two, while the next one is fetched
+                # Decoded inside the retry loop: a body cut on the way is fetched again. The response is
+                # dropped once decoded, so one page is in memory, not two, while the next one is fetched.
+                page = self.get(key, "/v1/organization/costs", params, stats=stream.stats,
+                                what=f"Costs API page {page_no}",
+                                decode=lambda r, n=page_no: parse_costs_page(
+                                    r.content, page=n, status=r.status_code,
+                                    content_type=r.headers.get("Content-Type")))
                 paginator.update(page.has_more, page.next_page)
                 stream.pages = paginator.pages
                 rows, page = page.rows, None

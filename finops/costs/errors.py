@@ -113,5 +113,17 @@ class CostsApiResponseError(CostsApiError):
     """A response that breaks the contract: not JSON, an HTML page, truncated, wrong shape."""
 
 
+class IncompleteJsonBody(CostsApiResponseError):
+    """A 2xx JSON body that stops before its document ends: cut on the way (a proxy, a dropped connection).
+
+    The client retries it like a 5xx; an HTML page or any other non-JSON body stays permanent.
+    ``received`` describes the body (status, content type, its first characters), for the final message.
+    """
+
+    def __init__(self, message: str, *, received: str, status: int | None = None, provider: str = OPENAI) -> None:
+        super().__init__(message, status=status, provider=provider)
+        self.received = received
+
+
 class PaginationError(CostsApiResponseError):
     """The API's cursors would loop: a repeated cursor, or more pages promised without one."""

@@ -28,6 +28,7 @@ from finops.costs.errors import (
     CostsApiBadRequest,
     CostsApiResponseError,
     CostsApiUnavailable,
+    IncompleteJsonBody,
 )
 from finops.costs.models import CostRow, SkippedCost
 from finops.costs.parsing import describe_body, load_json
@@ -279,8 +280,13 @@ class ApiClient:
         stats: RequestStats,
         what: str,
         scope_id: str | None = None,
-    ) -> requests.Response:
-        """GET with retries; returns a 2xx response or raises the project's exception for the failure."""
+        decode: Callable[[requests.Response], Any] | None = None,
+    ) -> Any:
+        """GET with retries; returns a 2xx response, or what ``decode`` makes of it, or raises the project's
+        exception for the failure.
+
+        A JSON body that ``decode`` finds cut short (:class:`IncompleteJsonBody`) is retried like a 5xx.
+        """
         settings = self.settings
         url = settings.base_url + path
         headers = self.headers(api_key)
@@ -293,6 +299,7 @@ class ApiClient:
             failure: str
             status: int | None = None
             truncated = False
+            cut: IncompleteJsonBody | None = None
             wait: float | None = None
             try:
                 response = self.session.get(url, params=params, headers=headers,
@@ -302,12 +309,20 @@ class ApiClient:
                 failure = f"{type(exc).__name__} on {what}" if not truncated else f"a truncated body for {what}"
             else:
                 status = response.status_code
-                if status < 300:
+                if status < 300 and decode is None:
                     return response
-                if not is_retryable(status):
+                if status < 300:
+                    try:
+                        return decode(response)
+                    except IncompleteJsonBody as exc:  # a body cut on the way, like a connection closed mid-body
+                        truncated, cut = True, exc
+                        failure = f"a truncated body for {what}"
+                elif not is_retryable(status):
                     raise self.client_error(response, api_key, what=what, scope_id=scope_id)
-                failure = f"HTTP {status} on {what}"
-                wait = retry_after(response.headers.get("Retry-After"))
+                else:
+                    failure = f"HTTP {status} on {what}"
+                    wait = retry_after(response.headers.get("Retry-After"))
+                del response  # not held while waiting
             elapsed = self._clock() - started
             if wait is not None:
                 delay = min(wait, settings.retry_after_max_seconds)
@@ -315,6 +330,12 @@ class ApiClient:
                 cap = min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2 ** (attempt - 1))
                 delay = self._jitter() * cap
             if attempt > settings.max_retries or elapsed + delay > settings.max_retry_seconds:
+                if cut is not None:
+                    raise CostsApiResponseError(
+                        f"The {label} API sent {what} cut short on all {attempt} attempts ({cut.received}); "
+                        "check for a proxy cutting responses between Airflow and the API.",
+                        status=status, provider=self.provider,
+                    )
                 if truncated:
                     raise CostsApiResponseError(
                         f"The {label} API connection closed before {what} was complete (a truncated body, "

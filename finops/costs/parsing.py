@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from finops.costs.errors import CostsApiResponseError
+from finops.costs.errors import CostsApiResponseError, IncompleteJsonBody
 from finops.costs.models import CostsPage, Project
 from finops.redaction import scrub
 
@@ -40,13 +40,14 @@ def _reject_constant(name: str) -> Any:
 
 
 def _not_json(text: str, *, what: str, status: int | None, content_type: str | None, source: str,
-              conn_id: str) -> CostsApiResponseError:
+              conn_id: str, cut: bool = False) -> CostsApiResponseError:
+    """The error for a body that is not JSON; ``cut``: a JSON document that stops early (retried by the client)."""
     received = describe_body(text, status=status, content_type=content_type)
-    return CostsApiResponseError(
-        f"{source} sent {what} that is not valid JSON ({received}); check that the `{conn_id}` "
-        "connection points at the API and that no proxy is rewriting or cutting responses.",
-        status=status,
-    )
+    message = (f"{source} sent {what} that is not valid JSON ({received}); check that the `{conn_id}` "
+               "connection points at the API and that no proxy is rewriting or cutting responses.")
+    if cut:
+        return IncompleteJsonBody(message, received=received, status=status)
+    return CostsApiResponseError(message, status=status)
 
 
 def load_json(text: str, *, what: str, status: int | None = None, content_type: str | None = None,
@@ -91,10 +92,12 @@ def decode_page_body(decoder: msgspec.json.Decoder[T], body: str | bytes, *, sou
         return decoder.decode(body)
     except msgspec.ValidationError as exc:
         raise schema_error(source, page, _where(str(exc))) from None
-    except msgspec.DecodeError:
+    except msgspec.DecodeError as exc:
         text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+        # msgspec tells a document that stops early ("Input data was truncated", an empty body included)
+        # from one that is malformed (an HTML page, NaN, trailing bytes).
         raise _not_json(text, what=what, status=status, content_type=content_type, source=source,
-                        conn_id=conn_id) from None
+                        conn_id=conn_id, cut="truncated" in str(exc)) from None
 
 
 def parse_costs_page(

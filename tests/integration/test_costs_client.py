@@ -240,12 +240,13 @@ def stub_client(stub_url, mode):
 @pytest.mark.parametrize(
     "mode,received",
     [
-        ("malformed", ["not valid JSON", "HTTP 200", "application/json", '{"object": "page", "data"']),
+        # A JSON document that stops early is fetched again (max_retries=2), then named with what was received.
+        ("malformed", ["cut short on all 3 attempts", "HTTP 200", "application/json", '{"object": "page", "data"']),
         ("html", ["not valid JSON", "text/html", "Corporate proxy"]),
         ("error200", ["HTTP 200 but an error object", "server_error", "Internal failure"]),
-        ("truncated", ["not valid JSON", '"has_more": fal']),
+        ("truncated", ["cut short on all 3 attempts", '"has_more": fal']),
         ("cutoff", ["truncated body"]),
-        ("empty", ["not valid JSON", "an empty body"]),
+        ("empty", ["cut short on all 3 attempts", "an empty body"]),
     ],
 )
 def test_bad_bodies_are_clear_errors_never_partial_results(stub_url, mode, received):

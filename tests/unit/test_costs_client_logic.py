@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -307,3 +308,30 @@ def test_bad_extra_is_a_configuration_error(extra):
 def test_bad_host_is_a_configuration_error():
     with pytest.raises(ConfigurationError):
         ClientSettings.from_connection(conn("ftp://example.com"))
+
+
+def test_a_costs_page_cut_short_is_fetched_again():
+    """A 200 whose JSON stops early (a proxy cut it) is retried like a 5xx, then the page is decoded."""
+    whole = json.dumps(costs_page(1735689600))
+    c, session, clock = client(response(text=whole[: len(whole) // 2]), response(text=whole))
+    rows = list(c.costs(KEY, date(2025, 1, 1), date(2025, 1, 2), ["proj_a"]))
+    assert [r.amount for r in rows] == [Decimal("1.5")] and len(session.calls) == 2 and len(clock.slept) == 1
+
+
+def test_a_page_cut_short_every_time_is_a_truncated_body():
+    whole = json.dumps(costs_page(1735689600))
+    c, session, _ = client(*[response(text=whole[:40])] * 3, max_retries=2)
+    with pytest.raises(CostsApiResponseError, match=r"page 1 cut short on all 3 attempts \(HTTP 200, .*object"):
+        list(c.costs(KEY, date(2025, 1, 1), date(2025, 1, 2), ["proj_a"]))
+    assert len(session.calls) == 3
+
+
+@pytest.mark.parametrize("text,content_type", [
+    ("<html><title>502 Bad Gateway</title></html>", "text/html"),  # a proxy's page: not JSON at all
+    ('{"object": "page", "data": [], "x": NaN}', "application/json"),  # malformed, not cut
+])
+def test_a_body_that_is_not_json_is_not_retried(text, content_type):
+    c, session, _ = client(response(text=text, content_type=content_type))
+    with pytest.raises(CostsApiResponseError, match="not valid JSON"):
+        list(c.costs(KEY, date(2025, 1, 1), date(2025, 1, 2), ["proj_a"]))
+    assert len(session.calls) == 1
