@@ -11,6 +11,7 @@ from typing import Any
 from finops import defaults, paths
 from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.warehouse.db import connect
+from finops.warehouse.failures import explain as explain_database_error
 from finops.warehouse.loader import DropGuard, Window, record_failure, replace_window
 
 log = logging.getLogger(__name__)
@@ -186,12 +187,18 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
                                 guard=guard, provider=spec.name)
     except Exception as exc:
-        message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}; see the task log"
+        explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
+        error = explained or exc
+        message = str(error) if isinstance(error, FinopsError) else f"unexpected {type(exc).__name__}; see the task log"
         try:
             record_failure(team_id, window, message, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
                            provider=spec.name)
-        except FinopsError as record_exc:
-            log.warning("Could not record the failed attempt of team %s: %s", team_id, record_exc)
+        except Exception as record_exc:  # noqa: BLE001 - the load's own failure is what the task must report
+            record_error = explain_database_error(record_exc) or record_exc
+            log.warning("Could not record the failed attempt of team %s: %s", team_id, record_error)
+        if explained is not None:
+            log.warning("Team %s: the database said: %s", team_id, exc)
+            raise explained from None
         raise
     seen = {day_currency for day_currency in result.per_day}
     log.info("Team %s (%s): %d rows, %s total, %d pages, %d requests, %d retries, window %s.",

@@ -19,7 +19,7 @@ EXPECTED = {
     "looping_cursor": "failed (permanent, PaginationError)",
     "buckets_outside_window": "completed",
     "kms_unreachable": "failed (retryable, KmsUnavailable)",
-    "warehouse_read_only": "failed",
+    "warehouse_read_only": "failed (retryable, WarehouseRefusesWrites): The warehouse refuses writes",
     "concurrent_runs": "manual__chaos: completed",
 }
 
