@@ -1,14 +1,16 @@
-"""Daily spend rollups, kept equal to ``finops.cost_data`` window by window (never a full rebuild on load).
+"""Daily spend rollups, kept equal to ``finops.cost_data`` by each load's change (never a full rebuild on load).
 
-The loader calls :func:`refresh_rollups` inside the transaction that replaced a team's window, so the
-rollups and the cost rows commit (or roll back) together. Three tables, one grain each:
+The loader calls :func:`after_load` inside the transaction that replaced a team's window, with the rows its
+delete removed, so the rollups and the cost rows commit (or roll back) together. Each rollup gets the window's
+change (new rows minus old rows), and only for the groups that changed: settled days loaded again write nothing.
 
-- ``spend_daily``: provider, team, day, project, model, family, token kind, tier, kind of cost, currency;
+- ``spend_daily``: a view of cost_data joined to the parsed line items (migration 0013; its grain is within a
+  few percent of cost_data's, so a table of it doubled each load's writes);
 - ``spend_project_daily``: provider, team, day, project, currency (teams, projects, unattributed spend);
-- ``spend_project_monthly``: the same per month, maintained by adding the window's change, so a period's
-  teams and projects read a row per month instead of one per day;
-- ``spend_model_daily``: provider, day, model, ..., currency over all teams, maintained by adding the
-  window's change (new minus old), so the overview reads a few rows per day whatever the number of teams.
+- ``spend_project_monthly``: the same per month, so a period's teams and projects read a row per month
+  instead of one per day;
+- ``spend_model_daily``: provider, day, model, ..., currency over all teams, so the overview reads a few rows
+  per day whatever the number of teams.
 """
 
 from __future__ import annotations
@@ -45,46 +47,57 @@ def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, 
 
 
 def after_load(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-               run_id: int) -> list[Restatement]:
+               run_id: int, old_rows: list[tuple] = ()) -> list[Restatement]:
     """What the loader calls after a successful window replace, in its transaction: rollups and restatements.
 
-    Call it after the run's ``collection_run_days`` rows are written. One round trip in the usual case.
-    Returns the restated days (also logged and counted in the metric).
+    ``old_rows`` are the window's deleted cost rows, as ``collection/delete_window.sql`` returns them
+    (day, project, line item, currency, amount). Call it after the run's ``collection_run_days`` rows are
+    written. One round trip in the usual case. Returns the restated days (also logged and counted).
     """
-    restatements = _refresh(conn, provider, team_id, window_start, window_end,
-                            also=("analytics/restatements_record", {"run_id": run_id}))
+    restatements = _apply_change(conn, provider, team_id, window_start, window_end, old_rows,
+                                 also=("analytics/restatements_record", {"run_id": run_id}))
     return record_found(provider, team_id, run_id, restatements)
 
 
-def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, window_start: date,
-                    window_end: date) -> None:
-    """Replace the rollups of one team's window ``[window_start, window_end)`` from its cost rows.
-
-    Runs in the caller's transaction (the one that replaced the window in cost_data). Line items not seen
-    before are parsed first. Safe to call again at any time: the result depends only on cost_data.
-    """
-    _refresh(conn, provider, team_id, window_start, window_end)
-
-
-def _refresh(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-             also: tuple[str, dict] | None = None) -> list[tuple]:
-    """The refresh, with ``also`` (a statement and its parameters) sent in the same pipeline; its rows."""
-    params = _window(provider, team_id, window_start, window_end)
-    # The usual case (no new line item) is one round trip: the refresh and ``also`` are pipelined. When the
-    # window holds a line item never parsed, the refresh changes nothing and says so (-1): the new items are
-    # parsed and the refresh run again (it depends only on cost_data).
+def _apply_change(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
+                  old_rows: list[tuple], also: tuple[str, dict] | None = None) -> list[tuple]:
+    """The window's change applied to the rollups, with ``also`` (a statement and its parameters) pipelined."""
+    params = {**_window(provider, team_id, window_start, window_end),
+              "old_days": [r[0] for r in old_rows], "old_projects": [r[1] for r in old_rows],
+              "old_items": [r[2] for r in old_rows], "old_currencies": [r[3] for r in old_rows],
+              "old_amounts": [r[4] for r in old_rows]}
+    # The usual case (no new line item) is one round trip: the change and ``also`` are pipelined. When the
+    # window holds a line item never parsed, the statement changes nothing and says so (-1): the new items are
+    # parsed and the statement run again (it depends only on cost_data and the old rows).
     with conn.pipeline():
-        refresh_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
+        change_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
         also_cur = conn.execute(paths.sql(also[0]), also[1]) if also else None
-    counts = refresh_cur.fetchall()
+    counts = change_cur.fetchall()
     also_rows = also_cur.fetchall() if also_cur else []
     if (-1,) in counts:
         missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
         store_line_items(conn, [(provider, item) for (item,) in missing])
         counts = conn.execute(paths.sql("analytics/refresh_window"), params).fetchall()
-    if any(rows == 0 for (rows,) in counts):  # a model or monthly group lost its last cost row
-        conn.execute(paths.sql("analytics/model_daily_drop_empty"), params)
+    if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
+        conn.execute(paths.sql("analytics/drop_empty"), params)
     return also_rows
+
+
+def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, window_start: date,
+                    window_end: date) -> None:
+    """Recompute the rollups of one team's window ``[window_start, window_end)`` from cost_data.
+
+    For repairs (a load's change is applied by :func:`after_load`): the team's project rollups of the window
+    and its months, and the model rollup of the window's days over all teams. Runs in the caller's
+    transaction; takes the team's lock and holds loads' model rollup changes until it commits. Line items
+    not seen before are parsed first. Safe to call again at any time: the result depends only on cost_data.
+    """
+    params = {**_window(provider, team_id, window_start, window_end), "old_items": []}
+    conn.execute(paths.sql("collection/lock_team"), params)
+    missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
+    store_line_items(conn, [(provider, item) for (item,) in missing])
+    conn.execute(paths.sql("analytics/lock_model_daily"))
+    conn.execute(paths.sql("analytics/recompute_window"), params)
 
 
 def rebuild(conn: psycopg.Connection) -> None:
@@ -100,15 +113,18 @@ def rebuild(conn: psycopg.Connection) -> None:
 
 @dataclass(frozen=True)
 class ReparseResult:
-    """What a re-parse did: line items parsed, how many changed, team windows refreshed."""
+    """What a re-parse did: line items parsed, how many changed, days whose model rollup was recomputed."""
 
     parsed: int
     changed: int
-    windows: int
+    days: int
 
 
 def reparse(conn: psycopg.Connection) -> ReparseResult:
-    """Parse every stored line item again with the current parser; refresh only the windows whose items changed."""
+    """Parse every stored line item again with the current parser; recompute only the days whose items changed.
+
+    Only spend_model_daily depends on the dimensions (spend_project_* do not, spend_daily is a view).
+    """
     stored = conn.execute(paths.sql("analytics/line_items_all")).fetchall()
     changed: list[tuple[str, str]] = []
     for provider, item, *dims, version in stored:
@@ -118,10 +134,12 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
         if fresh != old or version != PARSER_VERSION:
             changed.append((provider, item))
     store_line_items(conn, changed, replace=True)
-    windows = []
+    days = 0
     if changed:
-        windows = conn.execute(paths.sql("analytics/windows_of_line_items"), {
+        conn.execute(paths.sql("analytics/lock_model_daily"))
+        affected = conn.execute(paths.sql("analytics/days_of_line_items"), {
             "providers": [p for p, _ in changed], "line_items": [i for _, i in changed]}).fetchall()
-        for provider, team_id, start, end in windows:
-            refresh_rollups(conn, provider, team_id, start, end)
-    return ReparseResult(parsed=len(stored), changed=len(changed), windows=len(windows))
+        for provider, provider_days in affected:
+            conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": provider_days})
+            days += len(provider_days)
+    return ReparseResult(parsed=len(stored), changed=len(changed), days=days)
