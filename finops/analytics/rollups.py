@@ -47,28 +47,39 @@ def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, 
 
 
 def after_load(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-               run_id: int, old_rows: list[tuple] = ()) -> list[Restatement]:
+               run_id: int, old_sums: list[tuple] = ()) -> list[Restatement]:
     """What the loader calls after a successful window replace, in its transaction: rollups and restatements.
 
-    ``old_rows`` are the window's deleted cost rows, as ``collection/delete_window.sql`` returns them
-    (day, project, line item, currency, amount). Call it after the run's ``collection_run_days`` rows are
-    written. One round trip in the usual case. Returns the restated days (also logged and counted).
+    ``old_sums`` is what the window's deleted rows contributed, as ``collection/delete_window.sql`` returns it.
+    Call it after the run's ``collection_run_days`` rows are written. One round trip in the usual case.
+    Returns the restated days (also logged and counted in the metric).
     """
-    restatements = _apply_change(conn, provider, team_id, window_start, window_end, old_rows,
+    restatements = _apply_change(conn, provider, team_id, window_start, window_end, old_sums,
                                  also=("analytics/restatements_record", {"run_id": run_id}))
     return record_found(provider, team_id, run_id, restatements)
 
 
+def _old_arrays(old_sums: list[tuple]) -> dict[str, list]:
+    """``delete_window.sql``'s rows (grain, day, project, model dims, currency, amount, rows) as refresh arrays."""
+    projects = [r for r in old_sums if r[0] == "p"]
+    models = [r for r in old_sums if r[0] == "m"]
+    return {"p_days": [r[1] for r in projects], "p_projects": [r[2] for r in projects],
+            "p_currencies": [r[8] for r in projects], "p_amounts": [r[9] for r in projects],
+            "p_rows": [r[10] for r in projects],
+            "m_days": [r[1] for r in models], "m_models": [r[3] for r in models],
+            "m_families": [r[4] for r in models], "m_token_kinds": [r[5] for r in models],
+            "m_tiers": [r[6] for r in models], "m_cost_kinds": [r[7] for r in models],
+            "m_currencies": [r[8] for r in models], "m_amounts": [r[9] for r in models],
+            "m_rows": [r[10] for r in models]}
+
+
 def _apply_change(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-                  old_rows: list[tuple], also: tuple[str, dict] | None = None) -> list[tuple]:
+                  old_sums: list[tuple], also: tuple[str, dict] | None = None) -> list[tuple]:
     """The window's change applied to the rollups, with ``also`` (a statement and its parameters) pipelined."""
-    params = {**_window(provider, team_id, window_start, window_end),
-              "old_days": [r[0] for r in old_rows], "old_projects": [r[1] for r in old_rows],
-              "old_items": [r[2] for r in old_rows], "old_currencies": [r[3] for r in old_rows],
-              "old_amounts": [r[4] for r in old_rows]}
+    params = {**_window(provider, team_id, window_start, window_end), **_old_arrays(old_sums)}
     # The usual case (no new line item) is one round trip: the change and ``also`` are pipelined. When the
     # window holds a line item never parsed, the statement changes nothing and says so (-1): the new items are
-    # parsed and the statement run again (it depends only on cost_data and the old rows).
+    # parsed and the statement run again (it depends only on cost_data and the old sums).
     with conn.pipeline():
         change_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
         also_cur = conn.execute(paths.sql(also[0]), also[1]) if also else None
@@ -92,7 +103,7 @@ def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, windo
     transaction; takes the team's lock and holds loads' model rollup changes until it commits. Line items
     not seen before are parsed first. Safe to call again at any time: the result depends only on cost_data.
     """
-    params = {**_window(provider, team_id, window_start, window_end), "old_items": []}
+    params = _window(provider, team_id, window_start, window_end)
     conn.execute(paths.sql("collection/lock_team"), params)
     missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
     store_line_items(conn, [(provider, item) for (item,) in missing])
@@ -133,10 +144,10 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
                         "recognized"), dims, strict=True))
         if fresh != old or version != PARSER_VERSION:
             changed.append((provider, item))
-    store_line_items(conn, changed, replace=True)
     days = 0
     if changed:
-        conn.execute(paths.sql("analytics/lock_model_daily"))
+        conn.execute(paths.sql("analytics/lock_model_daily"))  # no load changes the model rollup meanwhile
+        store_line_items(conn, changed, replace=True)
         affected = conn.execute(paths.sql("analytics/days_of_line_items"), {
             "providers": [p for p, _ in changed], "line_items": [i for _, i in changed]}).fetchall()
         for provider, provider_days in affected:

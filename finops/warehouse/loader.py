@@ -118,11 +118,13 @@ def replace_window(
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
         with connect(conn_id) as conn:
             began = time.perf_counter()
-            conn.execute(paths.sql("collection/lock_team"), params)
+            with conn.pipeline():  # one round trip: the team's lock, then the rollups' (before the delete)
+                conn.execute(paths.sql("collection/lock_team"), params)
+                conn.execute(paths.sql("analytics/lock_rollups_for_load"))
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
-            old_rows = conn.execute(paths.sql("collection/delete_window"), params).fetchall()
+            old_sums = conn.execute(paths.sql("collection/delete_window"), params).fetchall()
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
                     copy.set_types(COPY_TYPES)
@@ -147,9 +149,9 @@ def replace_window(
                         {"run_id": run_id, "scope_id": s.scope_id, "currency": s.currency, "rows": s.rows,
                          "amount_total": s.amount} for s in skipped
                     ])
-            # Rollups (the window's change: old_rows out, the new rows in) and restatements, in the same
-            # transaction (docs/analytics.md).
-            restated = after_load(conn, provider, team_id, window.start, window.end, run_id, old_rows)
+            # Rollups (the window's change: the old rows' sums out, the new rows' in) and restatements, in the
+            # same transaction (docs/analytics.md).
+            restated = after_load(conn, provider, team_id, window.start, window.end, run_id, old_sums)
             conn.execute(paths.sql("collection/run_finish"), {
                 "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
                 "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),

@@ -1,13 +1,9 @@
--- Line items of a team's window (its cost rows and the deleted ones passed in) that have no parsed dimensions
--- yet (an older parser's are re-parsed by `finops report --reparse`, not by a load).
-SELECT i.line_item
-FROM (
-    SELECT line_item
-    FROM finops.cost_data
-    WHERE provider = %(provider)s AND team_id = %(team_id)s
-      AND usage_date >= %(window_start)s AND usage_date < %(window_end)s
-    UNION
-    SELECT unnest(%(old_items)s::text[])
-) AS i
-WHERE NOT EXISTS (SELECT 1 FROM finops.line_items AS d WHERE d.provider = %(provider)s AND d.line_item = i.line_item)
+-- Line items of a team's window that have no parsed dimensions yet (an older parser's are re-parsed by
+-- `finops report --reparse`, not by a load).
+SELECT DISTINCT c.line_item
+FROM finops.cost_data AS c
+LEFT JOIN finops.line_items AS d ON d.provider = c.provider AND d.line_item = c.line_item
+WHERE c.provider = %(provider)s AND c.team_id = %(team_id)s
+  AND c.usage_date >= %(window_start)s AND c.usage_date < %(window_end)s
+  AND d.line_item IS NULL
 ORDER BY 1;
