@@ -136,27 +136,44 @@ def _drop_days_after(env: BenchEnv, last: date) -> None:
         conn.execute("DELETE FROM finops.cost_data WHERE usage_date > %s", (last,))
 
 
+def teams_per_connection(teams: int) -> int:
+    """How many teams' loads share a connection in the DAG: a task's batch (auto) spread over its threads."""
+    from finops import defaults
+    from finops.collection import teams_per_task
+
+    return -(-teams_per_task(teams) // defaults.DEFAULT_THREADS_PER_TASK)
+
+
 def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: bool, log: Log, what: str) -> float:
-    """Database time of one daily collection of every team (the loader; with or without the rollup refresh)."""
+    """Database time of one daily collection of every team (the loader; with or without the rollup refresh).
+
+    Loads share a kept connection as a ``collect_team`` thread's do (:func:`teams_per_connection` teams each).
+    """
     import airflow.sdk  # noqa: F401 - as in a collection task, the loader's connection lookups go through Airflow
 
     from finops.analytics import rollups
+    from finops.warehouse.db import KeptConnections
     from finops.warehouse.loader import replace_window
 
     spent = 0.0
+    share = teams_per_connection(len(teams))
     # The loader refreshes the rollups in its transaction; "without" swaps that call for a no-op.
     real_after_load = rollups.after_load
     if not with_rollups:
         rollups.after_load = lambda *args, **kwargs: []
     try:
-        for team in teams:
-            started = time.perf_counter()
-            replace_window(team, window, iter(rows[team]), dag_run_id="bench-daily", started_at=datetime.now(UTC))
-            spent += time.perf_counter() - started
+        for first in range(0, len(teams), share):
+            with KeptConnections() as connections:
+                for team in teams[first:first + share]:
+                    started = time.perf_counter()
+                    replace_window(team, window, iter(rows[team]), dag_run_id="bench-daily",
+                                   started_at=datetime.now(UTC), connections=connections)
+                    spent += time.perf_counter() - started
     finally:
         rollups.after_load = real_after_load
     log(f"analytics: daily collection of {len(teams)} teams, {what}, "
-        f"{'with' if with_rollups else 'without'} rollups: {spent:.2f} s (load average {os.getloadavg()[0]:.1f})")
+        f"{'with' if with_rollups else 'without'} rollups: {spent:.2f} s ({share} teams a connection; "
+        f"load average {os.getloadavg()[0]:.1f})")
     return spent
 
 
@@ -191,6 +208,7 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> 
 
 
 def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
+    from finops.analytics.budget_status import budget_panel
     from finops.analytics.overview import build_overview
     from finops.analytics.report import build_report, month_period, to_table
     from finops.warehouse.db import connect
@@ -211,7 +229,8 @@ def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
             with connect() as conn:
                 data = build_overview(conn, month, today=today, label=label, month=True,
                                       group="project" if team_id else "team", team_id=team_id, lookback=2)
-            return render("overview.html", data=data, chart=stacked_chart(data), filters=Filters(),
+            return render("overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id),
+                          chart=stacked_chart(data), filters=Filters(),
                           group="project" if team_id else "team",
                           groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),
                           periods=PERIODS, reader=Reader(name="bench", can_manage=False), error=None, today=today,

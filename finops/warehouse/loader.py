@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING
 
 from finops import paths
 from finops.errors import FinopsError
-from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
+from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 
 if TYPE_CHECKING:
     import psycopg
@@ -96,6 +96,7 @@ def replace_window(
     conn_id: str = FINOPS_DB_CONN_ID,
     provider: str = "openai",
     guard: DropGuard | None = None,
+    connections: KeptConnections | None = None,
 ) -> LoadResult:
     """Replace the team's rows in ``window`` with ``rows``, recording the collection run.
 
@@ -103,7 +104,8 @@ def replace_window(
     so memory stays bounded by a chunk of rows and no connection, transaction or lock is held while
     waiting on the network. Then one short transaction takes the team's advisory lock, checks the
     ``guard``, deletes the window and COPYs the spooled rows in. Any error (API, parsing, database,
-    a dropped settled day, a killed process) leaves the previous rows as they were.
+    a dropped settled day, a killed process) leaves the previous rows as they were. With ``connections``
+    the transaction runs on the thread's kept connection instead of a new one.
     """
     import psycopg
 
@@ -116,7 +118,7 @@ def replace_window(
         spooled = _spool_rows(spool, rows, window)
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
-        with connect(conn_id) as conn:
+        with connections.transaction() if connections else connect(conn_id) as conn:
             began = time.perf_counter()
             with conn.pipeline():  # one round trip: the team's lock, then the rollups' (before the delete)
                 conn.execute(paths.sql("collection/lock_team"), params)
