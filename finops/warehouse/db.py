@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -88,6 +89,14 @@ def connect(conn_id: str = FINOPS_DB_CONN_ID, **overrides: Any) -> Iterator[psyc
         conn.close()
 
 
+def _gone(conn: psycopg.Connection) -> bool:
+    """An idle connection the server has closed (or is closing): it says so on the socket, so no round trip."""
+    if conn.closed or conn.broken:
+        return True
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    return bool(readable)  # an idle session is sent nothing but its termination (we LISTEN to nothing)
+
+
 class KeptConnections:
     """Warehouse connections kept open across the loads of one task: one per thread, replaced once broken.
 
@@ -108,7 +117,9 @@ class KeptConnections:
     def transaction(self) -> Iterator[psycopg.Connection]:
         """The calling thread's connection, in a transaction: committed on success, rolled back on error."""
         conn = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.broken:
+        if conn is None or _gone(conn):
+            if conn is not None:
+                conn.close()
             conn = self._local.conn = _open(self.conn_id)
             with self._lock:
                 self._opened.append(conn)
