@@ -128,12 +128,12 @@ def _stored_rows(env: BenchEnv, teams: list[str], start: date, end: date) -> dic
     return out
 
 
-def _drop_days_after(env: BenchEnv, last: date) -> None:
-    """Remove the cost rows after ``last`` that a pass without the rollup refresh loaded (the rollups never had them)."""
+def _drop_days_after(env: BenchEnv, teams: list[str], last: date) -> None:
+    """Remove the teams' cost rows after ``last`` loaded by a pass without the refresh (the rollups never had them)."""
     import psycopg
 
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
-        conn.execute("DELETE FROM finops.cost_data WHERE usage_date > %s", (last,))
+        conn.execute("DELETE FROM finops.cost_data WHERE team_id = ANY (%s) AND usage_date > %s", (teams, last))
 
 
 def teams_per_connection(teams: int) -> int:
@@ -144,49 +144,43 @@ def teams_per_connection(teams: int) -> int:
     return -(-teams_per_task(teams) // defaults.DEFAULT_THREADS_PER_TASK)
 
 
-def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: bool, log: Log, what: str) -> float:
-    """Database time of one daily collection of every team (the loader; with or without the rollup refresh).
-
-    Loads share a kept connection as a ``collect_team`` thread's do (:func:`teams_per_connection` teams each).
-    """
-    import airflow.sdk  # noqa: F401 - as in a collection task, the loader's connection lookups go through Airflow
-
+def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: bool) -> float:
+    """Seconds the loader took for these teams, sharing one kept connection as a ``collect_team`` thread's do."""
     from finops.analytics import rollups
     from finops.warehouse.db import KeptConnections
     from finops.warehouse.loader import replace_window
 
     spent = 0.0
-    share = teams_per_connection(len(teams))
     # The loader refreshes the rollups in its transaction; "without" swaps that call for a no-op.
     real_after_load = rollups.after_load
     if not with_rollups:
         rollups.after_load = lambda *args, **kwargs: []
     try:
-        for first in range(0, len(teams), share):
-            with KeptConnections() as connections:
-                for team in teams[first:first + share]:
-                    started = time.perf_counter()
-                    replace_window(team, window, iter(rows[team]), dag_run_id="bench-daily",
-                                   started_at=datetime.now(UTC), connections=connections)
-                    spent += time.perf_counter() - started
+        with KeptConnections() as connections:
+            for team in teams:
+                started = time.perf_counter()
+                replace_window(team, window, iter(rows[team]), dag_run_id="bench-daily", started_at=datetime.now(UTC),
+                               connections=connections)
+                spent += time.perf_counter() - started
     finally:
         rollups.after_load = real_after_load
-    log(f"analytics: daily collection of {len(teams)} teams, {what}, "
-        f"{'with' if with_rollups else 'without'} rollups: {spent:.2f} s ({share} teams a connection; "
-        f"load average {os.getloadavg()[0]:.1f})")
     return spent
 
 
 def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> tuple[float, float, float]:
     """The next day's collection of every team, timed without and with the rollup refresh; and the worst case.
 
-    Each pass is a real daily run: a 3-day window (the new day ``last + 1`` and two settled days that the API
-    returns unchanged), the same rows in both passes. The pass without the refresh is undone first (its new
-    day deleted: the rollups never saw it); the worst case then loads every day of the window changed (every
-    group restated), and a last load of the settled days alone puts the warehouse back as it was, through
-    the loader, so the rollups still equal cost_data and ``--analytics-keep`` finds it again.
+    Each load is a real daily run's: a 3-day window holding the new day ``last + 1`` and two settled days the
+    API returns unchanged; the same rows with and without the refresh. Teams go in groups of
+    :func:`teams_per_connection` (the loads one ``collect_team`` thread makes on its kept connection), and
+    each group is loaded in turn (so the passes share the machine's load): without the refresh, undone (its
+    new day deleted: the rollups never saw it); with the refresh; with every day of the window changed (every
+    group restated, the worst case); then the settled days alone, through the loader, which puts the
+    warehouse back as it was (rollups equal to cost_data, ``--analytics-keep`` finds it again).
     Returns the seconds of (loader alone, with rollups, with rollups and every group changed).
     """
+    import airflow.sdk  # noqa: F401 - as in a collection task, the loader's connection lookups go through Airflow
+
     from finops.warehouse.loader import Window
 
     window = Window(last - timedelta(days=DAILY_WINDOW_DAYS - 2), last + timedelta(days=2))
@@ -196,14 +190,22 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> 
                            for r in rows if r.usage_date == last]
              for team, rows in settled.items()}
     changed = {team: [r._replace(amount=r.amount + Decimal("0.01")) for r in rows] for team, rows in daily.items()}
+    share = teams_per_connection(len(teams))
 
-    _load_all(teams[:20], daily, window, False, log, "warm-up")
-    _drop_days_after(env, last)
-    plain = _load_all(teams, daily, window, False, log, "typical (1 new day, 2 settled unchanged)")
-    _drop_days_after(env, last)
-    maintained = _load_all(teams, daily, window, True, log, "typical (1 new day, 2 settled unchanged)")
-    worst = _load_all(teams, changed, window, True, log, "every group changed (3 days restated)")
-    _load_all(teams, settled, window, True, log, "restore (settled days alone)")
+    warm = teams[:share]  # warm-up: the first group once each way, untimed
+    _load_all(warm, daily, window, False)
+    _drop_days_after(env, warm, last)
+    plain = maintained = worst = 0.0
+    for first in range(0, len(teams), share):
+        group = teams[first:first + share]
+        plain += _load_all(group, daily, window, False)
+        _drop_days_after(env, group, last)
+        maintained += _load_all(group, daily, window, True)
+        worst += _load_all(group, changed, window, True)
+        _load_all(group, settled, window, True)
+    log(f"analytics: daily collection of {len(teams)} teams ({share} teams a connection): loader alone "
+        f"{plain:.2f} s, with rollups {maintained:.2f} s, every group changed {worst:.2f} s "
+        f"(load average {os.getloadavg()[0]:.1f})")
     return plain, maintained, worst
 
 
