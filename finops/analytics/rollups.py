@@ -15,8 +15,10 @@ change (new rows minus old rows), and only for the groups that changed: settled 
 
 from __future__ import annotations
 
+import decimal
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from finops import paths
@@ -25,6 +27,10 @@ from finops.analytics.restatements import Restatement, record_found
 
 if TYPE_CHECKING:
     import psycopg
+
+ZERO = Decimal(0)
+#: Enough digits that sums and differences of amounts are exact (the default context keeps 28).
+EXACT = decimal.Context(prec=1000)
 
 
 def _window(provider: str, team_id: str, window_start: date, window_end: date) -> dict[str, object]:
@@ -46,52 +52,96 @@ def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, 
     return len(rows)
 
 
+@dataclass(frozen=True)
+class WindowSums:
+    """What a window's new rows hold per rollup group: ``[rows, amount]`` per (day, project, currency) and per
+    (day, line item, currency), summed by the loader while it spools them (exact decimals)."""
+
+    by_project: dict[tuple[date, str, str], list]
+    by_item: dict[tuple[date, str, str], list]
+
+
 def after_load(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-               run_id: int, old_sums: list[tuple] = ()) -> list[Restatement]:
+               run_id: int, old: list[tuple] = (), new: WindowSums | None = None) -> list[Restatement]:
     """What the loader calls after a successful window replace, in its transaction: rollups and restatements.
 
-    ``old_sums`` is what the window's deleted rows contributed, as ``collection/delete_window.sql`` returns it.
-    Call it after the run's ``collection_run_days`` rows are written. One round trip in the usual case.
+    ``old`` is what the window's deleted rows held, as ``collection/delete_window.sql`` returns it, ``new``
+    what its new rows hold. Only the groups whose sum or row count changed are written; the change and the
+    restatement check are one round trip. Call it after the run's ``collection_run_days`` rows are written.
     Returns the restated days (also logged and counted in the metric).
     """
-    restatements = _apply_change(conn, provider, team_id, window_start, window_end, old_sums,
-                                 also=("analytics/restatements_record", {"run_id": run_id}))
+    params = _window(provider, team_id, window_start, window_end)
+    change = _change(conn, provider, old, new or WindowSums({}, {}))
+    with conn.pipeline():
+        change_cur = conn.execute(paths.sql("analytics/refresh_window"), {**params, **change}) if change else None
+        restated_cur = conn.execute(paths.sql("analytics/restatements_record"), {"run_id": run_id})
+    counts = change_cur.fetchall() if change_cur else []
+    restatements = restated_cur.fetchall()
+    if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
+        conn.execute(paths.sql("analytics/drop_empty"), params)
     return record_found(provider, team_id, run_id, restatements)
 
 
-def _old_arrays(old_sums: list[tuple]) -> dict[str, list]:
-    """``delete_window.sql``'s rows (grain, day, project, model dims, currency, amount, rows) as refresh arrays."""
-    projects = [r for r in old_sums if r[0] == "p"]
-    models = [r for r in old_sums if r[0] == "m"]
-    return {"p_days": [r[1] for r in projects], "p_projects": [r[2] for r in projects],
-            "p_currencies": [r[8] for r in projects], "p_amounts": [r[9] for r in projects],
-            "p_rows": [r[10] for r in projects],
-            "m_days": [r[1] for r in models], "m_models": [r[3] for r in models],
-            "m_families": [r[4] for r in models], "m_token_kinds": [r[5] for r in models],
-            "m_tiers": [r[6] for r in models], "m_cost_kinds": [r[7] for r in models],
-            "m_currencies": [r[8] for r in models], "m_amounts": [r[9] for r in models],
-            "m_rows": [r[10] for r in models]}
+def _deltas(new: dict, old: dict) -> dict:
+    """``key -> (rows, amount)`` of new minus old, for the keys whose rows or amount differ."""
+    out = {}
+    with decimal.localcontext(EXACT):
+        for key in new.keys() | old.keys():
+            new_rows, new_amount = new.get(key, (0, ZERO))
+            old_rows, old_amount = old.get(key, (0, ZERO))
+            if new_rows != old_rows or new_amount != old_amount:
+                out[key] = (new_rows - old_rows, new_amount - old_amount)
+    return out
 
 
-def _apply_change(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-                  old_sums: list[tuple], also: tuple[str, dict] | None = None) -> list[tuple]:
-    """The window's change applied to the rollups, with ``also`` (a statement and its parameters) pipelined."""
-    params = {**_window(provider, team_id, window_start, window_end), **_old_arrays(old_sums)}
-    # The usual case (no new line item) is one round trip: the change and ``also`` are pipelined. When the
-    # window holds a line item never parsed, the statement changes nothing and says so (-1): the new items are
-    # parsed and the statement run again (it depends only on cost_data and the old sums).
-    with conn.pipeline():
-        change_cur = conn.execute(paths.sql("analytics/refresh_window"), params)
-        also_cur = conn.execute(paths.sql(also[0]), also[1]) if also else None
-    counts = change_cur.fetchall()
-    also_rows = also_cur.fetchall() if also_cur else []
-    if (-1,) in counts:
-        missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
-        store_line_items(conn, [(provider, item) for (item,) in missing])
-        counts = conn.execute(paths.sql("analytics/refresh_window"), params).fetchall()
-    if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
-        conn.execute(paths.sql("analytics/drop_empty"), params)
-    return also_rows
+def _grouped(deltas: dict, key) -> dict:
+    """Deltas summed under ``key(old key)``; groups whose change cancels out are left out."""
+    out: dict = {}
+    with decimal.localcontext(EXACT):
+        for old_key, (rows, amount) in deltas.items():
+            group = out.setdefault(key(old_key), [0, ZERO])
+            group[0] += rows
+            group[1] += amount
+    return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
+
+
+def _change(conn: psycopg.Connection, provider: str, old: list[tuple], new: WindowSums) -> dict[str, list]:
+    """The refresh's arrays: each changed group's delta per rollup ({} when nothing changed).
+
+    Line items never parsed are parsed and stored first (``ON CONFLICT DO NOTHING``, sorted): no rollup row is
+    locked yet, so two loads adding the same new line item cannot deadlock.
+    """
+    old_projects, old_items, dims = {}, {}, {}
+    for grain, day, key, currency, amount, rows, *item_dims in old:
+        if grain == "p":
+            old_projects[(day, key, currency)] = (rows, amount)
+        elif grain == "i":
+            old_items[(day, key, currency)] = (rows, amount)
+        else:
+            dims[key] = tuple(item_dims)
+    missing = sorted({item for _, item, _ in (*new.by_item, *old_items)} - dims.keys())
+    if missing:
+        store_line_items(conn, [(provider, item) for item in missing])
+        for item in missing:
+            row = parse(provider, item).as_row()
+            dims[item] = (row["model"], row["model_family"], row["token_kind"], row["tier"], row["cost_kind"])
+    days = _deltas(new.by_project, old_projects)
+    items = _deltas(new.by_item, old_items)
+    months = _grouped(days, lambda k: (k[0].replace(day=1), k[1], k[2]))
+    models = _grouped(items, lambda k: (k[0], *dims[k[1]], k[2]))
+    if not (days or months or models):
+        return {}
+    return {
+        "p_days": [k[0] for k in days], "p_projects": [k[1] for k in days], "p_currencies": [k[2] for k in days],
+        "p_rows": [v[0] for v in days.values()], "p_amounts": [v[1] for v in days.values()],
+        "o_months": [k[0] for k in months], "o_projects": [k[1] for k in months],
+        "o_currencies": [k[2] for k in months], "o_rows": [v[0] for v in months.values()],
+        "o_amounts": [v[1] for v in months.values()],
+        "m_days": [k[0] for k in models], "m_models": [k[1] for k in models], "m_families": [k[2] for k in models],
+        "m_token_kinds": [k[3] for k in models], "m_tiers": [k[4] for k in models],
+        "m_cost_kinds": [k[5] for k in models], "m_currencies": [k[6] for k in models],
+        "m_rows": [v[0] for v in models.values()], "m_amounts": [v[1] for v in models.values()],
+    }
 
 
 def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, window_start: date,

@@ -147,14 +147,17 @@ def teams_per_connection(teams: int) -> int:
 def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: bool) -> float:
     """Seconds the loader took for these teams, sharing one kept connection as a ``collect_team`` thread's do."""
     from finops.analytics import rollups
+    from finops.warehouse import loader
     from finops.warehouse.db import KeptConnections
     from finops.warehouse.loader import replace_window
 
     spent = 0.0
-    # The loader refreshes the rollups in its transaction; "without" swaps that call for a no-op.
-    real_after_load = rollups.after_load
+    # The loader keeps the rollups (and records restatements) in its transaction: its delete returns what the
+    # old rows held, after_load writes the change. "Without" swaps in a plain delete and a no-op.
+    real_after_load, real_delete = rollups.after_load, loader.DELETE_WINDOW
     if not with_rollups:
         rollups.after_load = lambda *args, **kwargs: []
+        loader.DELETE_WINDOW = "bench/delete_window_plain"
     try:
         with KeptConnections() as connections:
             for team in teams:
@@ -163,7 +166,7 @@ def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: boo
                                connections=connections)
                 spent += time.perf_counter() - started
     finally:
-        rollups.after_load = real_after_load
+        rollups.after_load, loader.DELETE_WINDOW = real_after_load, real_delete
     return spent
 
 

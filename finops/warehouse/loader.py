@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import marshal
 import tempfile
 import time
@@ -30,6 +31,9 @@ COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "tex
 SPOOL_CHUNK_ROWS = 10_000
 
 ANALYZE_AFTER_ROWS = 100_000
+
+#: The delete of a window (returns what the old rows held per rollup group; the bench swaps in a plain one).
+DELETE_WINDOW = "collection/delete_window"
 
 
 class DuplicateCostRow(FinopsError):
@@ -83,6 +87,14 @@ class _Spool:
     rows: int = 0
     amount_total: Decimal = Decimal(0)
     per_day: dict[tuple[date, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    #: [rows, amount] per (day, project, currency) and per (day, line item, currency): the window's new
+    #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
+    by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+
+
+#: Enough digits that sums of amounts are exact (the default context keeps 28).
+EXACT = decimal.Context(prec=1000)
 
 
 def replace_window(
@@ -109,7 +121,7 @@ def replace_window(
     """
     import psycopg
 
-    from finops.analytics.rollups import after_load
+    from finops.analytics.rollups import WindowSums, after_load
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -126,7 +138,8 @@ def replace_window(
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
-            old_sums = conn.execute(paths.sql("collection/delete_window"), params).fetchall()
+            old = conn.execute(paths.sql(DELETE_WINDOW), {
+                **params, "new_items": sorted({item for _, item, _ in spooled.by_item})}).fetchall()
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
                     copy.set_types(COPY_TYPES)
@@ -151,9 +164,10 @@ def replace_window(
                         {"run_id": run_id, "scope_id": s.scope_id, "currency": s.currency, "rows": s.rows,
                          "amount_total": s.amount} for s in skipped
                     ])
-            # Rollups (the window's change: the old rows' sums out, the new rows' in) and restatements, in the
-            # same transaction (docs/analytics.md).
-            restated = after_load(conn, provider, team_id, window.start, window.end, run_id, old_sums)
+            # Rollups (the window's change: what the old rows held out, the new rows' sums in) and restatements,
+            # in the same transaction (docs/analytics.md).
+            restated = after_load(conn, provider, team_id, window.start, window.end, run_id, old,
+                                  WindowSums(spooled.by_project, spooled.by_item))
             conn.execute(paths.sql("collection/run_finish"), {
                 "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
                 "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
@@ -171,31 +185,36 @@ def replace_window(
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
-    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency.
+    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency (and per
+    the rollups' groups).
 
     Plain values (ordinal days, amounts as exact decimal text) in ``marshal`` chunks cost a fraction
     of binary COPY formatting, which then runs inside the transaction, overlapped with the server's
     own work (docs/performance.md, section 1).
     """
     out = _Spool()
-    per_day = out.per_day
+    per_day, by_project, by_item = out.per_day, out.by_project, out.by_item
     count, total = 0, Decimal(0)
     chunk: list[tuple] = []
-    for row in rows:
-        if not (window.start <= row.usage_date < window.end):
-            continue  # a bucket outside the asked window is not ours to replace
-        chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
-                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id,
-                      row.model, row.token_type, row.cost_type, row.service_tier, row.context_window,
-                      row.inference_geo))
-        day = per_day[(row.usage_date, row.currency)]
-        day[0] += 1
-        day[1] += row.amount
-        count += 1
-        total += row.amount
-        if len(chunk) >= SPOOL_CHUNK_ROWS:
-            _write_chunk(spool, chunk)
-            chunk = []
+    with decimal.localcontext(EXACT):
+        for row in rows:
+            if not (window.start <= row.usage_date < window.end):
+                continue  # a bucket outside the asked window is not ours to replace
+            chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
+                          None if row.quantity is None else str(row.quantity), row.quantity_unit,
+                          row.organization_id, row.model, row.token_type, row.cost_type, row.service_tier,
+                          row.context_window, row.inference_geo))
+            amount = row.amount
+            for group in (per_day[(row.usage_date, row.currency)],
+                          by_project[(row.usage_date, row.project_id, row.currency)],
+                          by_item[(row.usage_date, row.line_item, row.currency)]):
+                group[0] += 1
+                group[1] += amount
+            count += 1
+            total += amount
+            if len(chunk) >= SPOOL_CHUNK_ROWS:
+                _write_chunk(spool, chunk)
+                chunk = []
     if chunk:
         _write_chunk(spool, chunk)
     out.rows, out.amount_total = count, total
