@@ -194,27 +194,28 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
     """
     out = _Spool()
     per_day, by_project, by_item = out.per_day, out.by_project, out.by_item
+    add = EXACT.add  # the rollups' sums exact whatever their digits; the stream runs in the caller's context
     count, total = 0, Decimal(0)
     chunk: list[tuple] = []
-    with decimal.localcontext(EXACT):
-        for row in rows:
-            if not (window.start <= row.usage_date < window.end):
-                continue  # a bucket outside the asked window is not ours to replace
-            chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
-                          None if row.quantity is None else str(row.quantity), row.quantity_unit,
-                          row.organization_id, row.model, row.token_type, row.cost_type, row.service_tier,
-                          row.context_window, row.inference_geo))
-            amount = row.amount
-            for group in (per_day[(row.usage_date, row.currency)],
-                          by_project[(row.usage_date, row.project_id, row.currency)],
-                          by_item[(row.usage_date, row.line_item, row.currency)]):
-                group[0] += 1
-                group[1] += amount
-            count += 1
-            total += amount
-            if len(chunk) >= SPOOL_CHUNK_ROWS:
-                _write_chunk(spool, chunk)
-                chunk = []
+    for row in rows:
+        if not (window.start <= row.usage_date < window.end):
+            continue  # a bucket outside the asked window is not ours to replace
+        chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
+                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id,
+                      row.model, row.token_type, row.cost_type, row.service_tier, row.context_window,
+                      row.inference_geo))
+        day = per_day[(row.usage_date, row.currency)]
+        day[0] += 1
+        day[1] += row.amount
+        for group in (by_project[(row.usage_date, row.project_id, row.currency)],
+                      by_item[(row.usage_date, row.line_item, row.currency)]):
+            group[0] += 1
+            group[1] = add(group[1], row.amount)
+        count += 1
+        total += row.amount
+        if len(chunk) >= SPOOL_CHUNK_ROWS:
+            _write_chunk(spool, chunk)
+            chunk = []
     if chunk:
         _write_chunk(spool, chunk)
     out.rows, out.amount_total = count, total

@@ -322,3 +322,19 @@ def test_restatements_record_old_and_new_day_totals(teams, db, monkeypatch):
         days = restated_days(conn, WINDOW.start, WINDOW.end, team_id=growth)
     assert [(d.usage_date, d.new_amount, d.times) for d in days] == [(day1, new_day1, 1), (day3, Decimal(0), 1)]
     assert_rollups_equal_cost_data(db)
+
+
+def test_sums_beyond_28_digits_stay_exact(teams, db):
+    growth, _ = teams
+
+    def wide(last_digit: int) -> Decimal:  # 32 digits (Python's default context keeps 28), built without arithmetic
+        return Decimal(f"12345678901234.12345678901234567{last_digit}")
+
+    data = [CostRow(WINDOW.start, "proj_a", item, "usd", wide(i), Decimal(1), "tokens", "org-x")
+            for i, item in enumerate(ITEMS)]
+    load(growth, data)
+    load(growth, [r._replace(amount=wide(9 - i)) for i, r in enumerate(data)])
+    assert_rollups_equal_cost_data(db)
+    (rollup,) = db.execute("SELECT amount FROM finops.spend_project_daily").fetchone()
+    assert rollup == db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0]
+    assert len(rollup.as_tuple().digits) > 28  # exact, not rounded to the default context's 28 digits
