@@ -128,6 +128,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     from finops.hooks.kms import KmsHook
     from finops.lookup import get_variable
     from finops.registry import Registry
+    from finops.warehouse.db import KeptConnections
 
     facts = facts or RunFacts()
     window = _window(window_start, window_end)
@@ -152,7 +153,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         client = client_for(provider)
         try:
             result = collection.collect_team(team_id, window, dag_run_id=dag_run_id, registry=Registry(kms=kms),
-                                             client=client, guard=guard, provider=provider)
+                                             client=client, guard=guard, provider=provider, connections=connections)
             return team_id, result, None
         except Exception as exc:  # reported per team below; the batch decides retry or fail
             return team_id, None, exc
@@ -160,7 +161,9 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             client.close()
 
     threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
-    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
+    # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team).
+    with KeptConnections() as connections, ThreadPoolExecutor(max_workers=threads,
+                                                               thread_name_prefix="collect") as pool:
         outcomes = list(pool.map(collect_one, todo))
 
     stats = _stats()

@@ -30,8 +30,8 @@ def truncate(env: BenchEnv) -> None:
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         # The rollups and the run-dependent tables too: a bench run starts from an empty warehouse.
         conn.execute("TRUNCATE finops.success_rates, finops.cost_data, finops.collection_run_days, "
-                     "finops.collection_run_skipped, finops.restatements, finops.spend_daily, "
-                     "finops.spend_project_daily, finops.spend_model_daily, finops.collection_runs")
+                     "finops.collection_run_skipped, finops.restatements, finops.spend_project_daily, "
+                     "finops.spend_project_monthly, finops.spend_model_daily, finops.collection_runs")
 
 
 def _midnight(day: date) -> int:

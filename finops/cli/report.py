@@ -60,7 +60,7 @@ def _maintain(args: argparse.Namespace) -> int:
             return 0
         result = reparse(conn)
     print(f"Re-parsed {result.parsed} line items with parser version {PARSER_VERSION}: {result.changed} changed; "
-          f"rollups refreshed for {result.windows} team window(s).")
+          f"model rollup recomputed for {result.days} day(s).")
     return 0
 
 

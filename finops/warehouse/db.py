@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import threading
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -62,22 +64,84 @@ def sqlalchemy_url(conn_id: str = FINOPS_DB_CONN_ID) -> str:
     return f"postgresql+psycopg://{auth}@{p['host']}:{p['port']}/{p['dbname']}?{query}"
 
 
-@contextmanager
-def connect(conn_id: str = FINOPS_DB_CONN_ID, **overrides: Any) -> Iterator[psycopg.Connection]:
-    """A psycopg 3 connection; commits on success, rolls back on error, always closes."""
+def _open(conn_id: str, **overrides: Any) -> psycopg.Connection:
     import psycopg
 
     params = {**connection_params(conn_id), **overrides}
     try:
-        conn = psycopg.connect(**params)
+        return psycopg.connect(**params)
     except psycopg.OperationalError as exc:
         raise WarehouseUnavailable(
             f"The warehouse database at {params['host']}:{params['port']}/{params['dbname']} cannot be reached "
             f"({str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}); check that it "
             f"runs and that the `{conn_id}` connection is right."
         ) from None
+
+
+@contextmanager
+def connect(conn_id: str = FINOPS_DB_CONN_ID, **overrides: Any) -> Iterator[psycopg.Connection]:
+    """A psycopg 3 connection; commits on success, rolls back on error, always closes."""
+    conn = _open(conn_id, **overrides)
     try:
         with conn:
             yield conn
     finally:
         conn.close()
+
+
+def _gone(conn: psycopg.Connection) -> bool:
+    """An idle connection the server has closed (or is closing): it says so on the socket, so no round trip."""
+    if conn.closed or conn.broken:
+        return True
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    return bool(readable)  # an idle session is sent nothing but its termination (we LISTEN to nothing)
+
+
+class KeptConnections:
+    """Warehouse connections kept open across the loads of one task: one per thread, replaced once broken.
+
+    A fresh connection per load pays a backend start and, for every statement, catalog lookups and planning;
+    a kept one does that once, and psycopg prepares the statements it runs repeatedly (docs/performance.md,
+    section 11). Each :meth:`transaction` commits on success and rolls back on error, so a failed load leaves
+    the connection clean for the thread's next team; a connection that broke is closed and the next
+    transaction opens another.
+    """
+
+    def __init__(self, conn_id: str = FINOPS_DB_CONN_ID) -> None:
+        self.conn_id = conn_id
+        self._local = threading.local()
+        self._opened: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        """The calling thread's connection, in a transaction: committed on success, rolled back on error."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or _gone(conn):
+            if conn is not None:
+                conn.close()
+            conn = self._local.conn = _open(self.conn_id)
+            with self._lock:
+                self._opened.append(conn)
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            try:
+                conn.rollback()
+            except Exception:  # noqa: BLE001 - broken: the thread's next transaction opens another connection
+                conn.close()
+            raise
+
+    def close(self) -> None:
+        """Close every connection opened (at the end of the task)."""
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+
+    def __enter__(self) -> KeptConnections:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

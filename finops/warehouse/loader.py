@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import marshal
 import tempfile
 import time
@@ -14,7 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 from finops import paths
 from finops.errors import FinopsError
-from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
+from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 
 if TYPE_CHECKING:
     import psycopg
@@ -30,6 +31,9 @@ COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "tex
 SPOOL_CHUNK_ROWS = 10_000
 
 ANALYZE_AFTER_ROWS = 100_000
+
+#: The delete of a window (returns what the old rows held per rollup group; the bench swaps in a plain one).
+DELETE_WINDOW = "collection/delete_window"
 
 
 class DuplicateCostRow(FinopsError):
@@ -83,6 +87,14 @@ class _Spool:
     rows: int = 0
     amount_total: Decimal = Decimal(0)
     per_day: dict[tuple[date, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    #: [rows, amount] per (day, project, currency) and per (day, line item, currency): the window's new
+    #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
+    by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+
+
+#: Enough digits that sums of amounts are exact (the default context keeps 28).
+EXACT = decimal.Context(prec=1000)
 
 
 def replace_window(
@@ -96,6 +108,7 @@ def replace_window(
     conn_id: str = FINOPS_DB_CONN_ID,
     provider: str = "openai",
     guard: DropGuard | None = None,
+    connections: KeptConnections | None = None,
 ) -> LoadResult:
     """Replace the team's rows in ``window`` with ``rows``, recording the collection run.
 
@@ -103,11 +116,12 @@ def replace_window(
     so memory stays bounded by a chunk of rows and no connection, transaction or lock is held while
     waiting on the network. Then one short transaction takes the team's advisory lock, checks the
     ``guard``, deletes the window and COPYs the spooled rows in. Any error (API, parsing, database,
-    a dropped settled day, a killed process) leaves the previous rows as they were.
+    a dropped settled day, a killed process) leaves the previous rows as they were. With ``connections``
+    the transaction runs on the thread's kept connection instead of a new one.
     """
     import psycopg
 
-    from finops.analytics.rollups import after_load
+    from finops.analytics.rollups import WindowSums, after_load
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -116,13 +130,16 @@ def replace_window(
         spooled = _spool_rows(spool, rows, window)
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
-        with connect(conn_id) as conn:
+        with connections.transaction() if connections else connect(conn_id) as conn:
             began = time.perf_counter()
-            conn.execute(paths.sql("collection/lock_team"), params)
+            with conn.pipeline():  # one round trip: the team's lock, then the rollups' (before the delete)
+                conn.execute(paths.sql("collection/lock_team"), params)
+                conn.execute(paths.sql("analytics/lock_rollups_for_load"))
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
-            conn.execute(paths.sql("collection/delete_window"), params)
+            old = conn.execute(paths.sql(DELETE_WINDOW), {
+                **params, "new_items": sorted({item for _, item, _ in spooled.by_item})}).fetchall()
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
                     copy.set_types(COPY_TYPES)
@@ -147,8 +164,10 @@ def replace_window(
                         {"run_id": run_id, "scope_id": s.scope_id, "currency": s.currency, "rows": s.rows,
                          "amount_total": s.amount} for s in skipped
                     ])
-            # Rollups and restatements of exactly this window, in the same transaction (docs/analytics.md).
-            restated = after_load(conn, provider, team_id, window.start, window.end, run_id)
+            # Rollups (the window's change: what the old rows held out, the new rows' sums in) and restatements,
+            # in the same transaction (docs/analytics.md).
+            restated = after_load(conn, provider, team_id, window.start, window.end, run_id, old,
+                                  WindowSums(spooled.by_project, spooled.by_item))
             conn.execute(paths.sql("collection/run_finish"), {
                 "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
                 "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
@@ -166,14 +185,16 @@ def replace_window(
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
-    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency.
+    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency (and per
+    the rollups' groups).
 
     Plain values (ordinal days, amounts as exact decimal text) in ``marshal`` chunks cost a fraction
     of binary COPY formatting, which then runs inside the transaction, overlapped with the server's
     own work (docs/performance.md, section 1).
     """
     out = _Spool()
-    per_day = out.per_day
+    per_day, by_project, by_item = out.per_day, out.by_project, out.by_item
+    add = EXACT.add  # the rollups' sums exact whatever their digits; the stream runs in the caller's context
     count, total = 0, Decimal(0)
     chunk: list[tuple] = []
     for row in rows:
@@ -186,6 +207,10 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
         day = per_day[(row.usage_date, row.currency)]
         day[0] += 1
         day[1] += row.amount
+        for group in (by_project[(row.usage_date, row.project_id, row.currency)],
+                      by_item[(row.usage_date, row.line_item, row.currency)]):
+            group[0] += 1
+            group[1] = add(group[1], row.amount)
         count += 1
         total += row.amount
         if len(chunk) >= SPOOL_CHUNK_ROWS:

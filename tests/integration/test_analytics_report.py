@@ -29,7 +29,7 @@ ANTHROPIC_ITEMS = ("Claude Sonnet 4 Usage - Input Tokens", "Claude Sonnet 4 Usag
 RAW_COLUMNS = {"team_id": "c.team_id", "provider": "c.provider", "project_id": "c.project_id", "model": "d.model",
                "token_kind": "d.token_kind", "usage_date": "c.usage_date"}
 
-ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "
                     "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
 

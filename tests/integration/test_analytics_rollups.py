@@ -1,5 +1,6 @@
 """Rollups on the real PostgreSQL stay equal to a GROUP BY of cost_data after loads, reruns, restatements,
-failures, rollbacks, re-parses and concurrent teams; restatements record old and new day totals."""
+failures, rollbacks, re-parses and concurrent teams; a load writes only the groups it changed; restatements
+record old and new day totals."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from finops.analytics import restatements as restatements_module
+from finops.analytics import rollups as rollups_module
 from finops.analytics.restatements import restated_days
 from finops.analytics.rollups import rebuild, refresh_rollups, reparse
 from finops.costs.models import CostRow
@@ -29,7 +31,8 @@ EXPECTED = {
         "GROUP BY c.provider, c.team_id, c.usage_date, c.project_id, d.model, d.model_family, d.token_kind, d.tier, "
         "d.cost_kind, c.currency",
         "SELECT provider, team_id, usage_date, project_id, model, model_family, token_kind, tier, cost_kind, currency, "
-        "amount, rows FROM finops.spend_daily"),
+        "sum(amount), sum(rows) FROM finops.spend_daily "
+        "GROUP BY provider, team_id, usage_date, project_id, model, model_family, token_kind, tier, cost_kind, currency"),
     "spend_project_daily": (
         "SELECT provider, team_id, usage_date, project_id, currency, sum(amount), count(*) FROM finops.cost_data "
         "GROUP BY provider, team_id, usage_date, project_id, currency",
@@ -47,15 +50,20 @@ EXPECTED = {
         "FROM finops.spend_model_daily"),
 }
 
-ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "
                     "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
+
+
+ROLLUP_TABLES = ("spend_project_daily", "spend_project_monthly", "spend_model_daily")
 
 
 def assert_rollups_equal_cost_data(db) -> None:
     """Each rollup holds exactly the GROUP BY of cost_data at its grain (exact numerics, no zero rows)."""
     assert db.execute("SELECT count(*) FROM finops.cost_data c LEFT JOIN finops.line_items d "
                       "USING (provider, line_item) WHERE d.line_item IS NULL").fetchone()[0] == 0
+    assert (db.execute("SELECT count(*) FROM finops.spend_daily").fetchone()
+            == db.execute("SELECT count(*) FROM finops.cost_data").fetchone())
     for table, (expected, actual) in EXPECTED.items():
         want = sorted(db.execute(expected).fetchall(), key=repr)
         got = sorted(db.execute(actual).fetchall(), key=repr)
@@ -87,6 +95,15 @@ def load(team_id, data, window=WINDOW, provider="openai"):
     return result, result.restated
 
 
+def row_versions(db) -> dict[str, dict[tuple, str]]:
+    """Each rollup row's version (xmin) by key: a row written again, even with the same values, gets a new one."""
+    keys = {"spend_project_daily": "provider, team_id, usage_date, project_id, currency",
+            "spend_project_monthly": "provider, team_id, month, project_id, currency",
+            "spend_model_daily": "provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency"}
+    return {table: {tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {key}, xmin::text FROM finops.{table}")}  # noqa: S608
+            for table, key in keys.items()}
+
+
 def test_loads_and_reruns_keep_rollups_equal_to_cost_data(teams, db):
     growth, search = teams
     load(growth, rows("1"))
@@ -108,16 +125,57 @@ def test_loads_and_reruns_keep_rollups_equal_to_cost_data(teams, db):
     # a team losing every row empties its rollups for the window
     load(growth, [])
     assert db.execute("SELECT count(*) FROM finops.spend_daily WHERE team_id = 'growth'").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM finops.spend_project_daily WHERE team_id = 'growth'").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM finops.spend_project_monthly WHERE team_id = 'growth'").fetchone()[0] == 0
     assert_rollups_equal_cost_data(db)
+    # and the other team losing every row too: no group is left behind at zero
+    load(search, [])
+    for table in ROLLUP_TABLES:
+        assert db.execute(f"SELECT count(*) FROM finops.{table}").fetchone()[0] == 0, table  # noqa: S608
+    assert_rollups_equal_cost_data(db)
+
+
+def test_a_rerun_of_identical_rows_writes_no_rollup_row(teams, db):
+    growth, search = teams
+    load(growth, rows("1"))
+    load(search, rows("2"))
+    before = row_versions(db)
+    assert all(before.values())
+    result, _ = load(growth, rows("1"))
+    assert result.rows == len(rows("1"))  # the cost rows were replaced...
+    assert row_versions(db) == before  # ...and no rollup row was written
+    assert_rollups_equal_cost_data(db)
+
+
+def test_a_restated_day_rewrites_only_that_days_groups(teams, db):
+    growth, search = teams
+    load(growth, rows("1"))
+    load(search, rows("2"))
+    before = row_versions(db)
+    day2 = WINDOW.start + timedelta(days=1)
+    restated = [CostRow(r.usage_date, r.project_id, r.line_item, r.currency, r.amount + Decimal("0.01"), r.quantity,
+                        r.quantity_unit, r.organization_id) if r.usage_date == day2 and r.project_id == "proj_a" else r
+                for r in rows("1")]
+    load(growth, restated)
+    after = row_versions(db)
+    assert_rollups_equal_cost_data(db)
+    changed = {table: {key for key, version in rows_.items() if before[table].get(key) != version}
+               for table, rows_ in after.items()}
+    # growth's proj_a on day 2 (its project row and its month) and the model groups of day 2 (all teams' sums)
+    assert changed["spend_project_daily"] == {("openai", growth, day2, "proj_a", "usd")}
+    assert changed["spend_project_monthly"] == {("openai", growth, WINDOW.start, "proj_a", "usd")}
+    assert {key[1] for key in changed["spend_model_daily"]} == {day2}
+    assert len(changed["spend_model_daily"]) == len(ITEMS)
+    assert after.keys() == before.keys() and all(after[t].keys() == before[t].keys() for t in after)
 
 
 def test_failed_loads_leave_cost_data_and_rollups_as_they_were(teams, db):
     growth, _ = teams
     load(growth, rows("1"))
-    before = db.execute("SELECT * FROM finops.spend_daily ORDER BY 1, 2, 3, 4, 5, 7").fetchall()
+    before = row_versions(db)
     with pytest.raises(DuplicateCostRow):
         load(growth, rows("2") + rows("2")[:1])
-    assert db.execute("SELECT * FROM finops.spend_daily ORDER BY 1, 2, 3, 4, 5, 7").fetchall() == before
+    assert row_versions(db) == before
     assert_rollups_equal_cost_data(db)
 
 
@@ -128,16 +186,38 @@ def test_refresh_in_the_loads_transaction_rolls_back_with_it(teams, db):
     with pytest.raises(RuntimeError), connect() as conn:
         conn.execute("DELETE FROM finops.cost_data WHERE team_id = %s", (growth,))
         refresh_rollups(conn, "openai", growth, WINDOW.start, WINDOW.end)
-        assert conn.execute("SELECT count(*) FROM finops.spend_daily").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM finops.spend_model_daily").fetchone()[0] == 0
         raise RuntimeError("the process died before commit")
     assert db.execute("SELECT sum(amount), count(*) FROM finops.spend_model_daily").fetchone() == before
     assert_rollups_equal_cost_data(db)
 
 
-def test_refresh_repairs_rollups_missed_by_a_crash_between_load_and_refresh(teams, db):
+def test_a_load_failing_after_its_rollup_change_rolls_both_back(teams, db, monkeypatch):
     growth, _ = teams
     load(growth, rows("1"))
-    replace_window(growth, WINDOW, iter(rows("7")), dag_run_id="crash", started_at=datetime.now(UTC))
+    before = row_versions(db)
+
+    def die(*args, **kwargs):
+        raise RuntimeError("the process died before commit")
+
+    monkeypatch.setattr(rollups_module, "record_found", die)  # after the change was applied, before the commit
+    with pytest.raises(RuntimeError):
+        load(growth, rows("2", days=2))
+    assert row_versions(db) == before
+    assert db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0] == sum(r.amount for r in rows("1"))
+    assert_rollups_equal_cost_data(db)
+
+
+def test_refresh_repairs_rollups_that_drifted_from_cost_data(teams, db):
+    growth, search = teams
+    load(growth, rows("1"))
+    load(search, rows("2"))
+    # As if rows had been changed behind the loader's back: a wrong sum, a lost group, a stray group.
+    db.execute("UPDATE finops.spend_project_daily SET amount = amount + 1 WHERE team_id = %s AND usage_date = %s",
+               (growth, WINDOW.start))
+    db.execute("DELETE FROM finops.spend_model_daily WHERE usage_date = %s AND model IS NULL", (WINDOW.start,))
+    db.execute("INSERT INTO finops.spend_project_monthly (provider, team_id, month, project_id, currency, amount, "
+               "rows) VALUES ('openai', %s, '2026-03-01', 'proj_stray', 'usd', 5, 1)", (growth,))
     with connect() as conn:
         refresh_rollups(conn, "openai", growth, WINDOW.start, WINDOW.end)
     assert_rollups_equal_cost_data(db)
@@ -178,7 +258,7 @@ def test_reparse_fixes_stale_dimensions_and_only_their_windows(teams, db):
                       "AND token_kind = 'input'").fetchone()[0] == 0
     with connect() as conn:
         result = reparse(conn)
-    assert (result.changed, result.windows) == (1, 1)  # only growth has that line item
+    assert (result.changed, result.days) == (1, 3)  # only the days holding that line item
     assert db.execute("SELECT count(*) FROM finops.spend_daily WHERE model = 'gpt-4o-2024-08-06' "
                       "AND token_kind = 'input'").fetchone()[0] == 3 * 3
     assert_rollups_equal_cost_data(db)
@@ -242,3 +322,19 @@ def test_restatements_record_old_and_new_day_totals(teams, db, monkeypatch):
         days = restated_days(conn, WINDOW.start, WINDOW.end, team_id=growth)
     assert [(d.usage_date, d.new_amount, d.times) for d in days] == [(day1, new_day1, 1), (day3, Decimal(0), 1)]
     assert_rollups_equal_cost_data(db)
+
+
+def test_sums_beyond_28_digits_stay_exact(teams, db):
+    growth, _ = teams
+
+    def wide(last_digit: int) -> Decimal:  # 32 digits (Python's default context keeps 28), built without arithmetic
+        return Decimal(f"12345678901234.12345678901234567{last_digit}")
+
+    data = [CostRow(WINDOW.start, "proj_a", item, "usd", wide(i), Decimal(1), "tokens", "org-x")
+            for i, item in enumerate(ITEMS)]
+    load(growth, data)
+    load(growth, [r._replace(amount=wide(9 - i)) for i, r in enumerate(data)])
+    assert_rollups_equal_cost_data(db)
+    (rollup,) = db.execute("SELECT amount FROM finops.spend_project_daily").fetchone()
+    assert rollup == db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0]
+    assert len(rollup.as_tuple().digits) > 28  # exact, not rounded to the default context's 28 digits

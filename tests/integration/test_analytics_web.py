@@ -27,7 +27,7 @@ OVERVIEW = "/finops/overview"
 ITEMS = ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "batch | gpt-4o-mini-2024-07-18, output",
          "Vector storage")
 
-ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "
                     "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
 

@@ -265,3 +265,32 @@ def test_overlapping_loads_of_one_team_serialise(team, db):
     assert not errors
     final = snapshot(db)
     assert len(final) == 12 and len({r[5] for r in final}) == 1  # one complete load, never a mix
+
+
+def test_kept_connections_survive_a_failed_load_and_a_server_closed_connection(team, db):
+    from finops.warehouse.db import KeptConnections
+
+    def kept_load(kept, data):
+        return replace_window(team, WINDOW, iter(data), dag_run_id="test", started_at=datetime.now(UTC),
+                              connections=kept)
+
+    def backend_pid(kept):
+        with kept.transaction() as conn:
+            return conn.info.backend_pid
+
+    with KeptConnections() as kept:
+        kept_load(kept, rows("1"))
+        first = backend_pid(kept)
+        with pytest.raises(DuplicateCostRow):
+            kept_load(kept, rows("2") + rows("2")[:1])
+        # the failed load was rolled back on the same connection, which serves the next load
+        assert snapshot(db) == [(team, r.usage_date, r.project_id, r.line_item, "usd", r.amount)
+                                for r in sorted(rows("1"), key=lambda r: (r.usage_date, r.project_id, r.line_item))]
+        kept_load(kept, rows("3"))
+        assert backend_pid(kept) == first
+        # the server ends the idle connection (a restart, an idle timeout): the next load opens another one
+        assert db.execute("SELECT pg_terminate_backend(%s, 10000)", (first,)).fetchone()[0] is True
+        result = kept_load(kept, rows("4"))
+        assert backend_pid(kept) != first
+    assert result.rows == 12 and {r[5] for r in snapshot(db)} == {Decimal(4) * Decimal("0.13080438340307526")}
+    assert db.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (first,)).fetchone()[0] == 0
