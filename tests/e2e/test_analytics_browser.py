@@ -25,7 +25,7 @@ ITEMS = ("gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-
          "batch | gpt-4o-mini-2024-07-18, output", "web search tool calls")
 TEAMS = {"growth": "Growth team", "search": "Search", "ads": "Ads"}
 
-ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_daily, finops.spend_project_daily, "
+ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "  # spend_daily: a view
                     "finops.spend_project_monthly, "
                     "finops.spend_model_daily")
 

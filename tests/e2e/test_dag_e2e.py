@@ -83,6 +83,7 @@ def run_state(db) -> tuple[str, dict[str, str]]:
     return state, tasks
 
 
+@pytest.mark.timeout(900)  # two `airflow dags test` runs, beside two other sessions
 def test_daily_run_loads_exact_totals_is_green_alerts_nobody_and_rerun_changes_nothing(teams, db, simulator, webhook):
     result = dags_test(DAY)  # the webhook fixture set finops_alerts in the environment
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -115,6 +116,7 @@ def test_daily_run_loads_exact_totals_is_green_alerts_nobody_and_rerun_changes_n
         assert totals(db, team) == expected(simulator, team, *window)
 
 
+@pytest.mark.timeout(900)  # two `airflow dags test` runs, beside two other sessions
 def test_range_run_with_team_ids_then_an_overlapping_daily_run(teams, db, simulator):
     start, end = date(2026, 2, 1), date(2026, 2, 7)
     # Both teams in one batched task instance (finops_teams_per_task = 2), collected side by side.

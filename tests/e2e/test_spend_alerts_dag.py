@@ -47,6 +47,7 @@ def dags_test() -> subprocess.CompletedProcess[str]:
                           timeout=int(os.environ.get("FINOPS_DAGS_TEST_TIMEOUT", "240")))
 
 
+@pytest.mark.timeout(900)  # two `airflow dags test` runs
 def test_a_manual_run_alerts_once_and_a_rerun_sends_nothing(spend, webhook):
     result = dags_test()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
