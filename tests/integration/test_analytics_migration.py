@@ -22,16 +22,21 @@ def scratch_db(pg_cluster, monkeypatch):
     return pg_cluster.url(name)
 
 
-def test_upgrade_fills_the_rollups_from_existing_costs_and_downgrade_removes_them(scratch_db):
+def costs_at_0003(url: str, rows: list[tuple[str, str, str, str]]) -> None:
+    """The schema at 0003_providers with team ``a`` and its cost rows (day, project, line item, amount in usd)."""
     migrate.upgrade("0003_providers")
-    with psycopg.connect(scratch_db, autocommit=True) as conn:
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('a', 'A', 't')")
-        for day, project, item, amount in [("2026-01-01", "proj_x", "gpt-4o-2024-08-06, input", "1.5"),
-                                           ("2026-01-01", "proj_x", "gpt-4o-2024-08-06, output", "0.25"),
-                                           ("2026-01-01", "unassigned", "Vector storage", "0.000001"),
-                                           ("2026-01-02", "proj_x", "brand new thing", "3")]:
+        for day, project, item, amount in rows:
             conn.execute("INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, "
                          "collected_at) VALUES ('a', %s, %s, %s, 'usd', %s, now())", (day, project, item, amount))
+
+
+def test_upgrade_fills_the_rollups_from_existing_costs_and_downgrade_removes_them(scratch_db):
+    costs_at_0003(scratch_db, [("2026-01-01", "proj_x", "gpt-4o-2024-08-06, input", "1.5"),
+                               ("2026-01-01", "proj_x", "gpt-4o-2024-08-06, output", "0.25"),
+                               ("2026-01-01", "unassigned", "Vector storage", "0.000001"),
+                               ("2026-01-02", "proj_x", "brand new thing", "3")])
     migrate.upgrade("0006_analytics")
     with psycopg.connect(scratch_db) as conn:
         assert conn.execute("SELECT count(*) FROM finops.line_items").fetchone()[0] == 4
@@ -57,15 +62,10 @@ COST_DATA_GROUPED = (
 
 
 def test_spend_daily_becomes_a_view_and_back_a_table_equal_to_cost_data(scratch_db):
-    migrate.upgrade("0003_providers")
-    with psycopg.connect(scratch_db, autocommit=True) as conn:
-        conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('a', 'A', 't')")
-        for day, project, item, amount in [("2026-01-01", "proj_x", "gpt-4o-2024-08-06, input", "1.5"),
-                                           ("2026-01-01", "proj_y", "gpt-4o-2024-08-06, input", "2"),
-                                           ("2026-01-01", "proj_x", "gpt-4o-2024-08-06, output", "0.25"),
-                                           ("2026-01-02", "unassigned", "brand new thing", "3")]:
-            conn.execute("INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, "
-                         "collected_at) VALUES ('a', %s, %s, %s, 'usd', %s, now())", (day, project, item, amount))
+    costs_at_0003(scratch_db, [("2026-01-01", "proj_x", "gpt-4o-2024-08-06, input", "1.5"),
+                               ("2026-01-01", "proj_y", "gpt-4o-2024-08-06, input", "2"),
+                               ("2026-01-01", "proj_x", "gpt-4o-2024-08-06, output", "0.25"),
+                               ("2026-01-02", "unassigned", "brand new thing", "3")])
     migrate.upgrade("head")
 
     def kind_and_rows(conn):
