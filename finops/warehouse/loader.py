@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import decimal
 import marshal
 import tempfile
 import time
@@ -14,6 +13,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING
 
 from finops import paths
+from finops.analytics.rollups import EXACT
 from finops.errors import FinopsError
 from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 
@@ -91,10 +91,6 @@ class _Spool:
     #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
     by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
     by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-
-
-#: Enough digits that sums of amounts are exact (the default context keeps 28).
-EXACT = decimal.Context(prec=1000)
 
 
 def replace_window(
