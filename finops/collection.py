@@ -157,13 +157,15 @@ class TeamResult:
 
 
 def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None,
-                 guard: DropGuard | None = None, provider: str = "openai", connections=None) -> TeamResult:
+                 guard: DropGuard | None = None, provider: str = "openai", connections=None,
+                 rollups=None) -> TeamResult:
     """Decrypt the team's key for ``provider``, fetch its costs for the window and replace them in the warehouse.
 
     Every attempt is recorded in ``collection_runs``; a failure (a settled day dropping beyond the
     ``guard`` included) leaves the team's rows as they were. What unregistered scopes cost (Anthropic
     reports every workspace) is recorded with the run and logged, so an admin notices a missing one.
-    ``connections`` (finops.warehouse.db.KeptConnections) lets a batch's loads share warehouse connections.
+    ``connections`` (finops.warehouse.db.KeptConnections) lets a batch's loads share warehouse connections, and
+    ``rollups`` (finops.analytics.rollups.RollupBatch) applies their changes to the rollups together.
     """
     from finops.providers import provider as provider_spec
     from finops.registry import Registry
@@ -186,7 +188,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         stream = client.costs(api_key, window.start, window.end, scope_ids)
         del api_key
         result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
-                                guard=guard, provider=spec.name, connections=connections)
+                                guard=guard, provider=spec.name, connections=connections, rollups=rollups)
     except Exception as exc:
         explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
         error = explained or exc

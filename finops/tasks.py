@@ -124,6 +124,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
 
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
+    from finops.analytics.rollups import RollupBatch
     from finops.costs import client_for
     from finops.hooks.kms import KmsHook
     from finops.lookup import get_variable
@@ -153,7 +154,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         client = client_for(provider)
         try:
             result = collection.collect_team(team_id, window, dag_run_id=dag_run_id, registry=Registry(kms=kms),
-                                             client=client, guard=guard, provider=provider, connections=connections)
+                                             client=client, guard=guard, provider=provider, connections=connections,
+                                             rollups=rollups)
             return team_id, result, None
         except Exception as exc:  # reported per team below; the batch decides retry or fail
             return team_id, None, exc
@@ -161,10 +163,13 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             client.close()
 
     threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
-    # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team).
-    with KeptConnections() as connections, ThreadPoolExecutor(max_workers=threads,
-                                                               thread_name_prefix="collect") as pool:
-        outcomes = list(pool.map(collect_one, todo))
+    # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team);
+    # their changes to the rollups are applied a batch at a time, the last ones once every team is done.
+    with KeptConnections() as connections:
+        rollups = RollupBatch(connections)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
+            outcomes = list(pool.map(collect_one, todo))
+        _update_rollups(rollups, connections, provider, dag_run_id, team_ids)
 
     stats = _stats()
     results, transient, permanent = [], [], []
@@ -189,6 +194,33 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     if permanent:
         raise AirflowFailException("; ".join(permanent))
     return results
+
+
+def _update_rollups(rollups, connections, provider: str, dag_run_id: str, team_ids: list[str]) -> None:
+    """Apply the changes still waiting, then recompute what an earlier try of this task loaded and never applied.
+
+    A failure here fails the try, to be retried: the teams stay collected (the retry skips them), and their
+    loads stay pending until the retry recomputes them.
+    """
+    import psycopg
+    from airflow.sdk.exceptions import AirflowException
+
+    from finops.analytics.rollups import repair_orphans
+
+    try:
+        rollups.flush()
+        with connections.transaction() as conn:
+            repaired = repair_orphans(conn, provider, dag_run_id, team_ids)
+    except (psycopg.Error, FinopsError) as exc:
+        reason = str(exc) if isinstance(exc, FinopsError) else (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("The rollup update failed: %s", exc)
+        raise AirflowException(
+            f"The teams' costs are loaded, but the spend rollups could not be updated ({reason}); the task will "
+            "retry and recompute them; if it persists, check that the warehouse runs and accepts writes."
+        ) from None
+    log.info("Rollups: the changes of %d loads applied in batches of up to %d.", rollups.applied, rollups.size)
+    if repaired:
+        log.warning("Rollups: recomputed %d loads an earlier try left unapplied.", repaired)
 
 
 def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,

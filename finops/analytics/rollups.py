@@ -1,8 +1,10 @@
 """Daily spend rollups, kept equal to ``finops.cost_data`` by each load's change (never a full rebuild on load).
 
-The loader calls :func:`after_load` inside the transaction that replaced a team's window, with the rows its
-delete removed, so the rollups and the cost rows commit (or roll back) together. Each rollup gets the window's
-change (new rows minus old rows), and only for the groups that changed: settled days loaded again write nothing.
+The loader computes each load's change in its transaction (:func:`window_change`: new rows minus the rows its
+delete removed, only for the groups that changed, so settled days loaded again change nothing). A collection
+applies its loads' changes right after them, 25 loads at a time in one statement (:class:`RollupBatch`); a direct
+call of the loader applies its own in its transaction (:func:`apply_changes`). Until applied, a load's run is
+pending (``collection_runs.rollups_pending``); a recompute claims every pending load, so each counts exactly once.
 
 - ``spend_daily``: a view of cost_data joined to the parsed line items (migration 0013; its grain is within a
   few percent of cost_data's, so a table of it doubled each load's writes);
@@ -16,21 +18,29 @@ change (new rows minus old rows), and only for the groups that changed: settled 
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
-from datetime import date
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from finops import paths
 from finops.analytics.line_items import PARSER_VERSION, parse
-from finops.analytics.restatements import Restatement, record_found
 
 if TYPE_CHECKING:
     import psycopg
 
+    from finops.warehouse.db import KeptConnections
+
+log = logging.getLogger(__name__)
+
 ZERO = Decimal(0)
 #: Enough digits that sums and differences of amounts are exact (the default context keeps 28).
 EXACT = decimal.Context(prec=1000)
+#: Loads whose changes a collect_team task applies together (finops_teams_per_task is 50 at 1,000 teams).
+BATCH_LOADS = 25
 
 
 def _window(provider: str, team_id: str, window_start: date, window_end: date) -> dict[str, object]:
@@ -61,55 +71,27 @@ class WindowSums:
     by_item: dict[tuple[date, str, str], list]
 
 
-def after_load(conn: psycopg.Connection, provider: str, team_id: str, window_start: date, window_end: date,
-               run_id: int, old: list[tuple] = (), new: WindowSums | None = None) -> list[Restatement]:
-    """What the loader calls after a successful window replace, in its transaction: rollups and restatements.
+@dataclass(frozen=True)
+class RollupChange:
+    """One load's change to the rollups: ``(rows, amount)`` of its new rows minus its deleted rows, for the groups
+    that changed only, per (day, project, currency) and per (day, model, family, token kind, tier, kind of cost,
+    currency). Empty when the window was loaded again unchanged."""
 
-    ``old`` is what the window's deleted rows held, as ``collection/delete_window.sql`` returns it, ``new``
-    what its new rows hold. Only the groups whose sum or row count changed are written; the change and the
-    restatement check are one round trip. Call it after the run's ``collection_run_days`` rows are written.
-    Returns the restated days (also logged and counted in the metric).
-    """
-    params = _window(provider, team_id, window_start, window_end)
-    change = _change(conn, provider, old, new or WindowSums({}, {}))
-    with conn.pipeline():
-        change_cur = conn.execute(paths.sql("analytics/refresh_window"), {**params, **change}) if change else None
-        restated_cur = conn.execute(paths.sql("analytics/restatements_record"), {"run_id": run_id})
-    counts = change_cur.fetchall() if change_cur else []
-    restatements = restated_cur.fetchall()
-    if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
-        conn.execute(paths.sql("analytics/drop_empty"), params)
-    return record_found(provider, team_id, run_id, restatements)
+    run_id: int
+    provider: str
+    team_id: str
+    days: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
+    models: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
 
 
-def _deltas(new: dict, old: dict) -> dict:
-    """``key -> (rows, amount)`` of new minus old, for the keys whose rows or amount differ."""
-    out = {}
-    with decimal.localcontext(EXACT):
-        for key in new.keys() | old.keys():
-            new_rows, new_amount = new.get(key, (0, ZERO))
-            old_rows, old_amount = old.get(key, (0, ZERO))
-            if new_rows != old_rows or new_amount != old_amount:
-                out[key] = (new_rows - old_rows, new_amount - old_amount)
-    return out
+def window_change(conn: psycopg.Connection, provider: str, team_id: str, run_id: int, old: list[tuple],
+                  new: WindowSums) -> RollupChange:
+    """A load's change, from what its delete returned (``collection/delete_window.sql``) and its new rows' sums.
 
-
-def _grouped(deltas: dict, key) -> dict:
-    """Deltas summed under ``key(old key)``; groups whose change cancels out are left out."""
-    out: dict = {}
-    with decimal.localcontext(EXACT):
-        for old_key, (rows, amount) in deltas.items():
-            group = out.setdefault(key(old_key), [0, ZERO])
-            group[0] += rows
-            group[1] += amount
-    return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
-
-
-def _change(conn: psycopg.Connection, provider: str, old: list[tuple], new: WindowSums) -> dict[str, list]:
-    """The refresh's arrays: each changed group's delta per rollup ({} when nothing changed).
-
-    Line items never parsed are parsed and stored first (``ON CONFLICT DO NOTHING``, sorted): no rollup row is
-    locked yet, so two loads adding the same new line item cannot deadlock.
+    Called in the load's transaction: line items never parsed are parsed and stored there (``ON CONFLICT DO
+    NOTHING``, sorted, before any rollup row is locked, so two loads adding the same new line item cannot
+    deadlock), and the model groups take the dimensions the old rows were counted under. A re-parse changing
+    them before the change is applied claims the change first (:func:`_settle_pending`).
     """
     old_projects, old_items, dims = {}, {}, {}
     for grain, day, key, currency, amount, rows, *item_dims in old:
@@ -125,17 +107,70 @@ def _change(conn: psycopg.Connection, provider: str, old: list[tuple], new: Wind
         for item in missing:
             row = parse(provider, item).as_row()
             dims[item] = (row["model"], row["model_family"], row["token_kind"], row["tier"], row["cost_kind"])
-    days = _deltas(new.by_project, old_projects)
     items = _deltas(new.by_item, old_items)
-    months = _grouped(days, lambda k: (k[0].replace(day=1), k[1], k[2]))
-    models = _grouped(items, lambda k: (k[0], *dims[k[1]], k[2]))
+    return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old_projects),
+                        models=_grouped(items.items(), lambda k: (k[0], *dims[k[1]], k[2])))
+
+
+def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
+    """Apply loads' changes to the rollups, in the caller's transaction; returns how many were applied.
+
+    Each change's run is claimed first (pending -> not pending): a change whose run a recompute already claimed
+    is left out, so every load counts exactly once. The claimed changes are summed per group, exactly, and
+    written in one statement per provider (``refresh_window.sql``); groups left with no row are removed.
+    """
+    if not changes:
+        return 0
+    with conn.pipeline():  # a recompute waits for this transaction (it cannot claim these runs under us)
+        conn.execute(paths.sql("analytics/lock_rollups_for_load"))
+        claim = conn.execute(paths.sql("analytics/claim_changes"), {"run_ids": [c.run_id for c in changes]})
+    claimed = {run_id for (run_id,) in claim.fetchall()}
+    for provider in sorted({c.provider for c in changes}):
+        arrays = _arrays([c for c in changes if c.provider == provider and c.run_id in claimed])
+        if not arrays:
+            continue
+        counts = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchall()
+        if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
+            conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
+    return len(claimed)
+
+
+def _deltas(new: dict, old: dict) -> dict:
+    """``key -> (rows, amount)`` of new minus old, for the keys whose rows or amount differ."""
+    out = {}
+    with decimal.localcontext(EXACT):
+        for key in new.keys() | old.keys():
+            new_rows, new_amount = new.get(key, (0, ZERO))
+            old_rows, old_amount = old.get(key, (0, ZERO))
+            if new_rows != old_rows or new_amount != old_amount:
+                out[key] = (new_rows - old_rows, new_amount - old_amount)
+    return out
+
+
+def _grouped(deltas: Iterable[tuple[tuple, tuple]], key) -> dict:
+    """``(key, (rows, amount))`` pairs summed under ``key(old key)``; groups whose change cancels out are left out."""
+    out: dict = {}
+    with decimal.localcontext(EXACT):
+        for old_key, (rows, amount) in deltas:
+            group = out.setdefault(key(old_key), [0, ZERO])
+            group[0] += rows
+            group[1] += amount
+    return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
+
+
+def _arrays(changes: list[RollupChange]) -> dict[str, list]:
+    """``refresh_window.sql``'s arrays: the changes summed per group ({} when nothing changed)."""
+    days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.days.items()), lambda k: k)
+    months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), k[2], k[3]))
+    models = _grouped(((k, v) for c in changes for k, v in c.models.items()), lambda k: k)
     if not (days or months or models):
         return {}
     return {
-        "p_days": [k[0] for k in days], "p_projects": [k[1] for k in days], "p_currencies": [k[2] for k in days],
-        "p_rows": [v[0] for v in days.values()], "p_amounts": [v[1] for v in days.values()],
-        "o_months": [k[0] for k in months], "o_projects": [k[1] for k in months],
-        "o_currencies": [k[2] for k in months], "o_rows": [v[0] for v in months.values()],
+        "p_teams": [k[0] for k in days], "p_days": [k[1] for k in days], "p_projects": [k[2] for k in days],
+        "p_currencies": [k[3] for k in days], "p_rows": [v[0] for v in days.values()],
+        "p_amounts": [v[1] for v in days.values()],
+        "o_teams": [k[0] for k in months], "o_months": [k[1] for k in months], "o_projects": [k[2] for k in months],
+        "o_currencies": [k[3] for k in months], "o_rows": [v[0] for v in months.values()],
         "o_amounts": [v[1] for v in months.values()],
         "m_days": [k[0] for k in models], "m_models": [k[1] for k in models], "m_families": [k[2] for k in models],
         "m_token_kinds": [k[3] for k in models], "m_tiers": [k[4] for k in models],
@@ -144,21 +179,102 @@ def _change(conn: psycopg.Connection, provider: str, old: list[tuple], new: Wind
     }
 
 
+class RollupBatch:
+    """The rollup changes of one ``collect_team`` task's loads, applied right after them, a batch at a time.
+
+    The loader hands each committed load's change to :meth:`add`; once ``size`` changes wait, the thread that
+    added the last applies them all in one transaction on its kept connection (one statement instead of one per
+    load, and the model rows every team touches are updated once a batch). :meth:`flush` applies the rest at the
+    end of the task and raises what went wrong; a batch that failed earlier is kept for it. Until applied, a
+    load's run is pending; a task that dies leaves its runs pending, and its retry (or any task an hour later)
+    recomputes them (:func:`repair_orphans`).
+    """
+
+    def __init__(self, connections: KeptConnections, size: int = BATCH_LOADS) -> None:
+        self.connections = connections
+        self.size = size
+        self.applied = 0
+        self._waiting: list[RollupChange] = []
+        self._lock = threading.Lock()
+
+    def add(self, change: RollupChange) -> None:
+        with self._lock:
+            self._waiting.append(change)
+            if len(self._waiting) < self.size:
+                return
+            todo, self._waiting = self._waiting, []
+        try:
+            self._apply(todo)
+        except Exception as exc:  # noqa: BLE001 - kept for flush(), which reports it
+            log.warning("Rollups: applying %d loads' changes failed (%s); retried at the end of the task.",
+                        len(todo), type(exc).__name__)
+            with self._lock:
+                self._waiting[:0] = todo
+
+    def flush(self) -> None:
+        """Apply every change still waiting (at the end of the task); raises when that fails."""
+        with self._lock:
+            todo, self._waiting = self._waiting, []
+        if todo:
+            self._apply(todo)
+
+    def _apply(self, todo: list[RollupChange]) -> None:
+        with self.connections.transaction() as conn:
+            applied = apply_changes(conn, todo)
+        with self._lock:
+            self.applied += applied
+
+
+def repair_orphans(conn: psycopg.Connection, provider: str, dag_run_id: str, team_ids: list[str]) -> int:
+    """Recompute the rollups of loads whose change no batch will apply; returns how many runs were recomputed.
+
+    Those are this DAG run's loads of ``team_ids`` still pending after the task's own batch was applied (an
+    earlier try of the task died after loading them; this try skipped them), and any load still pending an
+    hour after it finished. Nearly always none: then this is one read of a partial index.
+    """
+    params = {"provider": provider, "dag_run_id": dag_run_id, "team_ids": list(team_ids)}
+    (orphans,) = conn.execute(paths.sql("analytics/orphaned_changes"), params).fetchone()
+    if not orphans:
+        return 0
+    conn.execute(paths.sql("analytics/lock_model_daily"))
+    return _settle_pending(conn)
+
+
+def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, date, date]] = (),
+                    model_days: dict[str, set[date]] | None = None) -> int:
+    """Claim every pending load and recompute its groups from cost_data, with ``windows`` (provider, team, start,
+    end: their project rollups) and ``model_days`` (per provider: their model rollup); returns the loads claimed.
+
+    The caller holds ``lock_model_daily.sql``: no load or batch is in a transaction meanwhile, so what is claimed
+    is exactly what cost_data holds and no batch applied. A claimed load's window is recomputed for its team and,
+    for the model rollup, its days over all teams (every other pending load on those days is claimed as well).
+    """
+    claimed = conn.execute(paths.sql("analytics/claim_pending")).fetchall()
+    days: dict[str, set[date]] = {p: set(d) for p, d in (model_days or {}).items()}
+    for provider, team_id, start, end in sorted({*windows, *claimed}):
+        conn.execute(paths.sql("analytics/recompute_project_window"), _window(provider, team_id, start, end))
+        days.setdefault(provider, set()).update(start + timedelta(days=n) for n in range((end - start).days))
+    for provider, provider_days in sorted(days.items()):
+        ordered = sorted(provider_days)
+        missing = conn.execute(paths.sql("analytics/line_items_missing"),
+                               {"provider": provider, "days": ordered}).fetchall()
+        store_line_items(conn, [(provider, item) for (item,) in missing])
+        conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": ordered})
+    return len(claimed)
+
+
 def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, window_start: date,
                     window_end: date) -> None:
     """Recompute the rollups of one team's window ``[window_start, window_end)`` from cost_data.
 
-    For repairs (a load's change is applied by :func:`after_load`): the team's project rollups of the window
-    and its months, and the model rollup of the window's days over all teams. Runs in the caller's
-    transaction; takes the team's lock and holds loads' model rollup changes until it commits. Line items
-    not seen before are parsed first. Safe to call again at any time: the result depends only on cost_data.
+    For repairs and tests (loads apply their change through :func:`apply_changes`): the team's project rollups of
+    the window and its months, and the model rollup of the window's days over all teams; every pending load is
+    recomputed with them. Runs in the caller's transaction and keeps loads and batches out until it commits.
+    Line items not seen before are parsed first. Safe to call again at any time: the result depends only on
+    cost_data.
     """
-    params = _window(provider, team_id, window_start, window_end)
-    conn.execute(paths.sql("collection/lock_team"), params)
-    missing = conn.execute(paths.sql("analytics/line_items_missing"), params).fetchall()
-    store_line_items(conn, [(provider, item) for (item,) in missing])
     conn.execute(paths.sql("analytics/lock_model_daily"))
-    conn.execute(paths.sql("analytics/recompute_window"), params)
+    _settle_pending(conn, windows=[(provider, team_id, window_start, window_end)])
 
 
 def rebuild(conn: psycopg.Connection) -> None:
@@ -166,10 +282,18 @@ def rebuild(conn: psycopg.Connection) -> None:
     missing = conn.execute(paths.sql("analytics/line_items_missing_all"),
                            {"parser_version": PARSER_VERSION}).fetchall()
     store_line_items(conn, [(provider, item) for provider, item in missing], replace=True)
-    conn.execute(paths.sql("analytics/rebuild"))
+    conn.execute(paths.sql("analytics/rebuild"))  # its TRUNCATE keeps loads and batches out until commit
+    if _has_pending_column(conn):  # migration 0006 rebuilds before 0014 adds it
+        conn.execute(paths.sql("analytics/claim_pending")).fetchall()  # recomputed below: nothing left to apply
     # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
+
+
+def _has_pending_column(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute(
+        "SELECT 1 FROM pg_attribute WHERE attrelid = 'finops.collection_runs'::regclass "
+        "AND attname = 'rollups_pending' AND NOT attisdropped").fetchone())
 
 
 @dataclass(frozen=True)
@@ -196,11 +320,11 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
             changed.append((provider, item))
     days = 0
     if changed:
-        conn.execute(paths.sql("analytics/lock_model_daily"))  # no load changes the model rollup meanwhile
+        conn.execute(paths.sql("analytics/lock_model_daily"))  # no load or batch changes the rollups meanwhile
         store_line_items(conn, changed, replace=True)
         affected = conn.execute(paths.sql("analytics/days_of_line_items"), {
             "providers": [p for p, _ in changed], "line_items": [i for _, i in changed]}).fetchall()
-        for provider, provider_days in affected:
-            conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": provider_days})
-            days += len(provider_days)
+        # Pending loads' changes were computed with the old dimensions: they are recomputed with these days.
+        _settle_pending(conn, model_days={provider: set(provider_days) for provider, provider_days in affected})
+        days = sum(len(provider_days) for _, provider_days in affected)
     return ReparseResult(parsed=len(stored), changed=len(changed), days=days)

@@ -144,19 +144,21 @@ def teams_per_connection(teams: int) -> int:
     return -(-teams_per_task(teams) // defaults.DEFAULT_THREADS_PER_TASK)
 
 
-def _restatements_only(conn, provider: str, team_id: str, window_start: date, window_end: date, run_id: int,
-                       *args, **kwargs) -> list:
-    """after_load without the rollups: the restatement check alone."""
-    from finops.analytics.restatements import record_restatements
+class DroppedChanges:
+    """A batch that drops the loads' changes: the passes without the rollups."""
 
-    return record_restatements(conn, provider, team_id, run_id)
+    def add(self, change) -> None:
+        pass
 
 
 def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: bool,
               restatements: bool = False) -> float:
     """Seconds the loader took for these teams, sharing one kept connection as a ``collect_team`` thread's do.
 
-    Without rollups, the restatement check is left out too unless ``restatements``.
+    With the rollups, the loads' changes go to a batch (:class:`finops.analytics.rollups.RollupBatch`) applied
+    once the group is loaded, as a task applies its teams' (the flush is timed with the group). Without them, a
+    plain delete, no change computed, none applied; and the restatement check is left out too unless
+    ``restatements``.
     """
     from finops.analytics import rollups
     from finops.warehouse import loader
@@ -164,21 +166,27 @@ def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: boo
     from finops.warehouse.loader import replace_window
 
     spent = 0.0
-    # The loader keeps the rollups (and records restatements) in its transaction: its delete returns what the
-    # old rows held, after_load writes the change. "Without" swaps in a plain delete and a no-op.
-    real_after_load, real_delete = rollups.after_load, loader.DELETE_WINDOW
+    real = rollups.window_change, loader.DELETE_WINDOW, loader.RESTATEMENTS
     if not with_rollups:
-        rollups.after_load = _restatements_only if restatements else (lambda *args, **kwargs: [])
+        rollups.window_change = lambda conn, provider, team_id, run_id, *args: rollups.RollupChange(
+            run_id, provider, team_id)
         loader.DELETE_WINDOW = "bench/delete_window_plain"
+        if not restatements:
+            loader.RESTATEMENTS = "bench/restatements_none"
     try:
         with KeptConnections() as connections:
+            batch = rollups.RollupBatch(connections, size=len(teams)) if with_rollups else DroppedChanges()
             for team in teams:
                 started = time.perf_counter()
                 replace_window(team, window, iter(rows[team]), dag_run_id="bench-daily", started_at=datetime.now(UTC),
-                               connections=connections)
+                               connections=connections, rollups=batch)
                 spent += time.perf_counter() - started
+            started = time.perf_counter()
+            if with_rollups:
+                batch.flush()
+            spent += time.perf_counter() - started
     finally:
-        rollups.after_load, loader.DELETE_WINDOW = real_after_load, real_delete
+        rollups.window_change, loader.DELETE_WINDOW, loader.RESTATEMENTS = real
     return spent
 
 
@@ -193,7 +201,7 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> 
     group restated, the worst case); then the settled days alone, through the loader, which puts the
     warehouse back as it was (rollups equal to cost_data, ``--analytics-keep`` finds it again).
     A fourth pass, the loader with the restatement check but no rollups (undone like the first), tells the
-    two apart: both run in ``after_load``, pipelined.
+    two apart.
     Returns the seconds of (loader alone, with the restatement check, with it and the rollups, the same with
     every group changed).
     """
@@ -227,6 +235,9 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> 
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         # The restated days these runs recorded (3 a team, twice) would slow the page's next measurement.
         conn.execute("DELETE FROM finops.restatements WHERE dag_run_id = 'bench-daily'")
+        # The passes without rollups dropped their changes and were undone: nothing of theirs is left to apply.
+        conn.execute("UPDATE finops.collection_runs SET rollups_pending = false "
+                     "WHERE rollups_pending AND dag_run_id = 'bench-daily'")
     log(f"analytics: daily collection of {len(teams)} teams ({share} teams a connection): loader alone "
         f"{plain:.2f} s, with the restatement check {restating:.2f} s, with it and the rollups {maintained:.2f} s, "
         f"every group changed {worst:.2f} s (load average {os.getloadavg()[0]:.1f})")

@@ -20,6 +20,7 @@ from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 if TYPE_CHECKING:
     import psycopg
 
+    from finops.analytics.rollups import RollupBatch
     from finops.costs.models import CostRow
 
 
@@ -34,6 +35,8 @@ ANALYZE_AFTER_ROWS = 100_000
 
 #: The delete of a window (returns what the old rows held per rollup group; the bench swaps in a plain one).
 DELETE_WINDOW = "collection/delete_window"
+#: The restatement check (the bench swaps in one that finds none).
+RESTATEMENTS = "analytics/restatements_record"
 
 
 class DuplicateCostRow(FinopsError):
@@ -105,6 +108,7 @@ def replace_window(
     provider: str = "openai",
     guard: DropGuard | None = None,
     connections: KeptConnections | None = None,
+    rollups: RollupBatch | None = None,
 ) -> LoadResult:
     """Replace the team's rows in ``window`` with ``rows``, recording the collection run.
 
@@ -113,11 +117,13 @@ def replace_window(
     waiting on the network. Then one short transaction takes the team's advisory lock, checks the
     ``guard``, deletes the window and COPYs the spooled rows in. Any error (API, parsing, database,
     a dropped settled day, a killed process) leaves the previous rows as they were. With ``connections``
-    the transaction runs on the thread's kept connection instead of a new one.
+    the transaction runs on the thread's kept connection instead of a new one. The rollups get the window's
+    change in the same transaction, or with ``rollups`` (a collect_team task's batch) right after it commits.
     """
     import psycopg
 
-    from finops.analytics.rollups import WindowSums, after_load
+    from finops.analytics.restatements import record_found
+    from finops.analytics.rollups import WindowSums, apply_changes, window_change
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -160,17 +166,23 @@ def replace_window(
                         {"run_id": run_id, "scope_id": s.scope_id, "currency": s.currency, "rows": s.rows,
                          "amount_total": s.amount} for s in skipped
                     ])
-            # Rollups (the window's change: what the old rows held out, the new rows' sums in) and restatements,
-            # in the same transaction (docs/analytics.md).
-            restated = after_load(conn, provider, team_id, window.start, window.end, run_id, old,
-                                  WindowSums(spooled.by_project, spooled.by_item))
-            conn.execute(paths.sql("collection/run_finish"), {
-                "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
-                "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
-                "retries": getattr(stats, "retries", 0),
-            })
+            # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
+            # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
+            change = window_change(conn, provider, team_id, run_id, old, WindowSums(spooled.by_project, spooled.by_item))
+            with conn.pipeline():
+                restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
+                conn.execute(paths.sql("collection/run_finish"), {
+                    "run_id": run_id, "rows": spooled.rows, "amount_total": spooled.amount_total,
+                    "pages": getattr(stats, "pages", 0), "requests": getattr(stats, "requests", 0),
+                    "retries": getattr(stats, "retries", 0),
+                })
+            restated = record_found(provider, team_id, run_id, restated_cur.fetchall())
+            if rollups is None:
+                apply_changes(conn, [change])
             conn.commit()
             transaction_seconds = time.perf_counter() - began
+    if rollups is not None:
+        rollups.add(change)  # committed: the batch may apply it now, or with the task's next loads
     if spooled.rows >= ANALYZE_AFTER_ROWS:
         # Fresh statistics after a big load keep the validation's plans linear (see docs/performance.md).
         with connect(conn_id, autocommit=True) as conn:

@@ -13,9 +13,9 @@ import pytest
 from finops.analytics import restatements as restatements_module
 from finops.analytics import rollups as rollups_module
 from finops.analytics.restatements import restated_days
-from finops.analytics.rollups import rebuild, refresh_rollups, reparse
+from finops.analytics.rollups import RollupBatch, rebuild, refresh_rollups, reparse
 from finops.costs.models import CostRow
-from finops.warehouse.db import connect
+from finops.warehouse.db import KeptConnections, connect
 from finops.warehouse.loader import DuplicateCostRow, Window, replace_window
 
 WINDOW = Window(date(2026, 3, 1), date(2026, 3, 4))
@@ -89,7 +89,8 @@ def teams(db):
 
 
 def load(team_id, data, window=WINDOW, provider="openai"):
-    """The loader, which refreshes the rollups and records restatements in its transaction (after_load)."""
+    """The loader called directly: it applies its change to the rollups and records restatements in its
+    transaction."""
     result = replace_window(team_id, window, iter(data), dag_run_id="test", started_at=datetime.now(UTC),
                             provider=provider)
     return result, result.restated
@@ -197,12 +198,17 @@ def test_a_load_failing_after_its_rollup_change_rolls_both_back(teams, db, monke
     load(growth, rows("1"))
     before = row_versions(db)
 
-    def die(*args, **kwargs):
+    applied = []
+    real_apply = rollups_module.apply_changes
+
+    def apply_then_die(conn, changes):
+        applied.append(real_apply(conn, changes))
         raise RuntimeError("the process died before commit")
 
-    monkeypatch.setattr(rollups_module, "record_found", die)  # after the change was applied, before the commit
+    monkeypatch.setattr(rollups_module, "apply_changes", apply_then_die)  # after the change was applied
     with pytest.raises(RuntimeError):
         load(growth, rows("2", days=2))
+    assert applied == [1]
     assert row_versions(db) == before
     assert db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0] == sum(r.amount for r in rows("1"))
     assert_rollups_equal_cost_data(db)
@@ -338,3 +344,164 @@ def test_sums_beyond_28_digits_stay_exact(teams, db):
     (rollup,) = db.execute("SELECT amount FROM finops.spend_project_daily").fetchone()
     assert rollup == db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0]
     assert len(rollup.as_tuple().digits) > 28  # exact, not rounded to the default context's 28 digits
+
+
+# --- A collection's loads: their changes applied by the task's batch, right after them -------------------------
+
+def load_batched(team_id, data, batch, connections, dag_run_id="test", window=WINDOW):
+    return replace_window(team_id, window, iter(data), dag_run_id=dag_run_id, started_at=datetime.now(UTC),
+                          connections=connections, rollups=batch)
+
+
+def pending(db) -> list[str]:
+    return [t for (t,) in db.execute("SELECT team_id FROM finops.collection_runs WHERE rollups_pending "
+                                     "ORDER BY run_id")]
+
+
+def test_a_batch_applies_its_loads_changes_together_and_each_once(teams, db):
+    growth, search = teams
+    load(growth, rows("1"))
+    load(search, rows("2"))
+    before = row_versions(db)
+    with KeptConnections() as connections:
+        batch = RollupBatch(connections, size=3)
+        load_batched(growth, rows("3"), batch, connections)
+        load_batched(search, rows("4", days=2), batch, connections)
+        # Loaded and committed, not applied yet: the rollups still hold the previous loads, the runs are pending.
+        assert db.execute("SELECT sum(amount) FROM finops.cost_data").fetchone()[0] == sum(
+            r.amount for r in rows("3") + rows("4", days=2))
+        assert row_versions(db) == before
+        assert pending(db) == [growth, search]
+        load_batched(growth, rows("5"), batch, connections)  # the third: the batch is applied
+        assert pending(db) == [] and batch.applied == 3
+        assert_rollups_equal_cost_data(db)
+        load_batched(search, rows("6"), batch, connections)
+        assert pending(db) == [search]
+        batch.flush()  # the end of the task
+        batch.flush()  # nothing left: a second flush changes nothing
+    assert pending(db) == [] and batch.applied == 4
+    assert_rollups_equal_cost_data(db)
+
+
+def test_a_pending_load_recomputed_by_a_repair_is_not_applied_again(teams, db):
+    growth, search = teams
+    load(search, rows("2"))
+    with KeptConnections() as connections:
+        batch = RollupBatch(connections, size=10)
+        load_batched(growth, rows("3"), batch, connections)
+        # A repair of another team's window claims every pending load and recomputes it from cost_data...
+        with connect() as conn:
+            refresh_rollups(conn, "openai", search, WINDOW.start, WINDOW.end)
+        assert pending(db) == []
+        assert_rollups_equal_cost_data(db)
+        batch.flush()  # ...so the batch finds the load claimed and adds nothing
+    assert batch.applied == 0
+    assert_rollups_equal_cost_data(db)
+
+
+def test_a_reparse_claims_pending_loads_computed_with_the_old_dimensions(teams, db):
+    growth, _ = teams
+    load(growth, rows("1"))
+    # As if an older parser had got one line item wrong (the load's change is computed with these dimensions).
+    db.execute("UPDATE finops.line_items SET model = NULL, model_family = NULL, token_kind = NULL, "
+               "cost_kind = 'other', recognized = false WHERE line_item = %s", (ITEMS[0],))
+    with connect() as conn:
+        rebuild(conn)
+    with KeptConnections() as connections:
+        batch = RollupBatch(connections, size=10)
+        load_batched(growth, rows("2"), batch, connections)
+        with connect() as conn:
+            assert reparse(conn).changed == 1
+        batch.flush()
+    assert batch.applied == 0 and pending(db) == []
+    assert_rollups_equal_cost_data(db)
+
+
+def test_a_batch_that_fails_is_applied_by_the_final_flush(teams, db, monkeypatch):
+    growth, search = teams
+    real_apply, calls = rollups_module.apply_changes, []
+
+    def fail_once(conn, changes):
+        calls.append(len(changes))
+        if len(calls) == 1:
+            conn.execute("SELECT 1/0")  # a database error inside the batch's transaction
+        return real_apply(conn, changes)
+
+    monkeypatch.setattr(rollups_module, "apply_changes", fail_once)
+    with KeptConnections() as connections:
+        batch = RollupBatch(connections, size=2)
+        load_batched(growth, rows("1"), batch, connections)
+        load_batched(search, rows("2"), batch, connections)  # the batch fails: kept, the loads stay committed
+        assert pending(db) == [growth, search]
+        load_batched(growth, rows("3"), batch, connections)  # the connection was rolled back and is usable
+        batch.flush()
+    assert calls == [2, 3] and batch.applied == 3 and pending(db) == []
+    assert_rollups_equal_cost_data(db)
+
+
+def test_a_task_that_died_before_applying_is_repaired_by_its_retry(teams, db):
+    growth, search = teams
+    load(search, rows("1"))
+    with KeptConnections() as connections:
+        died = RollupBatch(connections, size=10)
+        load_batched(growth, rows("2"), died, connections, dag_run_id="run-1")
+        load_batched(search, rows("3"), died, connections, dag_run_id="run-1")
+        # never flushed: the try was killed. Another DAG run's fresh pending load is not an orphan.
+        other = RollupBatch(connections, size=10)
+        load_batched(search, rows("4", days=1), other, connections, dag_run_id="run-2",
+                     window=Window(WINDOW.start, WINDOW.start + timedelta(days=1)))
+    with connect() as conn:  # the retry of run-1's task for another team: not its orphans
+        assert rollups_module.repair_orphans(conn, "openai", "run-1", ["lapsed"]) == 0
+    with connect() as conn:  # the retry of the task that loaded growth and search
+        assert rollups_module.repair_orphans(conn, "openai", "run-1", [growth, search]) == 3  # run-2's too
+    assert pending(db) == []
+    assert_rollups_equal_cost_data(db)
+    with connect() as conn:
+        assert rollups_module.repair_orphans(conn, "openai", "run-1", [growth, search]) == 0
+    # A load left pending for more than an hour (its task is gone) is repaired by any task.
+    with KeptConnections() as connections:
+        load_batched(growth, rows("5"), RollupBatch(connections), connections, dag_run_id="run-3")
+    db.execute("UPDATE finops.collection_runs SET finished_at = finished_at - interval '61 minutes' "
+               "WHERE rollups_pending")
+    with connect() as conn:
+        assert rollups_module.repair_orphans(conn, "openai", "run-4", ["lapsed"]) == 1
+    assert_rollups_equal_cost_data(db)
+
+
+def test_concurrent_batches_and_repairs_keep_rollups_equal_to_cost_data(teams, db):
+    names = [f"team{n}" for n in range(6)]
+    for team in names:
+        db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES (%s, %s, 'test')", (team, team))
+    errors, done = [], threading.Event()
+
+    def collect(batch_teams: list[str], scale: int) -> None:
+        try:
+            with KeptConnections() as connections:
+                batch = RollupBatch(connections, size=2)
+                for attempt in range(3):
+                    for team in batch_teams:
+                        load_batched(team, rows(str(scale + attempt)), batch, connections)
+                batch.flush()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    def repair() -> None:
+        try:
+            while not done.is_set():
+                with connect() as conn:
+                    refresh_rollups(conn, "openai", names[0], WINDOW.start, WINDOW.end)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    tasks = [threading.Thread(target=collect, args=(names[n::3], n + 1)) for n in range(3)]
+    repairer = threading.Thread(target=repair)
+    repairer.start()
+    for thread in tasks:
+        thread.start()
+    for thread in tasks:
+        thread.join()
+    done.set()
+    repairer.join()
+    assert errors == []
+    assert pending(db) == []
+    assert_rollups_equal_cost_data(db)

@@ -168,3 +168,63 @@ def test_batches_and_labels():
     assert collection.batches(["a", "b", "c"], 2) == [["a", "b"], ["c"]]
     assert collection.batch_label(["a"]) == "a"
     assert collection.batch_label(["a", "b", "c"]) == "a .. c (3 teams)"
+
+
+def rollups_match_cost_data(db) -> bool:
+    """spend_project_daily and spend_model_daily hold exactly cost_data's sums (every team, every day)."""
+    checks = (
+        ("SELECT team_id, usage_date, project_id, sum(amount), count(*) FROM finops.cost_data GROUP BY 1, 2, 3",
+         "SELECT team_id, usage_date, project_id, amount, rows FROM finops.spend_project_daily"),
+        ("SELECT c.usage_date, d.model, d.token_kind, sum(c.amount), count(*) FROM finops.cost_data c "
+         "JOIN finops.line_items d USING (provider, line_item) GROUP BY 1, 2, 3",
+         "SELECT usage_date, model, token_kind, sum(amount), sum(rows) FROM finops.spend_model_daily GROUP BY 1, 2, 3"),
+    )
+    return all(sorted(db.execute(a).fetchall(), key=repr) == sorted(db.execute(b).fetchall(), key=repr)
+               for a, b in checks)
+
+
+def test_a_task_applies_its_loads_rollup_changes_and_a_retry_repairs_a_killed_try(registry, simulator, db,
+                                                                                   monkeypatch):
+    from finops.analytics.rollups import RollupBatch
+
+    db.execute("TRUNCATE finops.spend_project_daily, finops.spend_project_monthly, finops.spend_model_daily")
+    registry.add_team("search", ACTOR)
+    registry.register_key("search", simulator.key(HEALTHY), ACTOR, verify=False)
+    registry.add_project("search", simulator.project_ids(HEALTHY)[1], ACTOR, verify=False)
+    collect_teams_task(["growth", "search"], "2026-03-01", "2026-03-03", "run-r")
+    assert db.execute("SELECT count(*) FROM finops.spend_project_daily").fetchone()[0] > 0
+    assert rollups_match_cost_data(db)
+
+    # The next day's try is killed after its loads committed, before their changes were applied.
+    def killed(self):
+        raise SystemExit("SIGKILL")
+
+    monkeypatch.setattr(RollupBatch, "flush", killed)
+    with pytest.raises(SystemExit):
+        collect_teams_task(["growth", "search"], "2026-03-02", "2026-03-04", "run-s")
+    monkeypatch.undo()
+    assert db.execute("SELECT count(*) FROM finops.collection_runs WHERE rollups_pending").fetchone()[0] == 2
+    assert not rollups_match_cost_data(db)  # the new day is loaded but not in the rollups yet
+    # Its retry skips both teams (collected) and recomputes what the killed try left pending.
+    assert collect_teams_task(["growth", "search"], "2026-03-02", "2026-03-04", "run-s", RunFacts(retry=True)) == []
+    assert db.execute("SELECT count(*) FROM finops.collection_runs WHERE rollups_pending").fetchone()[0] == 0
+    assert rollups_match_cost_data(db)
+
+
+def test_a_rollup_update_failing_after_the_loads_is_one_sentence_and_retried(registry, simulator, db, monkeypatch):
+    import psycopg
+
+    from finops.analytics.rollups import RollupBatch
+
+    def refused(self):
+        raise psycopg.errors.ReadOnlySqlTransaction("cannot execute INSERT in a read-only transaction")
+
+    monkeypatch.setattr(RollupBatch, "flush", refused)
+    with pytest.raises(AirflowException) as excinfo:
+        collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-t")
+    assert not isinstance(excinfo.value, AirflowFailException)  # retried
+    assert str(excinfo.value) == (
+        "The teams' costs are loaded, but the spend rollups could not be updated (cannot execute INSERT in a "
+        "read-only transaction); the task will retry and recompute them; if it persists, check that the warehouse "
+        "runs and accepts writes.")
+    assert db.execute("SELECT status FROM finops.collection_runs").fetchall() == [("success",)]

@@ -1,9 +1,8 @@
--- Line items of a team's window that have no parsed dimensions yet (an older parser's are re-parsed by
--- `finops report --reparse`, not by a load).
+-- Line items of some days of a provider (all teams) that have no parsed dimensions yet, before those days' model
+-- rollup is recomputed (an older parser's are re-parsed by `finops report --reparse`, not here).
 SELECT DISTINCT c.line_item
 FROM finops.cost_data AS c
 LEFT JOIN finops.line_items AS d ON d.provider = c.provider AND d.line_item = c.line_item
-WHERE c.provider = %(provider)s AND c.team_id = %(team_id)s
-  AND c.usage_date >= %(window_start)s AND c.usage_date < %(window_end)s
+WHERE c.provider = %(provider)s AND c.usage_date = ANY (%(days)s::date[])
   AND d.line_item IS NULL
 ORDER BY 1;

@@ -1,3 +1,4 @@
--- Held by a recompute of spend_model_daily (re-parse, repair) until it commits: loads, which add their change
--- to it (ROW EXCLUSIVE), wait, so no change is applied to a group while it is being recomputed or lost.
+-- Held by a recompute of the rollups (re-parse, repair) until it commits: loads and batches, which take ROW
+-- EXCLUSIVE first (lock_rollups_for_load.sql), wait, so no change is applied to a group while it is being
+-- recomputed, and no pending load's change is both recomputed and applied.
 LOCK TABLE finops.spend_model_daily IN SHARE ROW EXCLUSIVE MODE;

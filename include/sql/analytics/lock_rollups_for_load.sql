@@ -1,4 +1,5 @@
--- Taken by a load before it deletes its window: the old rows' model sums it will subtract were read with the
--- line items' dimensions of that moment, so a re-parse (lock_model_daily.sql) waits for the load to commit,
--- and a load waits for a running re-parse, instead of one subtracting under dimensions the other replaced.
+-- Taken by a load before it deletes its window, and by a batch before it claims its loads' changes: a recompute
+-- (re-parse, repair: lock_model_daily.sql) waits for them to commit, and they wait for a running recompute. So a
+-- recompute claims exactly the loads cost_data holds, under the line items' dimensions their changes were
+-- computed with, and never a change a batch is applying.
 LOCK TABLE finops.spend_model_daily IN ROW EXCLUSIVE MODE;
