@@ -1,10 +1,10 @@
 """Daily spend rollups, kept equal to ``finops.cost_data`` by each load's change (never a full rebuild on load).
 
-The loader computes each load's change in its transaction (:func:`window_change`: new rows minus the rows its
-delete removed, only for the groups that changed, so settled days loaded again change nothing). A collection
+The loader computes each load's change (:func:`window_change`: new rows minus the rows its delete removed, only
+for the groups that changed, so settled days loaded again change nothing). A collection
 applies its loads' changes right after them, 25 loads at a time in one statement (:class:`RollupBatch`); a direct
 call of the loader applies its own in its transaction (:func:`apply_changes`). Until applied, a load's run is
-pending (``collection_runs.rollups_pending``); a recompute claims every pending load, so each counts exactly once.
+pending (listed in ``rollup_pending``); a recompute claims every pending load, so each counts exactly once.
 
 - ``spend_daily``: a view of cost_data joined to the parsed line items (migration 0013; its grain is within a
   few percent of cost_data's, so a table of it doubled each load's writes);
@@ -74,50 +74,34 @@ class WindowSums:
 @dataclass(frozen=True)
 class RollupChange:
     """One load's change to the rollups: ``(rows, amount)`` of its new rows minus its deleted rows, for the groups
-    that changed only, per (day, project, currency) and per (day, model, family, token kind, tier, kind of cost,
-    currency). Empty when the window was loaded again unchanged."""
+    that changed only, per (day, project, currency) and per (day, line item, currency). Empty when the window was
+    loaded again unchanged."""
 
     run_id: int
     provider: str
     team_id: str
     days: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
-    models: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
+    items: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
 
 
-def window_change(conn: psycopg.Connection, provider: str, team_id: str, run_id: int, old: list[tuple],
-                  new: WindowSums) -> RollupChange:
-    """A load's change, from what its delete returned (``collection/delete_window.sql``) and its new rows' sums.
-
-    Called in the load's transaction: line items never parsed are parsed and stored there (``ON CONFLICT DO
-    NOTHING``, sorted, before any rollup row is locked, so two loads adding the same new line item cannot
-    deadlock), and the model groups take the dimensions the old rows were counted under. A re-parse changing
-    them before the change is applied claims the change first (:func:`_settle_pending`).
-    """
-    old_projects, old_items, dims = {}, {}, {}
-    for grain, day, key, currency, amount, rows, *item_dims in old:
-        if grain == "p":
-            old_projects[(day, key, currency)] = (rows, amount)
-        elif grain == "i":
-            old_items[(day, key, currency)] = (rows, amount)
-        else:
-            dims[key] = tuple(item_dims)
-    missing = sorted({item for _, item, _ in (*new.by_item, *old_items)} - dims.keys())
-    if missing:
-        store_line_items(conn, [(provider, item) for item in missing])
-        for item in missing:
-            row = parse(provider, item).as_row()
-            dims[item] = (row["model"], row["model_family"], row["token_kind"], row["tier"], row["cost_kind"])
-    items = _deltas(new.by_item, old_items)
+def window_change(provider: str, team_id: str, run_id: int, old: list[tuple], new: WindowSums) -> RollupChange:
+    """A load's change, from what its delete returned (``collection/delete_window.sql``) and its new rows' sums."""
+    old_projects = {(day, key, currency): (rows, amount) for grain, day, key, currency, amount, rows in old
+                    if grain == "p"}
+    old_items = {(day, key, currency): (rows, amount) for grain, day, key, currency, amount, rows in old
+                 if grain == "i"}
     return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old_projects),
-                        models=_grouped(items.items(), lambda k: (k[0], *dims[k[1]], k[2])))
+                        items=_deltas(new.by_item, old_items))
 
 
 def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
     """Apply loads' changes to the rollups, in the caller's transaction; returns how many were applied.
 
-    Each change's run is claimed first (pending -> not pending): a change whose run a recompute already claimed
-    is left out, so every load counts exactly once. The claimed changes are summed per group, exactly, and
-    written in one statement per provider (``refresh_window.sql``); groups left with no row are removed.
+    Each change's run is claimed first (``rollup_pending``): a change whose run a recompute already claimed is left
+    out, so every load counts exactly once. The claimed changes are summed per group, exactly; the line items' model
+    groups are read from ``line_items`` (the ones never seen are parsed and stored first, in sorted order, before
+    any rollup row is locked: two batches adding the same new line item cannot deadlock); one statement per
+    provider writes them (``refresh_window.sql``); groups left with no row are removed.
     """
     if not changes:
         return 0
@@ -126,13 +110,29 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> 
         claim = conn.execute(paths.sql("analytics/claim_changes"), {"run_ids": [c.run_id for c in changes]})
     claimed = {run_id for (run_id,) in claim.fetchall()}
     for provider in sorted({c.provider for c in changes}):
-        arrays = _arrays([c for c in changes if c.provider == provider and c.run_id in claimed])
+        mine = [c for c in changes if c.provider == provider and c.run_id in claimed]
+        arrays = _arrays(mine, _dimensions(conn, provider, {k[1] for c in mine for k in c.items}))
         if not arrays:
             continue
         counts = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchall()
         if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
             conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
     return len(claimed)
+
+
+def _dimensions(conn: psycopg.Connection, provider: str, items: set[str]) -> dict[str, tuple]:
+    """Line item -> (model, family, token kind, tier, kind of cost), as stored; the missing ones parsed and stored."""
+    if not items:
+        return {}
+    dims = {item: tuple(rest) for item, *rest in conn.execute(
+        paths.sql("analytics/line_item_dimensions"), {"provider": provider, "line_items": sorted(items)})}
+    missing = sorted(items - dims.keys())
+    if missing:
+        store_line_items(conn, [(provider, item) for item in missing])
+        for item in missing:
+            row = parse(provider, item).as_row()
+            dims[item] = (row["model"], row["model_family"], row["token_kind"], row["tier"], row["cost_kind"])
+    return dims
 
 
 def _deltas(new: dict, old: dict) -> dict:
@@ -158,11 +158,11 @@ def _grouped(deltas: Iterable[tuple[tuple, tuple]], key) -> dict:
     return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
 
 
-def _arrays(changes: list[RollupChange]) -> dict[str, list]:
+def _arrays(changes: list[RollupChange], dims: dict[str, tuple]) -> dict[str, list]:
     """``refresh_window.sql``'s arrays: the changes summed per group ({} when nothing changed)."""
     days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.days.items()), lambda k: k)
     months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), k[2], k[3]))
-    models = _grouped(((k, v) for c in changes for k, v in c.models.items()), lambda k: k)
+    models = _grouped(((k, v) for c in changes for k, v in c.items.items()), lambda k: (k[0], *dims[k[1]], k[2]))
     if not (days or months or models):
         return {}
     return {
@@ -283,17 +283,16 @@ def rebuild(conn: psycopg.Connection) -> None:
                            {"parser_version": PARSER_VERSION}).fetchall()
     store_line_items(conn, [(provider, item) for provider, item in missing], replace=True)
     conn.execute(paths.sql("analytics/rebuild"))  # its TRUNCATE keeps loads and batches out until commit
-    if _has_pending_column(conn):  # migration 0006 rebuilds before 0014 adds it
+    if _has_pending_table(conn):  # migration 0006 rebuilds before 0014 adds it
         conn.execute(paths.sql("analytics/claim_pending")).fetchall()  # recomputed below: nothing left to apply
     # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
 
 
-def _has_pending_column(conn: psycopg.Connection) -> bool:
+def _has_pending_table(conn: psycopg.Connection) -> bool:
     return bool(conn.execute(
-        "SELECT 1 FROM pg_attribute WHERE attrelid = 'finops.collection_runs'::regclass "
-        "AND attname = 'rollups_pending' AND NOT attisdropped").fetchone())
+        "SELECT to_regclass('finops.rollup_pending')").fetchone()[0])
 
 
 @dataclass(frozen=True)
@@ -324,7 +323,7 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
         store_line_items(conn, changed, replace=True)
         affected = conn.execute(paths.sql("analytics/days_of_line_items"), {
             "providers": [p for p, _ in changed], "line_items": [i for _, i in changed]}).fetchall()
-        # Pending loads' changes were computed with the old dimensions: they are recomputed with these days.
+        # Pending loads' old rows are counted under the old dimensions: they are recomputed with these days.
         _settle_pending(conn, model_days={provider: set(provider_days) for provider, provider_days in affected})
         days = sum(len(provider_days) for _, provider_days in affected)
     return ReparseResult(parsed=len(stored), changed=len(changed), days=days)

@@ -91,7 +91,7 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
             return conn.execute(paths.sql("bench/analytics_counts")).fetchone()
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_run_skipped, "
-                     "finops.collection_runs, "
+                     "finops.collection_runs, finops.rollup_pending, "
                      "finops.restatements, finops.spend_project_daily, finops.spend_project_monthly, "
                      "finops.spend_model_daily")
         conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
@@ -168,7 +168,7 @@ def _load_all(teams: list[str], rows: dict[str, list], window, with_rollups: boo
     spent = 0.0
     real = rollups.window_change, loader.DELETE_WINDOW, loader.RESTATEMENTS
     if not with_rollups:
-        rollups.window_change = lambda conn, provider, team_id, run_id, *args: rollups.RollupChange(
+        rollups.window_change = lambda provider, team_id, run_id, *args: rollups.RollupChange(
             run_id, provider, team_id)
         loader.DELETE_WINDOW = "bench/delete_window_plain"
         if not restatements:
@@ -236,8 +236,8 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> 
         # The restated days these runs recorded (3 a team, twice) would slow the page's next measurement.
         conn.execute("DELETE FROM finops.restatements WHERE dag_run_id = 'bench-daily'")
         # The passes without rollups dropped their changes and were undone: nothing of theirs is left to apply.
-        conn.execute("UPDATE finops.collection_runs SET rollups_pending = false "
-                     "WHERE rollups_pending AND dag_run_id = 'bench-daily'")
+        conn.execute("DELETE FROM finops.rollup_pending WHERE run_id IN "
+                     "(SELECT run_id FROM finops.collection_runs WHERE dag_run_id = 'bench-daily')")
     log(f"analytics: daily collection of {len(teams)} teams ({share} teams a connection): loader alone "
         f"{plain:.2f} s, with the restatement check {restating:.2f} s, with it and the rollups {maintained:.2f} s, "
         f"every group changed {worst:.2f} s (load average {os.getloadavg()[0]:.1f})")

@@ -31,7 +31,7 @@ def truncate(env: BenchEnv) -> None:
         # The rollups and the run-dependent tables too: a bench run starts from an empty warehouse.
         conn.execute("TRUNCATE finops.success_rates, finops.cost_data, finops.collection_run_days, "
                      "finops.collection_run_skipped, finops.restatements, finops.spend_project_daily, "
-                     "finops.spend_project_monthly, finops.spend_model_daily, finops.collection_runs")
+                     "finops.spend_project_monthly, finops.spend_model_daily, finops.rollup_pending, finops.collection_runs")
 
 
 def _midnight(day: date) -> int:
@@ -130,7 +130,7 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     from finops.warehouse import loader
 
     real, no_rollups_s = (rollups.window_change, loader.DELETE_WINDOW), math.inf
-    rollups.window_change = lambda conn, provider, team_id, run_id, *args: rollups.RollupChange(run_id, provider, team_id)
+    rollups.window_change = lambda provider, team_id, run_id, *args: rollups.RollupChange(run_id, provider, team_id)
     loader.DELETE_WINDOW = "bench/delete_window_plain"
     try:
         for _ in range(LOAD_REPEATS):

@@ -140,8 +140,7 @@ def replace_window(
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
-            old = conn.execute(paths.sql(DELETE_WINDOW), {
-                **params, "new_items": sorted({item for _, item, _ in spooled.by_item})}).fetchall()
+            old = conn.execute(paths.sql(DELETE_WINDOW), params).fetchall()
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
                     copy.set_types(COPY_TYPES)
@@ -168,7 +167,7 @@ def replace_window(
                     ])
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
-            change = window_change(conn, provider, team_id, run_id, old, WindowSums(spooled.by_project, spooled.by_item))
+            change = window_change(provider, team_id, run_id, old, WindowSums(spooled.by_project, spooled.by_item))
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
                 conn.execute(paths.sql("collection/run_finish"), {

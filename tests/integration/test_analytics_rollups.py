@@ -354,8 +354,8 @@ def load_batched(team_id, data, batch, connections, dag_run_id="test", window=WI
 
 
 def pending(db) -> list[str]:
-    return [t for (t,) in db.execute("SELECT team_id FROM finops.collection_runs WHERE rollups_pending "
-                                     "ORDER BY run_id")]
+    return [t for (t,) in db.execute("SELECT team_id FROM finops.rollup_pending JOIN "
+                                     "finops.collection_runs USING (run_id) ORDER BY run_id")]
 
 
 def test_a_batch_applies_its_loads_changes_together_and_each_once(teams, db):
@@ -462,7 +462,7 @@ def test_a_task_that_died_before_applying_is_repaired_by_its_retry(teams, db):
     with KeptConnections() as connections:
         load_batched(growth, rows("5"), RollupBatch(connections), connections, dag_run_id="run-3")
     db.execute("UPDATE finops.collection_runs SET finished_at = finished_at - interval '61 minutes' "
-               "WHERE rollups_pending")
+               "WHERE run_id IN (SELECT run_id FROM finops.rollup_pending)")
     with connect() as conn:
         assert rollups_module.repair_orphans(conn, "openai", "run-4", ["lapsed"]) == 1
     assert_rollups_equal_cost_data(db)

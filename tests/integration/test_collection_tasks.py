@@ -203,11 +203,11 @@ def test_a_task_applies_its_loads_rollup_changes_and_a_retry_repairs_a_killed_tr
     with pytest.raises(SystemExit):
         collect_teams_task(["growth", "search"], "2026-03-02", "2026-03-04", "run-s")
     monkeypatch.undo()
-    assert db.execute("SELECT count(*) FROM finops.collection_runs WHERE rollups_pending").fetchone()[0] == 2
+    assert db.execute("SELECT count(*) FROM finops.rollup_pending").fetchone()[0] == 2
     assert not rollups_match_cost_data(db)  # the new day is loaded but not in the rollups yet
     # Its retry skips both teams (collected) and recomputes what the killed try left pending.
     assert collect_teams_task(["growth", "search"], "2026-03-02", "2026-03-04", "run-s", RunFacts(retry=True)) == []
-    assert db.execute("SELECT count(*) FROM finops.collection_runs WHERE rollups_pending").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM finops.rollup_pending").fetchone()[0] == 0
     assert rollups_match_cost_data(db)
 
 

@@ -1,4 +1,3 @@
--- Going back to loads that apply their own change: pending changes are recomputed first (`finops report
--- --rebuild-rollups` after the downgrade, as docs/analytics.md says), then the column goes.
-DROP INDEX IF EXISTS finops.collection_runs_rollups_pending;
-ALTER TABLE finops.collection_runs DROP COLUMN IF EXISTS rollups_pending;
+-- Back to loads that apply their own change. A change still waiting for its batch (a collection running during
+-- the downgrade) is lost with the table: run `finops report --rebuild-rollups` after downgrading past this.
+DROP TABLE IF EXISTS finops.rollup_pending;
