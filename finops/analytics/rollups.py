@@ -20,6 +20,8 @@ from __future__ import annotations
 import decimal
 import logging
 import threading
+import time
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -84,14 +86,30 @@ class RollupChange:
     items: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
 
 
-def window_change(provider: str, team_id: str, run_id: int, old: list[tuple], new: WindowSums) -> RollupChange:
-    """A load's change, from what its delete returned (``collection/delete_window.sql``) and its new rows' sums."""
-    old_projects = {(day, key, currency): (rows, amount) for grain, day, key, currency, amount, rows in old
-                    if grain == "p"}
-    old_items = {(day, key, currency): (rows, amount) for grain, day, key, currency, amount, rows in old
-                 if grain == "i"}
-    return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old_projects),
-                        items=_deltas(new.by_item, old_items))
+def deleted_sums(deleted: list[tuple], *, summed: bool) -> WindowSums:
+    """What a window's deleted rows held per rollup group: from their rows (``collection/delete_window.sql``) or
+    already summed (``collection/delete_window_summed.sql``)."""
+    by_project: dict = defaultdict(lambda: [0, ZERO])
+    by_item: dict = defaultdict(lambda: [0, ZERO])
+    if summed:
+        for grain, day, key, currency, amount, rows in deleted:
+            (by_project if grain == "p" else by_item)[(day, key, currency)] = [rows, amount]
+        return WindowSums(by_project, by_item)
+    with decimal.localcontext(EXACT):
+        for day, project, item, currency, amount in deleted:
+            group = by_project[(day, project, currency)]
+            group[0] += 1
+            group[1] += amount
+            group = by_item[(day, item, currency)]
+            group[0] += 1
+            group[1] += amount
+    return WindowSums(by_project, by_item)
+
+
+def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums) -> RollupChange:
+    """A load's change: its new rows' sums minus its deleted rows' (:func:`deleted_sums`), where they differ."""
+    return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old.by_project),
+                        items=_deltas(new.by_item, old.by_item))
 
 
 def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
@@ -194,6 +212,8 @@ class RollupBatch:
         self.connections = connections
         self.size = size
         self.applied = 0
+        #: Seconds spent applying batches (their transactions, commit included).
+        self.seconds = 0.0
         self._waiting: list[RollupChange] = []
         self._lock = threading.Lock()
 
@@ -219,10 +239,15 @@ class RollupBatch:
             self._apply(todo)
 
     def _apply(self, todo: list[RollupChange]) -> None:
+        started = time.perf_counter()
         with self.connections.transaction() as conn:
+            # The commit need not wait for its WAL flush: a crash can only lose the whole batch, claims included
+            # (one transaction), which leaves its loads pending, to be recomputed (repair_orphans).
+            conn.execute("SET LOCAL synchronous_commit = off")
             applied = apply_changes(conn, todo)
         with self._lock:
             self.applied += applied
+            self.seconds += time.perf_counter() - started
 
 
 def repair_orphans(conn: psycopg.Connection, provider: str, dag_run_id: str, team_ids: list[str]) -> int:

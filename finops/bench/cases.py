@@ -129,9 +129,9 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     from finops.bench.analytics import DroppedChanges
     from finops.warehouse import loader
 
-    real, no_rollups_s = (rollups.window_change, loader.DELETE_WINDOW), math.inf
+    real, no_rollups_s = (rollups.window_change, loader.DELETE_WINDOW, loader.DELETE_WINDOW_SUMMED), math.inf
     rollups.window_change = lambda provider, team_id, run_id, *args: rollups.RollupChange(run_id, provider, team_id)
-    loader.DELETE_WINDOW = "bench/delete_window_plain"
+    loader.DELETE_WINDOW = loader.DELETE_WINDOW_SUMMED = "bench/delete_window_plain"
     try:
         for _ in range(LOAD_REPEATS):
             truncate(env)
@@ -140,7 +140,7 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
                            rollups=DroppedChanges())
             no_rollups_s = min(no_rollups_s, time.perf_counter() - started)
     finally:
-        rollups.window_change, loader.DELETE_WINDOW = real
+        rollups.window_change, loader.DELETE_WINDOW, loader.DELETE_WINDOW_SUMMED = real
     del rows, tuples
     truncate(env)
 

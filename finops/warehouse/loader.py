@@ -33,8 +33,13 @@ SPOOL_CHUNK_ROWS = 10_000
 
 ANALYZE_AFTER_ROWS = 100_000
 
-#: The delete of a window (returns what the old rows held per rollup group; the bench swaps in a plain one).
+#: The delete of a window: returns the old rows' rollup fields (a short window) or their sums per rollup group
+#: (a longer one); the bench swaps in a plain one.
 DELETE_WINDOW = "collection/delete_window"
+DELETE_WINDOW_SUMMED = "collection/delete_window_summed"
+#: Windows up to this many days (and a chunk of new rows) return their deleted rows rather than their sums (a
+#: daily run's window is 3 days).
+DELETED_ROWS_MAX_DAYS = 7
 #: The restatement check (the bench swaps in one that finds none).
 RESTATEMENTS = "analytics/restatements_record"
 
@@ -123,7 +128,7 @@ def replace_window(
     import psycopg
 
     from finops.analytics.restatements import record_found
-    from finops.analytics.rollups import WindowSums, apply_changes, window_change
+    from finops.analytics.rollups import WindowSums, apply_changes, deleted_sums, window_change
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -140,7 +145,9 @@ def replace_window(
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
-            old = conn.execute(paths.sql(DELETE_WINDOW), params).fetchall()
+            # A short window of an ordinary team: its old rows come back as rows (memory stays a chunk's).
+            summed = window.days > DELETED_ROWS_MAX_DAYS or spooled.rows > SPOOL_CHUNK_ROWS
+            deleted = conn.execute(paths.sql(DELETE_WINDOW_SUMMED if summed else DELETE_WINDOW), params).fetchall()
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
                     copy.set_types(COPY_TYPES)
@@ -167,7 +174,8 @@ def replace_window(
                     ])
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
-            change = window_change(provider, team_id, run_id, old, WindowSums(spooled.by_project, spooled.by_item))
+            change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed),
+                                   WindowSums(spooled.by_project, spooled.by_item))
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
                 conn.execute(paths.sql("collection/run_finish"), {

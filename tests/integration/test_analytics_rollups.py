@@ -505,3 +505,19 @@ def test_concurrent_batches_and_repairs_keep_rollups_equal_to_cost_data(teams, d
     assert errors == []
     assert pending(db) == []
     assert_rollups_equal_cost_data(db)
+
+
+def test_a_long_window_returns_its_deleted_rows_summed_and_keeps_rollups_equal(teams, db, monkeypatch):
+    from finops.warehouse import loader
+
+    growth, search = teams
+    long_window = Window(WINDOW.start, WINDOW.start + timedelta(days=loader.DELETED_ROWS_MAX_DAYS + 3))
+    load(growth, rows("1", days=10), window=long_window)  # a backfill's window: the delete sums in SQL
+    load(search, rows("2"))
+    statements = []
+    real_sql = loader.paths.sql
+    monkeypatch.setattr(loader.paths, "sql", lambda name: statements.append(name) or real_sql(name))
+    load(growth, rows("3", days=9, items=ITEMS[1:]), window=long_window)
+    load(search, rows("4", days=2))  # a daily window: the delete returns its rows
+    assert loader.DELETE_WINDOW_SUMMED in statements and loader.DELETE_WINDOW in statements
+    assert_rollups_equal_cost_data(db)

@@ -1,18 +1,8 @@
--- A team's window deleted before its rows are copied in again. Returns what the deleted rows contributed to
--- the rollups, which finops.analytics.rollups.window_change turns into the load's change (new sums minus these),
--- summed per group, so the answer is bounded by days, not rows:
---   'p': day, project, currency, amount, rows;
---   'i': day, line item, currency, amount, rows.
-WITH gone AS (
-    DELETE FROM finops.cost_data
-    WHERE provider = %(provider)s AND team_id = %(team_id)s
-      AND usage_date >= %(window_start)s AND usage_date < %(window_end)s
-    RETURNING usage_date, project_id, line_item, currency, amount
-)
-SELECT 'p' AS grain, usage_date, project_id AS key, currency, sum(amount) AS amount, count(*)::integer AS rows
-FROM gone
-GROUP BY usage_date, project_id, currency
-UNION ALL
-SELECT 'i', usage_date, line_item, currency, sum(amount), count(*)::integer
-FROM gone
-GROUP BY usage_date, line_item, currency;
+-- A team's short window (a daily run's few days) deleted before its rows are copied in again. Returns the deleted
+-- rows' rollup fields, which finops.analytics.rollups.deleted_sums sums per group for the load's change (new sums
+-- minus these). Returning the rows costs less than summing them here (no plan of two aggregates); a longer
+-- window uses delete_window_summed.sql, whose answer is bounded by days, not rows.
+DELETE FROM finops.cost_data
+WHERE provider = %(provider)s AND team_id = %(team_id)s
+  AND usage_date >= %(window_start)s AND usage_date < %(window_end)s
+RETURNING usage_date, project_id, line_item, currency, amount;
