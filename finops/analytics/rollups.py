@@ -2,7 +2,7 @@
 
 The loader computes each load's change (:func:`window_change`: new rows minus the rows its delete removed, only
 for the groups that changed, so settled days loaded again change nothing). A collection
-applies its loads' changes right after them, 25 loads at a time in one statement (:class:`RollupBatch`); a direct
+applies its loads' changes right after them, up to 50 loads at a time in one statement (:class:`RollupBatch`); a direct
 call of the loader applies its own in its transaction (:func:`apply_changes`). Until applied, a load's run is
 pending (listed in ``rollup_pending``); a recompute claims every pending load, so each counts exactly once.
 
@@ -18,6 +18,7 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 from __future__ import annotations
 
 import decimal
+import json
 import logging
 import threading
 import time
@@ -42,7 +43,7 @@ ZERO = Decimal(0)
 #: Enough digits that sums and differences of amounts are exact (the default context keeps 28).
 EXACT = decimal.Context(prec=1000)
 #: Loads whose changes a collect_team task applies together (finops_teams_per_task is 50 at 1,000 teams).
-BATCH_LOADS = 25
+BATCH_LOADS = 50
 
 
 def _window(provider: str, team_id: str, window_start: date, window_end: date) -> dict[str, object]:
@@ -176,24 +177,20 @@ def _grouped(deltas: Iterable[tuple[tuple, tuple]], key) -> dict:
     return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
 
 
-def _arrays(changes: list[RollupChange], dims: dict[str, tuple]) -> dict[str, list]:
-    """``refresh_window.sql``'s arrays: the changes summed per group ({} when nothing changed)."""
+def _arrays(changes: list[RollupChange], dims: dict[str, tuple]) -> dict[str, str]:
+    """``refresh_window.sql``'s rows: the changes summed per group, one JSON array per rollup, amounts as exact
+    text ({} when nothing changed)."""
     days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.days.items()), lambda k: k)
     months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), k[2], k[3]))
     models = _grouped(((k, v) for c in changes for k, v in c.items.items()), lambda k: (k[0], *dims[k[1]], k[2]))
     if not (days or months or models):
         return {}
     return {
-        "p_teams": [k[0] for k in days], "p_days": [k[1] for k in days], "p_projects": [k[2] for k in days],
-        "p_currencies": [k[3] for k in days], "p_rows": [v[0] for v in days.values()],
-        "p_amounts": [v[1] for v in days.values()],
-        "o_teams": [k[0] for k in months], "o_months": [k[1] for k in months], "o_projects": [k[2] for k in months],
-        "o_currencies": [k[3] for k in months], "o_rows": [v[0] for v in months.values()],
-        "o_amounts": [v[1] for v in months.values()],
-        "m_days": [k[0] for k in models], "m_models": [k[1] for k in models], "m_families": [k[2] for k in models],
-        "m_token_kinds": [k[3] for k in models], "m_tiers": [k[4] for k in models],
-        "m_cost_kinds": [k[5] for k in models], "m_currencies": [k[6] for k in models],
-        "m_rows": [v[0] for v in models.values()], "m_amounts": [v[1] for v in models.values()],
+        "days": json.dumps([[t, d.isoformat(), p, c, str(amount), rows] for (t, d, p, c), (rows, amount) in days.items()]),
+        "months": json.dumps([[t, m.isoformat(), p, c, str(amount), rows]
+                              for (t, m, p, c), (rows, amount) in months.items()]),
+        "models": json.dumps([[d.isoformat(), *dims_, str(amount), rows]
+                              for (d, *dims_), (rows, amount) in models.items()]),
     }
 
 

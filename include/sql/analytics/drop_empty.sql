@@ -1,14 +1,15 @@
 -- Groups a batch's change left with no cost row are removed (the rollups hold no zero rows): among the groups
--- the batch changed, the teams' spend_project_daily days and spend_project_monthly months, and spend_model_daily's
--- days (all teams).
+-- the batch changed (refresh_window.sql's JSON rows), the teams' spend_project_daily days and
+-- spend_project_monthly months, and spend_model_daily's days (all teams).
 WITH projects AS (
     DELETE FROM finops.spend_project_daily
     WHERE provider = %(provider)s AND rows = 0
-      AND (team_id, usage_date) IN (SELECT * FROM unnest(%(p_teams)s::text[], %(p_days)s::date[]))
+      AND (team_id, usage_date) IN (SELECT c->>0, (c->>1)::date FROM json_array_elements(%(days)s::json) AS c)
 ), models AS (
     DELETE FROM finops.spend_model_daily
-    WHERE provider = %(provider)s AND rows = 0 AND usage_date = ANY (%(m_days)s::date[])
+    WHERE provider = %(provider)s AND rows = 0
+      AND usage_date IN (SELECT (c->>0)::date FROM json_array_elements(%(models)s::json) AS c)
 )
 DELETE FROM finops.spend_project_monthly
 WHERE provider = %(provider)s AND rows = 0
-  AND (team_id, month) IN (SELECT * FROM unnest(%(o_teams)s::text[], %(o_months)s::date[]));
+  AND (team_id, month) IN (SELECT c->>0, (c->>1)::date FROM json_array_elements(%(months)s::json) AS c);
