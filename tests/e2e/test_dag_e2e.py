@@ -83,10 +83,29 @@ def run_state(db) -> tuple[str, dict[str, str]]:
     return state, tasks
 
 
+ROLLUPS = "finops.spend_project_daily, finops.spend_project_monthly, finops.spend_model_daily"
+
+
+def assert_rollups_match_cost_data(db) -> None:
+    """The collect_team tasks applied every load's change: nothing pending, the rollups equal to cost_data."""
+    assert db.execute("SELECT count(*) FROM finops.rollup_pending").fetchone() == (0,)
+    for raw, rollup in (
+        ("SELECT team_id, usage_date, project_id, sum(amount), count(*) FROM finops.cost_data GROUP BY 1, 2, 3",
+         "SELECT team_id, usage_date, project_id, amount, rows FROM finops.spend_project_daily"),
+        ("SELECT team_id, date_trunc('month', usage_date)::date, sum(amount) FROM finops.cost_data GROUP BY 1, 2",
+         "SELECT team_id, month, sum(amount) FROM finops.spend_project_monthly GROUP BY 1, 2"),
+        ("SELECT usage_date, sum(amount), count(*) FROM finops.cost_data GROUP BY 1",
+         "SELECT usage_date, sum(amount), sum(rows) FROM finops.spend_model_daily GROUP BY 1"),
+    ):
+        assert sorted(db.execute(rollup).fetchall()) == sorted(db.execute(raw).fetchall()), rollup
+
+
 @pytest.mark.timeout(900)  # two `airflow dags test` runs, beside two other sessions
 def test_daily_run_loads_exact_totals_is_green_alerts_nobody_and_rerun_changes_nothing(teams, db, simulator, webhook):
+    db.execute(f"TRUNCATE {ROLLUPS}")  # derived from cost_data, which the fixture emptied
     result = dags_test(DAY)  # the webhook fixture set finops_alerts in the environment
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert_rollups_match_cost_data(db)
     # As the scheduler's run at DAY 00:00: the data interval is the day before, plus 1 look-back day.
     window = (DAY - timedelta(days=2), DAY)
     for team in TEAMS:
@@ -114,11 +133,13 @@ def test_daily_run_loads_exact_totals_is_green_alerts_nobody_and_rerun_changes_n
     assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone() == first
     for team in TEAMS:
         assert totals(db, team) == expected(simulator, team, *window)
+    assert_rollups_match_cost_data(db)
 
 
 @pytest.mark.timeout(900)  # two `airflow dags test` runs, beside two other sessions
 def test_range_run_with_team_ids_then_an_overlapping_daily_run(teams, db, simulator):
     start, end = date(2026, 2, 1), date(2026, 2, 7)
+    db.execute(f"TRUNCATE {ROLLUPS}")  # derived from cost_data, which the fixture emptied
     # Both teams in one batched task instance (finops_teams_per_task = 2), collected side by side.
     result = dags_test(DAY, {"team_ids": ["growth", "quirky"], "start_date": start.isoformat(), "end_date": end.isoformat()},
                        env={"AIRFLOW_VAR_FINOPS_TEAMS_PER_TASK": "2"})
@@ -140,3 +161,4 @@ def test_range_run_with_team_ids_then_an_overlapping_daily_run(teams, db, simula
     assert daily.returncode == 0, daily.stdout[-3000:]
     assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data").fetchone() == before
     assert totals(db, "growth") == expected(simulator, "growth", start, end + timedelta(days=1))
+    assert_rollups_match_cost_data(db)
