@@ -54,7 +54,7 @@ def _window(provider: str, team_id: str, window_start: date, window_end: date) -
 def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, replace: bool = False) -> int:
     """Parse ``(provider, line item)`` pairs and store their dimensions, in sorted order (no deadlock).
 
-    A load only adds line items never seen (existing rows are neither changed nor locked); ``replace``
+    A batch only adds line items never seen (existing rows are neither changed nor locked); ``replace``
     overwrites them (re-parse, rebuild).
     """
     rows = [{"provider": provider, "line_item": item, "parser_version": PARSER_VERSION,
