@@ -47,12 +47,18 @@ class RestatedDay:
     times: int
 
 
-def record_found(provider: str, team_id: str, run_id: int, rows: list[tuple]) -> list[Restatement]:
-    """The rows ``restatements_record.sql`` returned, as values; logged and counted in the metric.
+def record_restatements(conn: psycopg.Connection, provider: str, team_id: str, run_id: int) -> list[Restatement]:
+    """Compare a successful run's per-day totals with the previous run's and record each difference.
 
-    The loader runs that statement in its transaction after the run's ``collection_run_days`` rows are written.
-    Each restated day is counted in the ``finops.collection.days_restated`` metric (tags provider, team_id).
+    Call it in the load's transaction after the run's ``collection_run_days`` rows are written. Each
+    restated day is counted in the ``finops.collection.days_restated`` metric (tags provider, team_id).
     """
+    rows = conn.execute(paths.sql("analytics/restatements_record"), {"run_id": run_id}).fetchall()
+    return record_found(provider, team_id, run_id, rows)
+
+
+def record_found(provider: str, team_id: str, run_id: int, rows: list[tuple]) -> list[Restatement]:
+    """The rows ``restatements_record.sql`` returned, as values; logged and counted in the metric."""
     found = [Restatement(usage_date=d, currency=c, old_amount=Decimal(o), new_amount=Decimal(n)) for d, c, o, n in rows]
     if found:
         log.info("Team %s (%s): %d day(s) restated by run %s: %s", team_id, provider, len(found), run_id,
