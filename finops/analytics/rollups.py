@@ -133,8 +133,8 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> 
         arrays = _arrays(mine, _dimensions(conn, provider, {k[1] for c in mine for k in c.items}))
         if not arrays:
             continue
-        counts = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchall()
-        if any(rows == 0 for (rows,) in counts):  # a group lost its last cost row
+        (emptied,) = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchone()
+        if emptied:  # a group lost its last cost row
             conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
     return len(claimed)
 

@@ -4,12 +4,12 @@
 WITH projects AS (
     DELETE FROM finops.spend_project_daily
     WHERE provider = %(provider)s AND rows = 0
-      AND (team_id, usage_date) IN (SELECT c->>0, (c->>1)::date FROM json_array_elements(%(days)s::json) AS c)
+      AND (team_id, usage_date) IN (SELECT c->>0, (c->>1)::date FROM jsonb_array_elements(%(days)s::jsonb) AS c)
 ), models AS (
     DELETE FROM finops.spend_model_daily
     WHERE provider = %(provider)s AND rows = 0
-      AND usage_date IN (SELECT (c->>0)::date FROM json_array_elements(%(models)s::json) AS c)
+      AND usage_date IN (SELECT (c->>0)::date FROM jsonb_array_elements(%(models)s::jsonb) AS c)
 )
 DELETE FROM finops.spend_project_monthly
 WHERE provider = %(provider)s AND rows = 0
-  AND (team_id, month) IN (SELECT c->>0, (c->>1)::date FROM json_array_elements(%(months)s::json) AS c);
+  AND (team_id, month) IN (SELECT c->>0, (c->>1)::date FROM jsonb_array_elements(%(months)s::jsonb) AS c);
