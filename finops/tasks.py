@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -200,27 +202,34 @@ def _update_rollups(rollups, connections, provider: str, dag_run_id: str, team_i
     """Apply the changes still waiting, then recompute what an earlier try of this task loaded and never applied.
 
     A failure here fails the try, to be retried: the teams stay collected (the retry skips them), and their
-    loads stay pending until the retry recomputes them.
+    loads stay pending until the retry (or, at the latest, the run's publish_costs) recomputes them.
     """
-    import psycopg
-    from airflow.sdk.exceptions import AirflowException
-
     from finops.analytics.rollups import repair_orphans
 
-    try:
+    with _rollup_failures("the task will retry and recompute them"):
         rollups.flush()
         with connections.transaction() as conn:
             repaired = repair_orphans(conn, provider, dag_run_id, team_ids)
+    log.info("Rollups: the changes of %d loads applied in batches of up to %d.", rollups.applied, rollups.size)
+    if repaired:
+        log.warning("Rollups: recomputed %d loads an earlier try left unapplied.", repaired)
+
+
+@contextmanager
+def _rollup_failures(then: str) -> Iterator[None]:
+    """A database failure while updating the rollups, as one sentence the task fails with (and retries)."""
+    import psycopg
+    from airflow.sdk.exceptions import AirflowException
+
+    try:
+        yield
     except (psycopg.Error, FinopsError) as exc:
         reason = str(exc) if isinstance(exc, FinopsError) else (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log.warning("The rollup update failed: %s", exc)
         raise AirflowException(
-            f"The teams' costs are loaded, but the spend rollups could not be updated ({reason}); the task will "
-            "retry and recompute them; if it persists, check that the warehouse runs and accepts writes."
+            f"The teams' costs are loaded, but the spend rollups could not be updated ({reason}); {then}; if it "
+            "persists, check that the warehouse runs and accepts writes."
         ) from None
-    log.info("Rollups: the changes of %d loads applied in batches of up to %d.", rollups.applied, rollups.size)
-    if repaired:
-        log.warning("Rollups: recomputed %d loads an earlier try left unapplied.", repaired)
 
 
 def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
@@ -269,8 +278,16 @@ def success_rate_task(team_ids: list[str], window_start: str, window_end: str, d
 
 def publish_costs_task(provider: str, window_start: str, window_end: str, dag_run_id: str, outlet_events) -> dict:
     """Describe what this run loaded on the ``finops.cost_data`` Asset event, for the DAGs scheduled on it."""
+    from finops.analytics.rollups import repair_orphans
     from finops.assets import COST_DATA
+    from finops.warehouse.db import connect
 
+    # Every load of the run is in the rollups before the DAGs scheduled on the Asset read them: a collect_team
+    # task that failed after its loads (its retries spent) left them pending.
+    with _rollup_failures("the Asset event is held back and the task will retry"), connect() as conn:
+        repaired = repair_orphans(conn, provider, dag_run_id, None)
+    if repaired:
+        log.warning("Rollups: recomputed %d loads of this run that no collect_team task applied.", repaired)
     extra = collection.collected_summary(provider, dag_run_id, _window(window_start, window_end))
     outlet_events[COST_DATA].extra = extra
     log.info("Asset finops.cost_data updated: %s teams, %s rows, %s in %s..%s (end exclusive).",

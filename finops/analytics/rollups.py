@@ -247,14 +247,15 @@ class RollupBatch:
             self.seconds += time.perf_counter() - started
 
 
-def repair_orphans(conn: psycopg.Connection, provider: str, dag_run_id: str, team_ids: list[str]) -> int:
+def repair_orphans(conn: psycopg.Connection, provider: str, dag_run_id: str, team_ids: list[str] | None) -> int:
     """Recompute the rollups of loads whose change no batch will apply; returns how many runs were recomputed.
 
-    Those are this DAG run's loads of ``team_ids`` still pending after the task's own batch was applied (an
-    earlier try of the task died after loading them; this try skipped them), and any load still pending an
-    hour after it finished. Nearly always none: then this is one read of a partial index.
+    Those are this DAG run's loads of ``team_ids`` (``None``: of every team, once all the run's collect_team
+    tasks are done) still pending after the tasks' own batches were applied (a try died after loading them, and
+    its retry skipped them or never came), and any load still pending an hour after it finished. Nearly always
+    none: then this is one read of a table of a few rows.
     """
-    params = {"provider": provider, "dag_run_id": dag_run_id, "team_ids": list(team_ids)}
+    params = {"provider": provider, "dag_run_id": dag_run_id, "team_ids": None if team_ids is None else list(team_ids)}
     (orphans,) = conn.execute(paths.sql("analytics/orphaned_changes"), params).fetchone()
     if not orphans:
         return 0

@@ -228,3 +228,53 @@ def test_a_rollup_update_failing_after_the_loads_is_one_sentence_and_retried(reg
         "read-only transaction); the task will retry and recompute them; if it persists, check that the warehouse "
         "runs and accepts writes.")
     assert db.execute("SELECT status FROM finops.collection_runs").fetchall() == [("success",)]
+
+
+def test_publish_costs_recomputes_loads_no_task_applied_before_the_asset_event(registry, simulator, db, monkeypatch):
+    from finops.analytics.rollups import RollupBatch
+    from finops.assets import COST_DATA
+    from finops.tasks import publish_costs_task
+
+    db.execute("TRUNCATE finops.spend_project_daily, finops.spend_project_monthly, finops.spend_model_daily")
+
+    # The collect_team task's tries all failed after the loads committed: its retries are spent.
+    def refused(self):
+        raise SystemExit("SIGKILL")
+
+    monkeypatch.setattr(RollupBatch, "flush", refused)
+    with pytest.raises(SystemExit):
+        collect_teams_task(["growth"], "2026-03-01", "2026-03-03", "run-p")
+    monkeypatch.undo()
+    assert not rollups_match_cost_data(db)
+
+    class Event:
+        extra = None
+
+    events = {COST_DATA: Event()}
+    extra = publish_costs_task("openai", "2026-03-01", "2026-03-03", "run-p", events)
+    assert db.execute("SELECT count(*) FROM finops.rollup_pending").fetchone() == (0,)
+    assert rollups_match_cost_data(db)
+    assert events[COST_DATA].extra == extra and extra["teams"] == ["growth"]
+
+
+def test_publish_costs_holds_the_asset_event_back_when_the_rollups_cannot_be_updated(registry, simulator, db,
+                                                                                     monkeypatch):
+    import psycopg
+
+    from finops.analytics import rollups
+    from finops.assets import COST_DATA
+    from finops.tasks import publish_costs_task
+
+    def refused(*args):
+        raise psycopg.errors.ReadOnlySqlTransaction("cannot execute UPDATE in a read-only transaction")
+
+    monkeypatch.setattr(rollups, "repair_orphans", refused)
+
+    class Event:
+        extra = None
+
+    events = {COST_DATA: Event()}
+    with pytest.raises(AirflowException, match=r"could not be updated \(cannot execute UPDATE in a read-only "
+                                               r"transaction\); the Asset event is held back"):
+        publish_costs_task("openai", "2026-03-01", "2026-03-03", "run-q", events)
+    assert events[COST_DATA].extra is None
