@@ -233,9 +233,10 @@ def _projection(period: Period, month: bool, today: date, days: list[date], dail
         return None, "no settled day yet this month"
     with exact():
         settled_total = sum(settled, Decimal(0))
-        rate = settled_total / len(settled)
-        remaining = (period.end - period.start).days - len(settled)
-        projection = settled_total + rate * remaining
+    # A projection is an estimate: its division runs in the default context, the sum above does not.
+    rate = settled_total / len(settled)
+    remaining = (period.end - period.start).days - len(settled)
+    projection = settled_total + rate * remaining
     return projection, (f"settled daily rate over {len(settled)} day(s) x {remaining} day(s) not settled or "
                         f"still to come")
 

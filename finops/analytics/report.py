@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import csv
-import decimal
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from finops import paths
 from finops.errors import FinopsError, UsageError
+from finops.money import exact, plain
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,8 +45,6 @@ _TABLES = (
     ("spend_project_daily", {"team_id", "provider", "project_id", "usage_date"}),
     ("spend_daily", {*DIMENSIONS.values(), *INTERNAL_COLUMNS}),
 )
-#: Significant digits for Python-side sums: far above what cost amounts carry, so additions stay exact.
-EXACT_DIGITS = 1000
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -139,18 +137,6 @@ class Report:
             out.append(record)
         return out
 
-
-def exact() -> decimal.localcontext:
-    """A decimal context wide enough that sums of numeric amounts are never rounded (the default keeps 28 digits)."""
-    return decimal.localcontext(prec=EXACT_DIGITS)
-
-
-def plain(amount: Decimal) -> str:
-    """An exact decimal without exponent or trailing zeros (``1E+1`` -> ``10``, ``0.50`` -> ``0.5``)."""
-    text = format(amount, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def pick_table(columns: tuple[str, ...], team_id: str | None) -> str:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from finops import paths
 from finops.analytics.line_items import PARSER_VERSION, parse
+from finops.money import EXACT, ZERO
 
 if TYPE_CHECKING:
     import psycopg
@@ -39,9 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ZERO = Decimal(0)
-#: Enough digits that sums and differences of amounts are exact (the default context keeps 28).
-EXACT = decimal.Context(prec=1000)
 #: Loads whose changes a collect_team task applies together (finops_teams_per_task is 50 at 1,000 teams).
 BATCH_LOADS = 50
 

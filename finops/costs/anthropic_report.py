@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 
 from finops.costs.models import CostRow, CostsPage, Workspace
 from finops.costs.parsing import decode_page_body, error_object, schema_error
+from finops.money import EXACT
 from finops.providers import DEFAULT_WORKSPACE
 
 SOURCE = "The Anthropic cost report"
 WORKSPACES_SOURCE = "The Anthropic workspace list"
-_EXACT = Context(prec=400)  # wide enough that moving the point never rounds
 
 
 class _Result(msgspec.Struct, gc=False):
@@ -71,7 +71,7 @@ _WORKSPACES = msgspec.json.Decoder(_WorkspacePage)
 
 def cents_to_dollars(cents: Decimal) -> Decimal:
     """``Decimal(amount) / 100``, exact: ``123.78912`` cents are ``1.2378912`` dollars."""
-    return cents.scaleb(-2, _EXACT)
+    return cents.scaleb(-2, EXACT)
 
 
 def _utc_date(moment: datetime) -> date:

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING
 
 from finops import paths
-from finops.analytics.rollups import EXACT
 from finops.errors import FinopsError
+from finops.money import EXACT
 from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 
 if TYPE_CHECKING:
