@@ -299,13 +299,19 @@ def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, windo
 
 
 def rebuild(conn: psycopg.Connection) -> None:
-    """Recompute every rollup from cost_data (after a migration or by hand; not part of a collection)."""
+    """Recompute every rollup from cost_data (after a migration or by hand; not part of a collection).
+
+    The recompute's lock comes first: the line items read, the cost rows summed and the loads claimed are then one
+    state of cost_data, so a load committing before it is counted whole (its new line items stored here) and one
+    committing later waits and is applied after.
+    """
+    conn.execute(paths.sql("analytics/lock_model_daily"))
     missing = conn.execute(paths.sql("analytics/line_items_missing_all"),
                            {"parser_version": PARSER_VERSION}).fetchall()
     store_line_items(conn, [(provider, item) for provider, item in missing], replace=True)
-    conn.execute(paths.sql("analytics/rebuild"))  # its TRUNCATE keeps loads and batches out until commit
+    conn.execute(paths.sql("analytics/rebuild"))
     if _has_pending_table(conn):  # migration 0006 rebuilds before 0014 adds it
-        conn.execute(paths.sql("analytics/claim_pending")).fetchall()  # recomputed below: nothing left to apply
+        conn.execute(paths.sql("analytics/claim_pending")).fetchall()  # recomputed above: nothing left to apply
     # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
@@ -318,19 +324,29 @@ def _has_pending_table(conn: psycopg.Connection) -> bool:
 
 @dataclass(frozen=True)
 class ReparseResult:
-    """What a re-parse did: line items parsed, how many changed, days whose model rollup was recomputed."""
+    """What a re-parse did: line items parsed, how many changed, how many cost_data held without dimensions (stored
+    now), days whose model rollup was recomputed."""
 
     parsed: int
     changed: int
     days: int
+    missing: int = 0
 
 
 def reparse(conn: psycopg.Connection) -> ReparseResult:
-    """Parse every stored line item again with the current parser; recompute only the days whose items changed.
+    """Parse every line item again with the current parser; recompute only the days whose items changed.
 
-    Only spend_model_daily depends on the dimensions (spend_project_* do not, spend_daily is a view).
+    A line item of cost_data with no dimensions at all (whatever lost them) is parsed and stored, and its days
+    recomputed, too. Everything is read under the recompute's lock, so a load committing meanwhile is either
+    seen here or applied after. Only spend_model_daily depends on the dimensions (spend_project_* do not,
+    spend_daily is a view).
     """
+    conn.execute(paths.sql("analytics/lock_model_daily"))  # no load or batch changes cost_data or the rollups now
     stored = conn.execute(paths.sql("analytics/line_items_all")).fetchall()
+    known = {(provider, item) for provider, item, *_ in stored}
+    missing = [(provider, item) for provider, item in conn.execute(
+        paths.sql("analytics/line_items_missing_all"), {"parser_version": PARSER_VERSION})
+        if (provider, item) not in known]
     changed: list[tuple[str, str]] = []
     for provider, item, *dims, version in stored:
         fresh = parse(provider, item).as_row()
@@ -339,12 +355,11 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
         if fresh != old or version != PARSER_VERSION:
             changed.append((provider, item))
     days = 0
-    if changed:
-        conn.execute(paths.sql("analytics/lock_model_daily"))  # no load or batch changes the rollups meanwhile
-        store_line_items(conn, changed, replace=True)
+    if changed or missing:
+        store_line_items(conn, changed + missing, replace=True)
         affected = conn.execute(paths.sql("analytics/days_of_line_items"), {
-            "providers": [p for p, _ in changed], "line_items": [i for _, i in changed]}).fetchall()
+            "providers": [p for p, _ in changed + missing], "line_items": [i for _, i in changed + missing]}).fetchall()
         # Pending loads' old rows are counted under the old dimensions: they are recomputed with these days.
         _settle_pending(conn, model_days={provider: set(provider_days) for provider, provider_days in affected})
         days = sum(len(provider_days) for _, provider_days in affected)
-    return ReparseResult(parsed=len(stored), changed=len(changed), days=days)
+    return ReparseResult(parsed=len(stored), changed=len(changed), days=days, missing=len(missing))
