@@ -111,7 +111,7 @@ def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new
                         items=_deltas(new.by_item, old.by_item))
 
 
-def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
+def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, repair: bool = False) -> int:
     """Apply loads' changes to the rollups, in the caller's transaction; returns how many were applied.
 
     Each change's run is claimed first (``rollup_pending``): a change whose run a recompute already claimed is left
@@ -119,9 +119,15 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> 
     groups are read from ``line_items`` (the ones never seen are parsed and stored first, in sorted order, before
     any rollup row is locked: two batches adding the same new line item cannot deadlock); one statement per
     provider writes them (``refresh_window.sql``); groups left with no row are removed.
+
+    ``repair`` (a batch's own transaction, before it has taken any lock): when a change brings a line item that
+    ``line_items`` lacks, the batch recomputes instead (:func:`_recompute_changes`), so a line item missing for any
+    reason (new, or lost with its rows uncounted) ends with its rows counted exactly once.
     """
     if not changes:
         return 0
+    if repair and _missing_items(conn, changes):
+        return _recompute_changes(conn, changes)
     with conn.pipeline():  # a recompute waits for this transaction (it cannot claim these runs under us)
         conn.execute(paths.sql("analytics/lock_rollups_for_load"))
         claim = conn.execute(paths.sql("analytics/claim_changes"), {"run_ids": [c.run_id for c in changes]})
@@ -135,6 +141,38 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> 
         if emptied:  # a group lost its last cost row
             conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
     return len(claimed)
+
+
+def _missing_items(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> dict[str, list[str]]:
+    """Per provider, the changes' line items that have no dimensions in ``line_items``."""
+    missing = {}
+    for provider in sorted({c.provider for c in changes}):
+        items = {k[1] for c in changes if c.provider == provider for k in c.items}
+        if items:
+            stored = {item for (item, *_) in conn.execute(
+                paths.sql("analytics/line_item_dimensions"), {"provider": provider, "line_items": sorted(items)})}
+            if items - stored:
+                missing[provider] = sorted(items - stored)
+    return missing
+
+
+def _recompute_changes(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
+    """A batch whose loads bring line items without dimensions: recomputed from cost_data instead of applied.
+
+    Whether such an item's rows are counted in spend_model_daily is unknown (a new item has none yet; one whose
+    dimensions were lost may have rows counted or not), so under the recompute's lock its days are recomputed over
+    all teams with every pending load, this batch's included. Another batch that stored the items meanwhile
+    recomputed them already: then the changes are applied as usual. Once per new line item.
+    """
+    conn.execute(paths.sql("analytics/lock_model_daily"))
+    missing = _missing_items(conn, changes)
+    if not missing:
+        return apply_changes(conn, changes)
+    affected = conn.execute(paths.sql("analytics/days_of_line_items"), {
+        "providers": [p for p, items in missing.items() for _ in items],
+        "line_items": [i for items in missing.values() for i in items]}).fetchall()
+    claimed = _settle_pending(conn, model_days={provider: set(days) for provider, days in affected})
+    return len({c.run_id for c in changes} & set(claimed))
 
 
 def _dimensions(conn: psycopg.Connection, provider: str, items: set[str]) -> dict[str, tuple]:
@@ -239,7 +277,7 @@ class RollupBatch:
             # The commit need not wait for its WAL flush: a crash can only lose the whole batch, claims included
             # (one transaction), which leaves its loads pending, to be recomputed (repair_orphans).
             conn.execute("SET LOCAL synchronous_commit = off")
-            applied = apply_changes(conn, todo)
+            applied = apply_changes(conn, todo, repair=True)
         with self._lock:
             self.applied += applied
             self.seconds += time.perf_counter() - started
@@ -258,13 +296,13 @@ def repair_orphans(conn: psycopg.Connection, provider: str, dag_run_id: str, tea
     if not orphans:
         return 0
     conn.execute(paths.sql("analytics/lock_model_daily"))
-    return _settle_pending(conn)
+    return len(_settle_pending(conn))
 
 
 def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, date, date]] = (),
-                    model_days: dict[str, set[date]] | None = None) -> int:
+                    model_days: dict[str, set[date]] | None = None) -> list[int]:
     """Claim every pending load and recompute its groups from cost_data, with ``windows`` (provider, team, start,
-    end: their project rollups) and ``model_days`` (per provider: their model rollup); returns the loads claimed.
+    end: their project rollups) and ``model_days`` (per provider: their model rollup); returns the runs claimed.
 
     The caller holds ``lock_model_daily.sql``: no load or batch is in a transaction meanwhile, so what is claimed
     is exactly what cost_data holds and no batch applied. A claimed load's window is recomputed for its team and,
@@ -272,7 +310,7 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
     """
     claimed = conn.execute(paths.sql("analytics/claim_pending")).fetchall()
     days: dict[str, set[date]] = {p: set(d) for p, d in (model_days or {}).items()}
-    for provider, team_id, start, end in sorted({*windows, *claimed}):
+    for provider, team_id, start, end in sorted({*windows, *(tuple(row[1:]) for row in claimed)}):
         conn.execute(paths.sql("analytics/recompute_project_window"), _window(provider, team_id, start, end))
         days.setdefault(provider, set()).update(start + timedelta(days=n) for n in range((end - start).days))
     for provider, provider_days in sorted(days.items()):
@@ -281,7 +319,7 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
                                {"provider": provider, "days": ordered}).fetchall()
         store_line_items(conn, [(provider, item) for (item,) in missing])
         conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": ordered})
-    return len(claimed)
+    return [run_id for run_id, *_ in claimed]
 
 
 def refresh_rollups(conn: psycopg.Connection, provider: str, team_id: str, window_start: date,

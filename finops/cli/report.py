@@ -24,7 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
     maintenance = report.add_mutually_exclusive_group()
     maintenance.add_argument("--reparse", action="store_true",
-                             help="parse every line item again with this version's parser, refresh what changed")
+                             help="parse every line item again with this version's parser (and those cost_data holds "
+                                  "without dimensions), refresh what changed")
     maintenance.add_argument("--rebuild-rollups", action="store_true",
                              help="recompute every rollup from finops.cost_data")
     report.set_defaults(func=_report)
@@ -59,8 +60,9 @@ def _maintain(args: argparse.Namespace) -> int:
             print("Every rollup was recomputed from finops.cost_data.")
             return 0
         result = reparse(conn)
-    print(f"Re-parsed {result.parsed} line items with parser version {PARSER_VERSION}: {result.changed} changed; "
-          f"model rollup recomputed for {result.days} day(s).")
+    found = f", {result.missing} found in cost_data without dimensions and stored" if result.missing else ""
+    print(f"Re-parsed {result.parsed} line items with parser version {PARSER_VERSION}: {result.changed} changed"
+          f"{found}; model rollup recomputed for {result.days} day(s).")
     return 0
 
 

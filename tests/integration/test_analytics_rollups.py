@@ -421,11 +421,11 @@ def test_a_batch_that_fails_is_applied_by_the_final_flush(teams, db, monkeypatch
     growth, search = teams
     real_apply, calls = rollups_module.apply_changes, []
 
-    def fail_once(conn, changes):
+    def fail_once(conn, changes, **options):
         calls.append(len(changes))
         if len(calls) == 1:
             conn.execute("SELECT 1/0")  # a database error inside the batch's transaction
-        return real_apply(conn, changes)
+        return real_apply(conn, changes, **options)
 
     monkeypatch.setattr(rollups_module, "apply_changes", fail_once)
     with KeptConnections() as connections:
