@@ -13,77 +13,41 @@ from types import SimpleNamespace
 
 import pytest
 import requests
+from exact_money_fixtures import (
+    ANTHROPIC_ORG,
+    DAY,
+    KEPT,
+    PROJECT,
+    SKIPPED,
+    register_exact_team,
+    serve_exact_organizations,
+)
 
 from finops.money import exact_sum
 from finops.warehouse.loader import Window
 
-ACTOR = "cli:test"
 START, END = date(2026, 10, 1), date(2026, 10, 4)
 WINDOW = Window(START, END)
 TODAY = date(2026, 11, 30)
-#: What the APIs send every day: a big amount and one with float noise (OpenAI: JSON numbers; Anthropic: cents
-#: as decimal strings). One team-day needs 31 significant digits; Python's default context keeps 28.
-BIG, NOISE = 1234567.89, 3.4999999999999996e-08
-CENTS, NOISE_CENTS = Decimal("123456789"), Decimal("0.0000012345678901234567")
-DAY = {"openai": Decimal("1234567.890000034999999999999996"), "anthropic": Decimal("1234567.890000012345678901234567")}
 TOTAL = {"openai": Decimal("3703703.670000104999999999999988"),
          "anthropic": Decimal("3703703.670000037037036703703701")}
 BOTH = Decimal("7407407.340000142037036703703689")  # rounded to 28 digits: 7407407.340000142037036703705
-OPENAI_ORG, PROJECT = "org-exact", "proj_exactApp"
-ANTHROPIC_ORG, KEPT, SKIPPED = "anth-exact", "wrkspc_exactKept", "wrkspc_exactSkipped"
 ROLLUPS_TRUNCATE = "TRUNCATE finops.line_items, finops.spend_project_daily, finops.spend_project_monthly, " \
                    "finops.spend_model_daily"
 
 
 @pytest.fixture(scope="module")
 def exact_simulator():
-    """A simulator whose organizations charge BIG and NOISE (CENTS and NOISE_CENTS) every day, over HTTP."""
-    from finops.simulator.config import (
-        AdminKey,
-        AnthropicKey,
-        AnthropicOrganization,
-        Organization,
-        ProjectConfig,
-        SimulatorConfig,
-        WorkspaceConfig,
-        random_anthropic_key,
-        random_key,
-    )
-    from finops.simulator.server import run_in_thread
-
-    keys = {"openai": random_key(), "anthropic": random_anthropic_key()}
-    config = SimulatorConfig(
-        organizations=[Organization(
-            id=OPENAI_ORG, keys=[AdminKey(key=keys["openai"])], projects=[ProjectConfig(id=PROJECT, name="App")],
-            daily_amounts={"gpt-4o-2024-08-06, input": BIG, "text-embedding-3-small": NOISE})],
-        anthropic_organizations=[AnthropicOrganization(
-            id=ANTHROPIC_ORG, keys=[AnthropicKey(key=keys["anthropic"])], default_workspace=False,
-            workspaces=[WorkspaceConfig(id=KEPT, name="Kept"), WorkspaceConfig(id=SKIPPED, name="Skipped")],
-            daily_amounts={"Claude Sonnet 4 Usage - Input Tokens": CENTS,
-                           "Claude Sonnet 4 Usage - Output Tokens": NOISE_CENTS})],
-    )
-    base_url, stop = run_in_thread(config)
-    yield SimpleNamespace(base_url=base_url, keys=keys)
-    stop()
+    yield from serve_exact_organizations()
 
 
 @pytest.fixture
 def team(db, kms_endpoint, exact_simulator, monkeypatch):
-    """Team ``exact``: the OpenAI project and one of the two Anthropic workspaces registered."""
-    from simulator_fixtures import TEST_CONNECTION_EXTRA
-
-    from finops.registry import Registry
-
-    connection = json.dumps({"conn_type": "http", "host": exact_simulator.base_url, "extra": TEST_CONNECTION_EXTRA})
-    monkeypatch.setenv("AIRFLOW_CONN_OPENAI_API", connection)
-    monkeypatch.setenv("AIRFLOW_CONN_ANTHROPIC_API", connection)
+    """Team ``exact`` on the exact organizations (exact_money_fixtures), the connections pointed at them."""
+    monkeypatch.setenv("AIRFLOW_CONN_OPENAI_API", exact_simulator.connection)
+    monkeypatch.setenv("AIRFLOW_CONN_ANTHROPIC_API", exact_simulator.connection)
     db.execute(ROLLUPS_TRUNCATE)  # derived tables, not cascaded from teams
-    registry = Registry()
-    registry.add_team("exact", ACTOR)
-    registry.register_key("exact", exact_simulator.keys["openai"], ACTOR, verify=False)
-    registry.add_project("exact", PROJECT, ACTOR, verify=False)
-    registry.register_key("exact", exact_simulator.keys["anthropic"], ACTOR, verify=False, provider="anthropic")
-    registry.add_project("exact", KEPT, ACTOR, verify=False, provider="anthropic")
+    register_exact_team("exact", exact_simulator)
     return "exact"
 
 
