@@ -195,3 +195,42 @@ def test_the_loaders_totals_do_not_depend_on_the_callers_context(team, db):
                                 started_at=datetime.now(UTC))
     assert result.amount_total == day == sql_total(db)
     assert db.execute("SELECT amount_total FROM finops.collection_run_days").fetchone()[0] == day
+
+
+def test_test_costs_api_prints_each_workspace_and_the_skipped_ones_to_the_exact_cent(db, kms_endpoint, capsys,
+                                                                                       monkeypatch):
+    """1 + 0.4999...9 (28 digits) + 9.99E-29 cents a day: $0.0149999... is 0.01 to the cent; rounded to 28
+    digits on the way it becomes 0.015, printed 0.02."""
+    from exact_money_fixtures import KEPT, SKIPPED
+
+    from finops.cli import main
+    from finops.registry import Registry
+    from finops.simulator.config import (
+        AnthropicKey,
+        AnthropicOrganization,
+        SimulatorConfig,
+        WorkspaceConfig,
+        random_anthropic_key,
+    )
+    from finops.simulator.server import run_in_thread
+
+    key = random_anthropic_key()
+    base_url, stop = run_in_thread(SimulatorConfig(organizations=[], anthropic_organizations=[AnthropicOrganization(
+        id="anth-cents", keys=[AnthropicKey(key=key)], default_workspace=False,
+        workspaces=[WorkspaceConfig(id=KEPT, name="Kept"), WorkspaceConfig(id=SKIPPED, name="Skipped")],
+        daily_amounts={"a": Decimal("1"), "b": Decimal("0.4999999999999999999999999999"), "c": Decimal("9.99E-29")},
+    )]))
+    try:
+        monkeypatch.setenv("AIRFLOW_CONN_ANTHROPIC_API", json.dumps({"conn_type": "http", "host": base_url}))
+        registry = Registry()
+        registry.add_team("cents", "cli:test")
+        registry.register_key("cents", key, "cli:test", verify=False, provider="anthropic")
+        registry.add_project("cents", KEPT, "cli:test", verify=False, provider="anthropic")
+        capsys.readouterr()
+        assert main(["test-costs-api", "cents", "--provider", "anthropic", "--days", "1"]) == 0
+    finally:
+        stop()
+    out = capsys.readouterr().out
+    assert [line.split() for line in out.splitlines() if line.startswith((KEPT, "total"))] == [
+        [KEPT, "0.01"], ["total", "0.01"]], out
+    assert f"skipped: 0.01 usd in 3 results of workspace {SKIPPED}" in out
