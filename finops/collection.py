@@ -10,6 +10,7 @@ from typing import Any
 
 from finops import defaults, paths
 from finops.errors import ConfigurationError, FinopsError, UsageError
+from finops.money import EXACT, exact_sum, plain
 from finops.warehouse.db import connect
 from finops.warehouse.failures import explain as explain_database_error
 from finops.warehouse.loader import DropGuard, Window, record_failure, replace_window
@@ -216,14 +217,14 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     return TeamResult(
         team_id=team_id, window_start=window.start.isoformat(), window_end=window.end.isoformat(), rows=result.rows,
         pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
-        provider=spec.name, skipped_total=str(sum((sk.amount for sk in result.skipped), Decimal(0))),
+        provider=spec.name, skipped_total=str(exact_sum(sk.amount for sk in result.skipped)),
     )
 
 
 def exact_text(amount: Decimal) -> str:
     """An amount as plain text, exact, without trailing zeros beyond the cents: 12.30, 0.004512."""
-    text = f"{amount.normalize():f}"
-    return text if len(text.partition(".")[2]) >= 2 else f"{amount.quantize(Decimal('0.01')):f}"
+    text = plain(amount)  # not normalize(): it rounds to the default context's 28 digits
+    return text if len(text.partition(".")[2]) >= 2 else f"{amount.quantize(Decimal('0.01'), context=EXACT):f}"
 
 
 #: With ``finops_teams_per_task`` unset (``auto``): at most this many ``collect_team`` instances, so
@@ -279,7 +280,7 @@ def collected_summary(provider: str, dag_run_id: str, window: Window) -> dict[st
     return {
         "provider": provider, "window_start": window.start.isoformat(), "window_end": window.end.isoformat(),
         "teams": [r[0] for r in rows], "rows": sum(r[1] for r in rows),
-        "amount_total": str(sum((r[2] for r in rows), Decimal(0))),
+        "amount_total": str(exact_sum(r[2] for r in rows)),
     }
 
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 from finops import paths
 from finops.analytics import report
 from finops.analytics.freshness import Freshness, freshness
-from finops.analytics.report import UNATTRIBUTED_PROJECT, Period, build_report, exact, pick_table
+from finops.analytics.report import UNATTRIBUTED_PROJECT, Period, build_report, pick_table
 from finops.analytics.restatements import RestatedDay, restated_days
+from finops.money import exact, subtract
 
 if TYPE_CHECKING:
     import psycopg
@@ -139,7 +140,7 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     currency = max(by_currency, key=lambda c: by_currency[c]) if by_currency else "usd"
     total = by_currency.get(currency, Decimal(0))
     previous_total = build_report(conn, previous, (), **scope).totals.get(currency, Decimal(0))
-    change = None if previous_total == 0 else (total - previous_total) / previous_total
+    change = None if previous_total == 0 else subtract(total, previous_total) / previous_total  # a ratio: estimate
 
     days = [shown.start + timedelta(days=i) for i in range((shown.end - shown.start).days)]
     per_day = {r.values[0]: r.amount for r in by_day.rows if r.currency == currency}

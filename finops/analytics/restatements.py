@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from finops import paths
+from finops.money import subtract
 
 if TYPE_CHECKING:
     import psycopg
@@ -29,7 +30,7 @@ class Restatement:
 
     @property
     def change(self) -> Decimal:
-        return self.new_amount - self.old_amount
+        return subtract(self.new_amount, self.old_amount)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from finops.cli._common import add_provider_argument, table
 from finops.errors import UsageError
+from finops.money import add, exact_sum
 
 CENT = Decimal("0.01")
 
@@ -64,14 +65,14 @@ def _test_costs_api(args: argparse.Namespace) -> int:
     currencies = set()
     for row in stream:
         rows += 1
-        per_scope[row.project_id] += row.amount
+        per_scope[row.project_id] = add(per_scope[row.project_id], row.amount)
         currencies.add(row.currency)
     print(f"{spec.label} cost API for team {args.team_id}, {start} to {end - timedelta(days=1)} (UTC), "
           f"{len(scopes)} {spec.scope_noun}s:")
     print(f"pages {stream.pages}, requests {stream.requests}, retries {stream.retries}, rows {rows}")
     if per_scope:
         body = [[pid, _money(amount)] for pid, amount in sorted(per_scope.items())]
-        body.append(["total", _money(sum(per_scope.values(), Decimal(0)))])
+        body.append(["total", _money(exact_sum(per_scope.values()))])
         print(table(body, [spec.scope_noun.lower(), f"amount ({', '.join(sorted(currencies))})"]))
     for pid in (p for p in scopes if p not in per_scope):
         print(f"note: {pid} returned no costs in this window (normal for an idle {spec.scope_noun.removesuffix(' ID')}; "

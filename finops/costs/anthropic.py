@@ -19,6 +19,7 @@ from finops.costs.http import USER_AGENT, ApiClient, CostStream, RequestStats
 from finops.costs.models import CostRow, Workspace
 from finops.costs.pagination import CursorPaginator
 from finops.errors import UsageError
+from finops.money import exact, exact_sum
 from finops.providers import ANTHROPIC, DEFAULT_WORKSPACE, PROVIDERS
 
 API_VERSION = "2023-06-01"
@@ -89,7 +90,8 @@ class AnthropicClient(ApiClient):
                     if wanted is None or row.project_id in wanted:
                         yield row
                     else:
-                        stream.skip(row.project_id, row.currency, row.amount)
+                        with exact():  # the stream adds it up: exactly, whatever the caller's context
+                            stream.skip(row.project_id, row.currency, row.amount)
                 del rows
 
         return CostStream(pages)
@@ -134,4 +136,4 @@ class AnthropicClient(ApiClient):
 
 def skipped_total(stream: CostStream) -> Decimal:
     """Everything a stream left out for unregistered workspaces, in all currencies (all USD today)."""
-    return sum((s.amount for s in stream.skipped.values()), Decimal(0))
+    return exact_sum(s.amount for s in stream.skipped.values())

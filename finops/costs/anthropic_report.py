@@ -17,7 +17,7 @@ import msgspec
 
 from finops.costs.models import CostRow, CostsPage, Workspace
 from finops.costs.parsing import decode_page_body, error_object, schema_error
-from finops.money import EXACT
+from finops.money import EXACT, add
 from finops.providers import DEFAULT_WORKSPACE
 
 SOURCE = "The Anthropic cost report"
@@ -81,7 +81,7 @@ def _utc_date(moment: datetime) -> date:
 def _merge(a: CostRow, b: CostRow) -> CostRow:
     """Two results with one natural key in one bucket: amounts add up, fields that differ become unknown."""
     details = [x if x == y else None for x, y in zip(a[8:], b[8:], strict=True)]
-    return CostRow(a.usage_date, a.project_id, a.line_item, a.currency, a.amount + b.amount, None, None, None, *details)
+    return CostRow(a.usage_date, a.project_id, a.line_item, a.currency, add(a.amount, b.amount), None, None, None, *details)
 
 
 def decode_cost_report(body: str | bytes, *, page: int, status: int | None = 200,

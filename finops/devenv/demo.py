@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from finops.devenv import local
+from finops.money import exact_sum
 
 DEMO_DAYS = 7
 ACTOR = "cli:demo"
@@ -85,7 +86,7 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
     lines += ["", f"Spend per team, provider and day (USD), {first} to {last}:", header, "-" * len(header)]
     for team, provider in sorted(table):
         cells = [table[(team, provider)].get(d, Decimal(0)) for d in days]
-        lines.append(f"{team:10}{provider:11}" + "".join(f"{c:>10.2f}" for c in cells) + f"{sum(cells):>12.2f}")
+        lines.append(f"{team:10}{provider:11}" + "".join(f"{c:>10.2f}" for c in cells) + f"{exact_sum(cells):>12.2f}")
     lines += ["", f"Rows loaded: {rows}", "Last collection per team and provider:"]
     for team, provider, status, n, pages, requests, retries, error in runs:
         lines.append(f"  {team:10} {provider:10} {status:8} rows {n:5}  pages {pages}  requests {requests}  "

@@ -33,6 +33,7 @@ from finops.export.columns import (
     SERVICE_CATEGORIES,
     SERVICE_SUBCATEGORIES,
 )
+from finops.money import ZERO, add, exact_sum, plain
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -191,8 +192,8 @@ class CheckReport:
 
 
 def _show(value: Decimal | None) -> str:
-    """Exact, without the padding of a Parquet decimal's scale (1.50000 -> 1.5)."""
-    return "absent" if value is None else format(value.normalize(), "f")
+    """Exact to the last digit, without the padding of a Parquet decimal's scale (1.50000 -> 1.5)."""
+    return "absent" if value is None else plain(value)  # normalize() would round to 28 digits
 
 
 class Checker:
@@ -455,13 +456,18 @@ class Checker:
             if key is None:
                 continue
             mask = pc.equal(keys, key)
-            if typed is not None and pa.types.is_decimal(typed.type):
-                total = pc.sum(pc.filter(typed, mask)).as_py() or Decimal(0)
+            if typed is not None and pa.types.is_decimal128(typed.type):
+                # Arrow adds decimals as integers but wraps past its type's digits: a batch of 38-digit values
+                # summed as decimal256 (76 digits) cannot overflow.
+                wide = pc.cast(pc.filter(typed, mask), pa.decimal256(76, typed.type.scale))
+                total = pc.sum(wide).as_py() or ZERO
+            elif typed is not None and pa.types.is_decimal(typed.type):
+                total = exact_sum(v for v in pc.filter(typed, mask).to_pylist() if v is not None)
             else:
-                total = sum((_decimal(v) or Decimal(0) for v in pc.filter(norm["BilledCost"], mask).to_pylist()),
-                            Decimal(0))
+                total = exact_sum(_decimal(v) or ZERO for v in pc.filter(norm["BilledCost"], mask).to_pylist())
             period, name, currency = key.split("|")
-            self._totals[(period, PROVIDER_KEYS.get(name, name), currency)] += total
+            group = (period, PROVIDER_KEYS.get(name, name), currency)
+            self._totals[group] = add(self._totals[group], total)
             self._row_counts[(period, PROVIDER_KEYS.get(name, name))] += pc.sum(mask).as_py()
 
     # -- the verdict -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from finops.export.columns import COLUMNS, DECIMAL, FOCUS_VERSION
+from finops.money import plain
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -80,7 +81,7 @@ def build(month: Month, provider: str, fmt: str, data_file: str, size: int, sha2
             "Bytes": size,
             "Sha256": sha256,
             "Rows": report.rows,
-            "BilledCostTotals": {f"{p} {prov} {cur}": format(v.normalize(), "f") for (p, prov, cur), v in sorted(report.totals.items())},
+            "BilledCostTotals": {f"{p} {prov} {cur}": plain(v) for (p, prov, cur), v in sorted(report.totals.items())},
             "CreatedAt": created,
         },
         "Conformance": report.as_json(),

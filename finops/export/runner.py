@@ -39,6 +39,7 @@ from finops.export.source import (
     stream_csv,
     truth_for,
 )
+from finops.money import plain
 
 if TYPE_CHECKING:
     from datetime import date
@@ -65,7 +66,7 @@ class ExportResult:
     stale_removed: tuple[str, ...] = ()
 
     def line(self) -> str:
-        total = ", ".join(f"{format(v.normalize(), 'f')} {cur}" for (_, _, cur), v in sorted(self.report.totals.items()))
+        total = ", ".join(f"{plain(v)} {cur}" for (_, _, cur), v in sorted(self.report.totals.items()))
         return (f"{self.month} {self.provider}: {self.report.rows:,} rows, BilledCost {total or '0'}, "
                 f"{self.bytes / 1e6:.1f} MB {self.fmt} in {self.seconds:.1f} s -> {self.data_uri}")
 

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from finops.money import exact_sum, plain
 from finops.simulator.anthropic_data import (
     CURRENCY,
     cents_text,
@@ -257,6 +258,6 @@ async def expected(request: Request) -> dict:
     rows = [{"usage_date": k[0].isoformat(), "workspace_id": k[1], "description": k[2], "currency": k[3],
              "amount": str(v)} for k, v in sorted(kept.items())]
     return {"org_id": org_id, "start_date": start.isoformat(), "end_date": end.isoformat(),
-            "total": str(sum(kept.values(), start=0)), "rows": rows,
+            "total": plain(exact_sum(kept.values())), "rows": rows,
             "skipped": [{"workspace_id": w, "amount": str(v)} for w, v in sorted(skipped.items())],
-            "skipped_total": str(sum(skipped.values(), start=0))}
+            "skipped_total": plain(exact_sum(skipped.values()))}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from finops.money import EXACT, ZERO, add
 from finops.simulator.config import AnthropicOrganization, SimulatorConfig
 from finops.simulator.data import days
 from finops.simulator.randomness import _rng, unit_hash
@@ -95,6 +96,8 @@ def daily_charges(org: AnthropicOrganization, workspace_id: str | None, day: dat
                   revision: int = 0) -> list[tuple[str, Decimal]]:
     """The workspace's (description, cents) charges of the day; none on a zero-spend day; a scenario's share."""
     scope = workspace_id or DEFAULT_WORKSPACE
+    if org.daily_amounts is not None:
+        return sorted(org.daily_amounts.items())
     if org.scenario is not None:
         return _scenario_charges(org, scope, day, revision)
     if unit_hash(org.seed, day, "empty-day") < org.empty_day_share:
@@ -119,7 +122,7 @@ def report_results(org: AnthropicOrganization, day: date, *, by_workspace: bool 
     for workspace_id in scopes(org):
         for name, cents in daily_charges(org, workspace_id, day, revision):
             key = (workspace_id if by_workspace else None, name if by_description else None)
-            groups[key] = groups.get(key, Decimal(0)) + cents
+            groups[key] = add(groups.get(key, ZERO), cents)
     return [ReportResult(workspace_id=w, description=d, amount_cents=amount,
                          fields=DESCRIPTIONS.get(d) if d else None)
             for (w, d), amount in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1] or ""))]
@@ -146,10 +149,10 @@ def expected_anthropic_costs(
     for day in days(start, end):
         for result in report_results(org, day, revision=revision):
             scope = result.workspace_id or DEFAULT_WORKSPACE
-            dollars = Decimal(cents_text(result.amount_cents)) / 100
+            dollars = Decimal(cents_text(result.amount_cents)).scaleb(-2, EXACT)
             if wanted is None or scope in wanted:
                 key = (day, scope, result.description or "", CURRENCY.lower())
-                kept[key] = kept.get(key, Decimal(0)) + dollars
+                kept[key] = add(kept.get(key, ZERO), dollars)
             else:
-                skipped[scope] = skipped.get(scope, Decimal(0)) + dollars
+                skipped[scope] = add(skipped.get(scope, ZERO), dollars)
     return kept, skipped

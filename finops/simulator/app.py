@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from finops.money import exact_sum, plain
 from finops.simulator.config import Organization, ProjectConfig, SimulatorConfig
 from finops.simulator.data import CURRENCY, bucket_results, days, expected_costs, unit_hash
 
@@ -333,7 +334,7 @@ async def expected(request: Request) -> dict:
     rows = [{"usage_date": k[0].isoformat(), "project_id": k[1], "line_item": k[2], "currency": k[3],
              "amount": str(v)} for k, v in sorted(totals.items())]
     return {"org_id": org_id, "start_date": start.isoformat(), "end_date": end.isoformat(),
-            "total": str(sum(totals.values(), start=0)), "rows": rows}
+            "total": plain(exact_sum(totals.values())), "rows": rows}
 
 
 def create_app(config: SimulatorConfig) -> FastAPI:

@@ -9,6 +9,7 @@ import os
 import secrets
 import string
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -163,6 +164,9 @@ class Organization(_Model):
     zero_day_share: float = Field(0.15, ge=0, le=1)
     #: Line items to draw from (default: a realistic mix); each is priced per unit.
     line_items: list[str] | None = None
+    #: Line item -> the amount (a JSON number, noise and all: ``3.5000000000000004e-08``) every project is
+    #: charged for it every day, instead of the random mix or the scenario (exact-money tests and demos).
+    daily_amounts: dict[str, float] | None = None
     #: A spend story instead of the random mix: a name (``spikes``) or a mapping (see :class:`Scenario`).
     scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
@@ -200,6 +204,9 @@ class AnthropicOrganization(_Model):
     empty_day_share: float = Field(0.1, ge=0, le=1)
     #: Cost descriptions to draw from (default: every one in the catalogue, tokens and non-token costs).
     descriptions: list[str] | None = None
+    #: Description -> the amount in cents (a decimal string, served as written) every workspace, the default
+    #: one included, is charged for it every day, instead of the random mix or the scenario.
+    daily_amounts: dict[str, Decimal] | None = None
     #: A spend story instead of the random mix: a name (``spikes``) or a mapping (see :class:`Scenario`).
     scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)

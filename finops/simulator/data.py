@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from finops.money import ZERO, add
 from finops.simulator.config import DEFAULT_LINE_ITEMS, Organization, SimulatorConfig
 from finops.simulator.randomness import _rng, unit_hash
 
@@ -63,8 +64,18 @@ def _scenario_charges(org: Organization, project_id: str, day: date, revision: i
     return charges
 
 
+def _fixed_charge(org: Organization, project_id: str, day: date, item: str, amount: float) -> Charge:
+    """One of the organization's ``daily_amounts``, as configured."""
+    price, unit = DEFAULT_LINE_ITEMS.get(item, (1e-06, "tokens"))
+    return Charge(project_id=project_id, line_item=item, amount=amount, quantity=max(1, round(amount / price)),
+                  quantity_unit=unit,
+                  unassigned=unit_hash(org.seed, project_id, day, item, "null-project") < org.faults.null_project_share)
+
+
 def daily_charges(org: Organization, project_id: str, day: date, revision: int = 0) -> list[Charge]:
     """The project's charges of the day (none on a zero-spend day); a scenario's share when it has one."""
+    if org.daily_amounts is not None:
+        return [_fixed_charge(org, project_id, day, item, amount) for item, amount in sorted(org.daily_amounts.items())]
     if org.scenario is not None:
         return _scenario_charges(org, project_id, day, revision)
     if unit_hash(org.seed, project_id, day, "zero-day") < org.zero_day_share:
@@ -146,5 +157,5 @@ def expected_costs(
     for day in days(start, end):
         for result in bucket_results(org, day, project_ids, revision=revision):
             key = (day, result.project_id or UNASSIGNED, result.line_item or "", CURRENCY)
-            totals[key] = totals.get(key, Decimal(0)) + exact(result.amount)
+            totals[key] = add(totals.get(key, ZERO), exact(result.amount))
     return totals

@@ -209,7 +209,7 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
     """
     out = _Spool()
     per_day, by_project, by_item = out.per_day, out.by_project, out.by_item
-    add = EXACT.add  # the rollups' sums exact whatever their digits; the stream runs in the caller's context
+    add = EXACT.add  # every total exact whatever its digits (equal to sum(amount) in SQL); not the caller's context
     count, total = 0, Decimal(0)
     chunk: list[tuple] = []
     for row in rows:
@@ -221,13 +221,13 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
                       row.inference_geo))
         day = per_day[(row.usage_date, row.currency)]
         day[0] += 1
-        day[1] += row.amount
+        day[1] = add(day[1], row.amount)
         for group in (by_project[(row.usage_date, row.project_id, row.currency)],
                       by_item[(row.usage_date, row.line_item, row.currency)]):
             group[0] += 1
             group[1] = add(group[1], row.amount)
         count += 1
-        total += row.amount
+        total = add(total, row.amount)
         if len(chunk) >= SPOOL_CHUNK_ROWS:
             _write_chunk(spool, chunk)
             chunk = []

@@ -11,6 +11,7 @@ from fastapi import Query
 
 from finops import paths
 from finops.defaults import DEFAULT_LOOKBACK_DAYS, LOOKBACK_DAYS_VARIABLE
+from finops.money import exact_sum
 from finops.providers import OPENAI, PROVIDERS
 from finops.web.budgets import budget_views
 from finops.web.datamodels import (
@@ -125,7 +126,7 @@ def spend_series(team_ids: list[str], today: date, days: int = SPEND_DAYS) -> di
         series = [
             SpendSeries(provider=provider, currency=currency,
                         days=[DaySpend(day=d, amount=by_day.get(d, Decimal(0))) for d in span],
-                        total=sum(by_day.values(), Decimal(0)))
+                        total=exact_sum(by_day.values()))
             for (provider, currency), by_day in per_series.items()
         ]
         result[team_id] = sorted(series, key=lambda s: (order.get(s.provider, 99), -s.total))
