@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from finops.showback.members import MANAGER, READER
@@ -22,7 +22,7 @@ from finops.warehouse.db import FINOPS_DB_CONN_ID
 ALL_TEAMS_READERS_VARIABLE = "finops_all_teams_readers"
 
 
-class ScopeKind(str, Enum):
+class ScopeKind(StrEnum):
     ALL_MANAGE = "all_manage"
     ALL_READ = "all_read"
     TEAMS = "teams"
