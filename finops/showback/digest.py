@@ -110,7 +110,7 @@ class Digest:
             lines.append("Largest increases: " + "; ".join(
                 f"{i.dimension} {i.name} +{money(i.change, i.currency)} ({money(i.previous, i.currency)} -> "
                 f"{money(i.current, i.currency)})" for i in self.increases) + ".")
-        lines.append(f"Alerts this week: {len(self.alerts)}" + (": " + " | ".join(self.alerts[:10]) if self.alerts
+        lines.append(f"Alerts this week: {len(self.alerts)}" + (": " + " | ".join(a.rstrip(".") for a in self.alerts[:10]) if self.alerts
                                                                  else "") + ".")
         lines.append(f"Figures: {self.finality()}.")
         if self.link:
