@@ -37,9 +37,9 @@ def finops_team_digests():
     @task
     def compose_digests(params: dict) -> dict:
         """Record this week's digest of each team with spend (a rerun records nothing)."""
-        from finops.showback.tasks import compose_digests
+        from finops.showback.tasks import compose_digests, run_day
 
-        return compose_digests(params, get_current_context()["dag_run"].run_after)
+        return compose_digests(params, run_day(get_current_context()))
 
     @task
     def deliver(params: dict) -> dict:

@@ -45,17 +45,17 @@ def finops_team_statements():
     @task
     def plan_statements(params: dict) -> list[dict]:
         """The (team, month) pairs to consider."""
-        from finops.showback.tasks import plan_statements
+        from finops.showback.tasks import plan_statements, run_day
 
-        return plan_statements(params, get_current_context()["dag_run"].run_after)
+        return plan_statements(params, run_day(get_current_context()))
 
     @task
     def issue_statements(plan: list[dict], params: dict) -> list[dict]:
         """Issue each settled statement that is new or changed (amended) and queue its delivery."""
-        from finops.showback.tasks import issue_statements
+        from finops.showback.tasks import issue_statements, run_day
 
-        run = get_current_context()["dag_run"]
-        return issue_statements(plan, params, run.run_after, run.run_id)
+        context = get_current_context()
+        return issue_statements(plan, params, run_day(context), context["dag_run"].run_id)
 
     @task
     def deliver(params: dict) -> dict:

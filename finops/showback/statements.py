@@ -143,6 +143,10 @@ def issue(team_id: str, month: date, *, as_of: date, lookback_days: int, dest: D
     if last_day >= settled_before(as_of, lookback_days):
         return Issued(team_id, label, "not_settled")
     params = {"team_id": team_id, "month": label, "start": month, "end": end, "last_day": last_day}
+    with connect(conn_id) as conn:  # model and token kind of every line: parse what the loader has not yet
+        from finops.analytics.rollups import store_line_items
+
+        store_line_items(conn, conn.execute(paths.sql("showback/line_items_unparsed"), params).fetchall())
     with connect(conn_id) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # lines and totals from one snapshot
         conn.execute(paths.sql("showback/month_lock"), params)

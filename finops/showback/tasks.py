@@ -19,6 +19,12 @@ def _day(value: Any) -> date:
     return datetime.fromisoformat(str(value)).date()
 
 
+def run_day(context: Any) -> date:
+    """The run's day: its data interval end (a scheduled or dated run), else when it was triggered; never now()."""
+    moment = context.get("data_interval_end") or context["dag_run"].run_after
+    return _day(moment)
+
+
 def _team_ids(params: dict) -> list[str] | None:
     """The ``team_id`` param as a filter (None: every team)."""
     team = (params.get("team_id") or "").strip()
