@@ -76,6 +76,7 @@ def deliver_pending(team_ids: list[str] | None = None, conn_id: str = FINOPS_DB_
                     limit: int = BATCH) -> DeliveryReport:
     """Send every pending digest and statement (oldest first) to its team's channels; record what each did."""
     from finops.alerts.channels import DeliveryFailed
+    from finops.errors import ConfigurationError
     from finops.showback.channels import delivery_channels, team_channels
 
     report = DeliveryReport()
@@ -99,8 +100,8 @@ def deliver_pending(team_ids: list[str] | None = None, conn_id: str = FINOPS_DB_
                         continue
                     try:
                         channel.send(message)
-                    except DeliveryFailed as exc:
-                        errors.append(str(exc))
+                    except (DeliveryFailed, ConfigurationError) as exc:  # a missing connection: say which, retry later
+                        errors.append(f"{channel.name}: {exc}")
                         continue
                     done.append(channel.name)
                 conn.execute(paths.sql("showback/delivery_record"), {

@@ -265,6 +265,15 @@ def test_digests_once_per_team_and_week_and_a_failed_delivery_is_delivered_later
     assert body["alerts"] == 1 and "Team growth spent a lot" in body["text"]
     assert "settled through 2026-12-04" in body["text"]
 
+    assert cli("channels", "set", "growth", "--slack-conn", "growth_slack_missing")[0] == 0
+    november.execute("UPDATE finops.team_deliveries SET delivered_at = NULL, channels = '{team-webhook,team-email}'")
+    with pytest.raises(Exception, match="still pending"):  # a connection that does not exist: said, kept pending
+        tasks.deliver({})
+    error = november.execute("SELECT delivery_errors FROM finops.team_deliveries").fetchone()[0]
+    assert error.startswith("team-slack: ") and "growth_slack_missing" in error
+    assert cli("channels", "set", "growth", "--slack-conn", "")[0] == 0
+    assert tasks.deliver({})["delivered"] and len(receiver.received) == 1 and len(sink.messages) == 1
+
     again = tasks.compose_digests({}, run_after + timedelta(hours=3))
     assert again["recorded"] == [] and again["already"] == ["growth"]
     tasks.deliver({})
@@ -287,3 +296,42 @@ def test_statements_dag_bodies_plan_issue_and_deliver(november, cli, hooks, tmp_
     tasks.deliver(params)
     assert len(receiver.received) == 1
     assert delivery.deliver_pending().delivered == []
+
+
+def test_a_restatement_collected_through_the_real_loader_amends_the_statement(db, kms_endpoint, simulator, tmp_path):
+    """The simulator's ``org-story`` month collected over HTTP (KMS, client, loader), its statement issued, the spike
+    day restated by the simulator and collected again: version 2 lists exactly that day's changed lines."""
+    from simulator_fixtures import STORY, STORY_SPIKE
+
+    from finops import collection
+    from finops.registry import Registry
+    from finops.warehouse.loader import Window
+
+    registry = Registry()
+    registry.add_team("story", "cli:test")
+    registry.register_key("story", simulator.key(STORY), "cli:test", verify=False)
+    for pid in simulator.project_ids(STORY):
+        registry.add_project("story", pid, "cli:test", verify=False)
+    simulator.restate(STORY, 0)
+    march, april = date(2026, 3, 1), date(2026, 4, 1)
+    try:
+        assert collection.collect_team("story", Window(march, april), dag_run_id="story-1").rows > 0
+        dest = statements.destination(str(tmp_path))
+        first = statements.issue("story", march, as_of=date(2026, 4, 10), lookback_days=2, dest=dest)
+        assert first.outcome == "issued" and Decimal(first.totals["usd"]) == sql_total(db, "story", march, april)
+        assert simulator.restate(STORY) == 1
+        assert collection.collect_team("story", Window(march, april), dag_run_id="story-2").rows > 0
+        amended = statements.issue("story", march, as_of=date(2026, 4, 11), lookback_days=2, dest=dest)
+    finally:
+        simulator.restate(STORY, 0)
+    assert amended.outcome == "amended" and amended.version == 2 and amended.changes > 0
+    assert Decimal(amended.totals["usd"]) == sql_total(db, "story", march, april) != Decimal(first.totals["usd"])
+    changed_days = {r[0] for r in db.execute(
+        "SELECT DISTINCT n.usage_date FROM finops.team_statement_lines n JOIN finops.team_statements s USING "
+        "(statement_id) WHERE s.version = 2 AND NOT EXISTS (SELECT 1 FROM finops.team_statement_lines o JOIN "
+        "finops.team_statements so USING (statement_id) WHERE so.version = 1 AND (o.provider, o.project_id, o.model, "
+        "o.token_kind, o.usage_date, o.currency, o.amount) = (n.provider, n.project_id, n.model, n.token_kind, "
+        "n.usage_date, n.currency, n.amount))")}
+    assert changed_days == {STORY_SPIKE}
+    html = Path(amended.html).read_text()
+    assert "Amended statement." in html and html.count(f"<tr><td>{STORY_SPIKE}</td>") == amended.changes

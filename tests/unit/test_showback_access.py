@@ -95,3 +95,14 @@ def test_identity_of_both_auth_managers_users():
     assert identity_of(SimpleAuthManagerUser(username="viewer", role="viewer")) == AirflowIdentity("viewer", ("viewer",))
     assert identity_of(SimpleUser("ann", None)) == AirflowIdentity("ann", ())
     assert identity_of(FabUser("jane", ["Viewer", "Finance"])) == AirflowIdentity("jane", ("Viewer", "Finance"))
+
+
+def test_identity_of_the_fab_auth_managers_own_user_model():
+    from airflow.providers.fab.auth_manager.models import Role as FabRole
+    from airflow.providers.fab.auth_manager.models import User
+
+    user = User(username="jane", email="jane@example.com", roles=[FabRole(name="Viewer"), FabRole(name="Finance")])
+    identity = identity_of(user)
+    assert identity == AirflowIdentity("jane", ("Viewer", "Finance"))
+    assert scope_for(identity, may_edit_connections=False, all_teams_readers="role:finance",
+                     memberships={}).kind is ScopeKind.ALL_READ
