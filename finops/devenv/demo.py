@@ -53,11 +53,11 @@ def register_demo_teams() -> list[str]:
 DEMO_DAGS = ("openai_costs_daily", "anthropic_costs_daily")
 
 
-def run_pipeline(first, last, dag_id: str = "openai_costs_daily") -> subprocess.CompletedProcess[str]:
+def run_pipeline(first, last, dag_id: str = "openai_costs_daily", label: str = "") -> subprocess.CompletedProcess[str]:
     today = datetime.now(UTC).date()
     conf = {"start_date": first.isoformat(), "end_date": last.isoformat()}
     argv = [str(local.BIN / "airflow"), "dags", "test", dag_id, today.isoformat(), "--conf", json.dumps(conf)]
-    log_file = local.local_dir() / "logs" / f"demo-{dag_id}.log"
+    log_file = local.local_dir() / "logs" / f"demo-{dag_id}{label}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as log:
         result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, text=True, check=False)
@@ -199,7 +199,7 @@ def showback_demo(today) -> tuple[bool, str]:
     month_last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     lines = ["", f"Showback (docs/showback.md): user viewer is a reader of team {SHOWBACK_TEAM}; collecting "
              f"{month:%Y-%m} whole for its statement ..."]
-    ok = all(run_pipeline(month, month_last, dag_id).returncode == 0 for dag_id in DEMO_DAGS)
+    ok = all(run_pipeline(month, month_last, dag_id, label=f"-{month:%Y-%m}").returncode == 0 for dag_id in DEMO_DAGS)
     for dag_id in SHOWBACK_DAGS:
         result = run_showback_dag(dag_id, today)
         ok = ok and result.returncode == 0
