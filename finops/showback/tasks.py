@@ -93,12 +93,21 @@ def issue_statements(plan: list[dict[str, Any]], params: dict, run_after: Any, r
         if exc.retryable:
             raise
         raise AirflowFailException(str(exc)) from None
-    as_of, lookback, results = _day(run_after), lookback_days(), []
+    as_of, lookback, results, failed = _day(run_after), lookback_days(), [], []
     for item in plan:
-        done = issue(item["team_id"], date.fromisoformat(item["month"]), as_of=as_of, lookback_days=lookback,
-                     dest=dest, dag_run_id=run_id)
+        try:
+            done = issue(item["team_id"], date.fromisoformat(item["month"]), as_of=as_of, lookback_days=lookback,
+                         dest=dest, dag_run_id=run_id)
+        except FinopsError as exc:  # one team's failure does not hold back the others' statements
+            log.error("%s %s: %s", item["team_id"], item["month"][:7], exc)
+            failed.append(f"{item['team_id']} {item['month'][:7]}: {exc}")
+            continue
         log.info("%s %s: %s%s", done.team_id, done.month, done.outcome,
                  f" (version {done.version}, {done.html})" if done.version else "")
         results.append({"team_id": done.team_id, "month": done.month, "outcome": done.outcome,
                         "version": done.version, "html": done.html, "csv": done.csv, "changes": done.changes})
+    if failed:
+        from airflow.sdk.exceptions import AirflowException
+
+        raise AirflowException(f"{len(failed)} statement(s) not issued, the retry tries them again: " + "; ".join(failed))
     return results
