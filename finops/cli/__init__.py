@@ -15,7 +15,7 @@ from finops.cli.argv_check import refuse_keys_on_argv
 from finops.errors import FinopsError, UsageError
 
 COMMAND_MODULES = ("db", "teams", "keys", "projects", "checks", "settings", "simulator", "budgets", "alerts",
-                   "report", "export")
+                   "report", "export", "members", "channels")
 
 
 class _Parser(argparse.ArgumentParser):

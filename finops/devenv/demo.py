@@ -54,11 +54,11 @@ def register_demo_teams() -> list[str]:
 DEMO_DAGS = ("openai_costs_daily", "anthropic_costs_daily")
 
 
-def run_pipeline(first, last, dag_id: str = "openai_costs_daily") -> subprocess.CompletedProcess[str]:
+def run_pipeline(first, last, dag_id: str = "openai_costs_daily", label: str = "") -> subprocess.CompletedProcess[str]:
     today = datetime.now(UTC).date()
     conf = {"start_date": first.isoformat(), "end_date": last.isoformat()}
     argv = [str(local.BIN / "airflow"), "dags", "test", dag_id, today.isoformat(), "--conf", json.dumps(conf)]
-    log_file = local.local_dir() / "logs" / f"demo-{dag_id}.log"
+    log_file = local.local_dir() / "logs" / f"demo-{dag_id}{label}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with open(log_file, "w") as log:
         result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, text=True, check=False)
@@ -149,7 +149,9 @@ def run_demo() -> int:
         ok = all(r.returncode == 0 for r in results)
         print(summary(first, last, ok, ", ".join(r.stdout for r in results)))
         print(focus_export(first, last))
-        return 0 if ok else 1
+        shown, text = showback_demo(today)
+        print(text)
+        return 0 if ok and shown else 1
     finally:
         for service in started:
             service.stop()
@@ -176,3 +178,55 @@ def focus_export(first, last) -> str:
             lines.append(f"    {r.data_uri}")
             lines.append(f"    {r.metadata_uri}")
     return "\n".join(lines)
+
+
+#: The demo team the ``viewer`` user is made a member of (docs/showback.md).
+SHOWBACK_TEAM = "growth"
+SHOWBACK_DAGS = ("finops_team_statements", "finops_team_digests")
+
+
+def showback_demo(today) -> tuple[bool, str]:
+    """The viewer joins one team; the last settled month is collected whole, then its statement and the week's
+    digest are made by their DAGs (docs/showback.md). Returns whether it worked and what to print."""
+    from finops import paths
+    from finops.showback.delivery import DIGEST
+    from finops.showback.figures import lookback_days
+    from finops.showback.members import add_member
+    from finops.showback.statements import settled_months, statements
+    from finops.warehouse.db import connect
+
+    add_member(SHOWBACK_TEAM, "viewer", ACTOR)
+    month = settled_months(today, lookback_days(), count=1)[0]
+    month_last = (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    lines = ["", f"Showback (docs/showback.md): user viewer is a reader of team {SHOWBACK_TEAM}; collecting "
+             f"{month:%Y-%m} whole for its statement ..."]
+    ok = all(run_pipeline(month, month_last, dag_id, label=f"-{month:%Y-%m}").returncode == 0 for dag_id in DEMO_DAGS)
+    for dag_id in SHOWBACK_DAGS:
+        result = run_showback_dag(dag_id, today)
+        ok = ok and result.returncode == 0
+        lines.append(f"  {dag_id}: {'success' if result.returncode == 0 else 'FAILED'} (log: {result.stdout})")
+    found = [s for s in statements(SHOWBACK_TEAM) if s["month"] == month]
+    for s in found[:1]:
+        lines.append(f"  statement {month:%Y-%m} version {s['version']} of {SHOWBACK_TEAM}: total "
+                     f"{', '.join(f'{a} {c}' for c, a in s['totals'].items())}")
+        lines.append(f"    {s['html_path']}")
+        lines.append(f"    {s['csv_path']}")
+    with connect() as conn:
+        digest = conn.execute(paths.sql("showback/demo_latest_delivery"),
+                              {"kind": DIGEST, "team_id": SHOWBACK_TEAM}).fetchone()
+    if digest:
+        lines.append(f"  weekly digest {digest[0]} of {SHOWBACK_TEAM} (in finops.team_deliveries; set "
+                     f"`finops channels set {SHOWBACK_TEAM} --email ...` to receive it):")
+        lines += [f"    {line}" for line in digest[1].splitlines()]
+    ok = ok and bool(found) and bool(digest)
+    return ok, "\n".join(lines)
+
+
+def run_showback_dag(dag_id: str, today) -> subprocess.CompletedProcess[str]:
+    """``airflow dags test`` of a showback DAG for today (its log in .local/logs)."""
+    argv = [str(local.BIN / "airflow"), "dags", "test", dag_id, today.isoformat()]
+    log_file = local.local_dir() / "logs" / f"demo-{dag_id}.log"
+    with open(log_file, "w") as log:
+        result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, text=True, check=False)
+    result.stdout = str(log_file)
+    return result

@@ -37,6 +37,8 @@ PUBLIC_COMMANDS = {
     ("alerts", "mute"), ("alerts", "unmute"), ("alerts", "mutes"),
     ("report",),
     ("export", "focus"),
+    ("members", "add"), ("members", "list"), ("members", "remove"),
+    ("channels", "set"), ("channels", "list"),
 }
 
 FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.M | re.S)

@@ -1,0 +1,1 @@
+"""Showback: team members and scoped access, team channels, weekly digests and monthly statements."""
