@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from finops.alerts.forecast import settled_before
+from finops.money import EXACT, ZERO, add, subtract
 
 BASELINE_DAYS = 28
 MIN_HISTORY_DAYS = 14
@@ -55,9 +56,10 @@ class Anomaly:
 
 
 def median(values: list[Decimal]) -> Decimal:
+    """The middle value; of an even count, the mean of the two middle ones (their sum exact, the halving an estimate)."""
     ordered = sorted(values)
     mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return ordered[mid] if len(ordered) % 2 else add(ordered[mid - 1], ordered[mid]) / 2
 
 
 def baseline(daily: Mapping[date, Decimal], day: date, *, first_day: date, before: date,
@@ -69,23 +71,42 @@ def baseline(daily: Mapping[date, Decimal], day: date, *, first_day: date, befor
     """
     end = min(day, before)
     start = max(end - timedelta(days=days), first_day)
-    values = [daily.get(start + timedelta(days=n), Decimal(0)) for n in range((end - start).days)]
+    values = [daily.get(start + timedelta(days=n), ZERO) for n in range((end - start).days)]
     if len(values) < min_history:
         return None
     middle = median(values)
-    return Baseline(median=middle, mad=median([abs(v - middle) for v in values]), days=len(values))
+    return Baseline(median=middle, mad=median([abs(subtract(v, middle)) for v in values]), days=len(values))
 
 
 def is_anomalous(value: Decimal, base: Baseline, rule: AnomalyRule) -> bool:
     """Far above the baseline relatively, absolutely, and beyond the series' own noise."""
-    excess = value - base.median
-    return (excess >= rule.min_amount and value >= rule.factor * base.median
-            and excess > rule.mad_z * MAD_SCALE * base.mad)
+    excess = subtract(value, base.median)
+    return (excess >= rule.min_amount and value >= EXACT.multiply(rule.factor, base.median)
+            and excess > EXACT.multiply(EXACT.multiply(rule.mad_z, MAD_SCALE), base.mad))
 
 
-def detect(daily: Mapping[date, Decimal], days: Iterable[date], *, as_of: date, lookback_days: int,
-           rule: AnomalyRule, provisional: bool = False, first_day: date | None = None) -> list[Anomaly]:
-    """The anomalous days among ``days``; provisional days (inside the look-back) only when allowed."""
+SPIKE, NORMAL, NO_HISTORY = "spike", "normal", "no_history"
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The verdict on one day of a series: a spike, a normal day, or no history to compare with."""
+
+    day: date
+    value: Decimal
+    outcome: str
+    baseline: Baseline | None
+    provisional: bool
+
+    def anomaly(self) -> Anomaly | None:
+        if self.outcome != SPIKE or self.baseline is None:
+            return None
+        return Anomaly(day=self.day, value=self.value, baseline=self.baseline, provisional=self.provisional)
+
+
+def judge(daily: Mapping[date, Decimal], days: Iterable[date], *, as_of: date, lookback_days: int,
+          rule: AnomalyRule, provisional: bool = False, first_day: date | None = None) -> list[Judgement]:
+    """The verdict on each of ``days`` before ``as_of``; provisional days (inside the look-back) only when allowed."""
     first = first_day if first_day is not None else min((d for d, v in daily.items() if v), default=None)
     if first is None:
         return []
@@ -96,7 +117,15 @@ def detect(daily: Mapping[date, Decimal], days: Iterable[date], *, as_of: date, 
         if day >= as_of or (is_provisional and not provisional):
             continue
         base = baseline(daily, day, first_day=first, before=before)
-        value = daily.get(day, Decimal(0))
-        if base is not None and is_anomalous(value, base, rule):
-            found.append(Anomaly(day=day, value=value, baseline=base, provisional=is_provisional))
+        value = daily.get(day, ZERO)
+        outcome = NO_HISTORY if base is None else SPIKE if is_anomalous(value, base, rule) else NORMAL
+        found.append(Judgement(day=day, value=value, outcome=outcome, baseline=base, provisional=is_provisional))
     return found
+
+
+def detect(daily: Mapping[date, Decimal], days: Iterable[date], *, as_of: date, lookback_days: int,
+           rule: AnomalyRule, provisional: bool = False, first_day: date | None = None) -> list[Anomaly]:
+    """The anomalous days among ``days``; provisional days (inside the look-back) only when allowed."""
+    verdicts = judge(daily, days, as_of=as_of, lookback_days=lookback_days, rule=rule, provisional=provisional,
+                     first_day=first_day)
+    return [a for a in (v.anomaly() for v in verdicts) if a is not None]
