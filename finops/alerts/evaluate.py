@@ -164,15 +164,19 @@ def _behind(forecast: Forecast) -> str:
     """What a message says when the collected days stop short of the reference date."""
     if not forecast.days_behind:
         return ""
-    return (f" (costs are collected only through {forecast.last_day}: the {forecast.days_behind} day(s) after it "
-            "are not collected yet and count as unknown, not as zero)")
+    return (f"costs are collected only through {forecast.last_day}: the {forecast.days_behind} day(s) after it "
+            "are not collected yet and count as unknown, not as zero")
+
+
+def _aside(text: str) -> str:
+    return f" ({text})" if text else ""
 
 
 def _threshold_alert(budget: Budget, forecast: Forecast, threshold: int) -> Alert:
     amount = budget.amount or Decimal(0)
     pending = f", {forecast.provisional_days} of its days not settled yet" if forecast.provisional_days else ""
     summary = (f"{budget.describe().capitalize()} spent {money(forecast.actual, budget.currency)} in "
-               f"{month_label(forecast.month)} through {forecast.last_day}{pending}{_behind(forecast)}: "
+               f"{month_label(forecast.month)} through {forecast.last_day}{pending}{_aside(_behind(forecast))}: "
                f"{percent(forecast.actual, amount)} % of its {money(amount, budget.currency)} monthly budget")
     return Alert(kind=BUDGET_THRESHOLD, team_id=budget.team_id, provider=budget.provider, scope=_budget_scope(budget),
                  period=month_label(forecast.month), threshold=threshold, value=forecast.actual,
@@ -183,13 +187,14 @@ def _threshold_alert(budget: Budget, forecast: Forecast, threshold: int) -> Aler
 def _forecast_alert(budget: Budget, forecast: Forecast, threshold: int) -> Alert:
     amount = budget.amount or Decimal(0)
     projected = forecast.projected or Decimal(0)
+    behind = _behind(forecast)
     runs_out = (f"; at this rate the budget runs out on {forecast.runs_out_on}"
                 if forecast.runs_out_on else "")
     summary = (f"{budget.describe().capitalize()} is forecast to spend {money(projected, budget.currency)} in "
                f"{month_label(forecast.month)}, {percent(projected, amount)} % of its "
                f"{money(amount, budget.currency)} monthly budget ({money(forecast.actual, budget.currency)} spent "
                f"through {forecast.last_day}, about {money(forecast.daily_rate or Decimal(0), budget.currency)} "
-               f"a day){_behind(forecast)}{runs_out}")
+               f"a day{'; ' + behind if behind else ''}){runs_out}")
     return Alert(kind=BUDGET_FORECAST, team_id=budget.team_id, provider=budget.provider, scope=_budget_scope(budget),
                  period=month_label(forecast.month), threshold=threshold, value=projected,
                  currency=budget.currency, budget=amount, summary=summary,
