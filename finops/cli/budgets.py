@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from finops.cli._common import actor, table
 
@@ -67,6 +66,7 @@ def _list(args: argparse.Namespace) -> int:
     from finops.alerts.evaluate import money, percent
     from finops.alerts.models import effective_budgets, month_label, month_start, next_month
     from finops.alerts.spend import budget_series, load_daily_spend
+    from finops.money import exact_sum
 
     month = month_start(_today())
     changes = budgets(args.team_id, include_cancelled=args.all)
@@ -84,7 +84,7 @@ def _list(args: argparse.Namespace) -> int:
     for b in shown:
         spent = share = "-"
         if b.budget_id in in_force and b.amount is not None:
-            total = sum(budget_series(spend, b).values(), Decimal(0))
+            total = exact_sum(budget_series(spend, b).values())
             spent, share = money(total, b.currency), f"{percent(total, b.amount)} %"
         rows.append([
             b.team_id, b.provider or "all", b.project_id or "all", month_label(b.valid_from),
