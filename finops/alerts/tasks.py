@@ -184,7 +184,7 @@ def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link, verdicts
         note = f"muted until {mute.until} (mute #{mute.mute_id})" if mute else None
         late = too_old(alert, on_day)
         rows.append(_stored(alert, link(alert.team_id), note, late))
-        muted.append(mute is not None or late is not None)
+        muted.append(mute is not None or late is not None)  # neither is told
     with connect() as conn:
         # One pipelined batch, not a round trip per alert: 3,400 alerts over 1,000 teams (bench alerts_dag).
         for alert_id, alert, is_muted in zip(store.record_many(rows, conn), alerts, muted, strict=True):
@@ -207,8 +207,9 @@ def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link, verdicts
     fired: dict[str, int] = {}
     for _, alert, _muted in new:
         fired[alert.kind] = fired.get(alert.kind, 0) + 1
-    return {"new": [i for i, _, _ in new], "fired": fired, "muted": sum(1 for *_, m in new if m),
-            "not_sent": sum(1 for i, a, _ in new if too_old(a, on_day)), "judged": judged}
+    late = sum(1 for _, a, _ in new if too_old(a, on_day))
+    return {"new": [i for i, _, _ in new], "fired": fired, "muted": sum(1 for *_, m in new if m) - late,
+            "not_sent": late, "judged": judged}
 
 
 def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
@@ -244,9 +245,10 @@ def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
     alerts += [v.alert for v in verdicts if v.alert is not None]
     result = record_alerts(alerts, on_day=scope.as_of, verdicts=verdicts)
     _metrics(spend, changes, scope, rules, result["fired"], collected)
-    log.info("%d alert(s) hold, %d new (%s), %d of them muted or not sent; %d settled day(s) of %d series judged "
-             "(%s..%s).", len(alerts), len(result["new"]),
+    log.info("%d alert(s) hold, %d new (%s), %d of them muted, %d judged too late to send; %d settled day(s) of "
+             "%d series judged (%s..%s).", len(alerts), len(result["new"]),
              ", ".join(f"{k}: {n}" for k, n in sorted(result["fired"].items())) or "none", result["muted"],
+             result["not_sent"],
              len(settled), len({v.series for v in verdicts}), settled[0] if settled else "-",
              settled[-1] if settled else "-")
     return {"alerts": len(alerts), **result}

@@ -61,7 +61,7 @@ def test_a_range_run_then_a_manual_run_sends_the_spike_once_and_records_older_on
     _load(db, "beta", spend)
 
     first = _manual_run(date(2026, 12, 5))
-    assert first["fired"] == {"spend_anomaly": 4} and first["not_sent"] == 2
+    assert first["fired"] == {"spend_anomaly": 4} and first["not_sent"] == 2 and first["muted"] == 0
     assert first["judged"] == 2 * 61  # both series (team, model) x every day with spend, each once
     report = deliver_task()
     assert sorted((b["scope"], b["period"]) for b in webhook.received) == [
