@@ -41,18 +41,20 @@ def judged(start: date, end: date, team_ids: Sequence[str] | None = None,
 
 
 def record(verdicts: Iterable[Verdict], as_of: date, conn: psycopg.Connection) -> int:
-    """Record the settled days judged (provisional ones stay unjudged); call after their alerts are recorded."""
-    params = []
+    """Record the settled days judged (provisional ones stay unjudged); call after their alerts are recorded.
+
+    Copied in, then inserted in one statement: the first run after the upgrade judges the whole history.
+    """
+    rows = []
     for v in verdicts:
         if v.judgement.provisional:
             continue
-        team_id, provider, scope, currency = v.series
-        base = v.judgement.baseline
-        params.append({"team_id": team_id, "provider": provider, "scope": scope, "currency": currency,
-                       "day": v.judgement.day, "period": v.judgement.day.isoformat(),
-                       "outcome": v.judgement.outcome, "value": v.judgement.value,
-                       "baseline": None if base is None else base.median, "as_of": as_of})
-    if params:
+        rows.append((*v.series, v.judgement.day, v.judgement.outcome, v.judgement.value, v.judgement.median, as_of))
+    if rows:
+        conn.execute(paths.sql("alerts/judgement_stage"))
         with conn.cursor() as cur:
-            cur.executemany(paths.sql("alerts/judgement_insert"), params)
-    return len(params)
+            with cur.copy(paths.sql("alerts/judgement_copy")) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(paths.sql("alerts/judgement_insert"))
+    return len(rows)
