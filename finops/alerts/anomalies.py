@@ -103,6 +103,7 @@ class Judgement:
     provisional: bool
 
     def anomaly(self) -> Anomaly | None:
+        """The anomaly a spike is (None for other outcomes)."""
         if self.outcome != SPIKE or self.baseline is None:
             return None
         return Anomaly(day=self.day, value=self.value, baseline=self.baseline, provisional=self.provisional)

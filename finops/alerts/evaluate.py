@@ -109,6 +109,7 @@ def budget_alerts_of(spend: Iterable[DailySpend], budgets: Iterable[Budget], *, 
 
 
 def reach_by_team(collected: Mapping[tuple[str, str], date] | None) -> dict[str, dict[str, date]]:
+    """``collected`` regrouped as team -> provider -> exclusive end, read once per budget."""
     grouped: dict[str, dict[str, date]] = {}
     for (team_id, provider), end in (collected or {}).items():
         grouped.setdefault(team_id, {})[provider] = end
