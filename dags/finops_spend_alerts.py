@@ -2,10 +2,11 @@
 ### Spend alerts (budgets, forecasts, anomalies)
 
 Runs after each collection: scheduled on the Asset `finops.cost_data` that the collection DAGs
-update when their gates pass. It evaluates only what the new data can change, the windows in the
-triggering events (their days for anomalies, the months they touch for budgets); a run without an
-event (a manual trigger, `airflow dags test finops_spend_alerts`) evaluates the current and the
-previous UTC month of its data interval end for every team.
+update when their gates pass. Budgets: the months the triggering events' windows touch; a run
+without an event (a manual trigger, `airflow dags test finops_spend_alerts`) evaluates the current
+and the previous UTC month of its data interval end for every team. Anomalies: every settled day
+not judged yet (`finops.anomaly_judgements`), whatever collected it; spikes of days before the
+previous month are recorded, not sent.
 
 1. `plan_scope`: the days, months and teams to evaluate, from the events or the run's dates.
 2. `evaluate_alerts`: budget thresholds, month-end forecasts and spend anomalies; each alert is

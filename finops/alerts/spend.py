@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from finops import paths
 from finops.alerts.models import Budget, DailySpend
+from finops.money import ZERO as _ZERO
+from finops.money import add
 from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
 
 Series = dict[date, Decimal]
-_ZERO = Decimal(0)
 _QUALIFIER = re.compile(r"^[^|,]+\|\s*")
 _ANTHROPIC = re.compile(r"^(?P<model>.+?) Usage - ")
 _MODALITY = re.compile(r" (audio|text|image)$")
@@ -85,7 +86,7 @@ def group_series(spend: Iterable[DailySpend], key: Callable[[DailySpend], Hashab
             series = grouped.get(k)
             if series is None:
                 series = grouped[k] = {}
-            series[row.usage_date] = series.get(row.usage_date, _ZERO) + row.amount
+            series[row.usage_date] = add(series.get(row.usage_date, _ZERO), row.amount)
     return grouped
 
 
@@ -96,5 +97,14 @@ def budget_series(spend: Iterable[DailySpend], budget: Budget) -> Series:
     for row in spend:  # inline, not group_series: called per budget and month (bench alerts_dag)
         if (row.team_id == team_id and row.currency == currency and provider in (None, row.provider)
                 and project_id in (None, row.project_id)):
-            series[row.usage_date] = series.get(row.usage_date, _ZERO) + row.amount
+            series[row.usage_date] = add(series.get(row.usage_date, _ZERO), row.amount)
     return series
+
+
+def collected_until(as_of: date, team_ids: Sequence[str] | None = None,
+                    conn_id: str = FINOPS_DB_CONN_ID) -> dict[tuple[str, str], date]:
+    """Per team and provider, the exclusive end (at most ``as_of``) of the days its successful collections covered."""
+    params = {"as_of": as_of, "team_ids": list(team_ids) if team_ids is not None else None}
+    with connect(conn_id) as conn:
+        rows = conn.execute(paths.sql("alerts/collected_until"), params).fetchall()
+    return {(team_id, provider): end for team_id, provider, end in rows}

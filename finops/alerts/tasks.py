@@ -133,26 +133,42 @@ def team_link(team_id: str, base_url: str | None = None) -> str:
     return base_url.rstrip("/") + TEAM_PAGE.format(team_id=quote(team_id, safe=""))
 
 
-def _stored(alert: Alert, link: str, muted: str | None) -> stored.Alert:
+def _stored(alert: Alert, link: str, muted: str | None, not_sent: str | None = None) -> stored.Alert:
     details: dict[str, Any] = {"currency": alert.currency, "summary": alert.summary, "link": link,
                                "provisional": alert.provisional}
     if muted:
         details["muted"] = muted
+    if not_sent:
+        details["not_sent"] = not_sent
     return stored.Alert(kind=alert.kind, message=f"{alert.message} See {link}", team_id=alert.team_id,
                         provider=alert.provider, scope=alert.scope, period=alert.period,
                         threshold=None if alert.threshold is None else Decimal(alert.threshold),
                         value=alert.value, baseline=alert.baseline, budget=alert.budget, details=details)
 
 
-def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link) -> dict[str, Any]:
-    """Insert the alerts once; fold new thresholds of one group into one message; mark muted ones.
+def too_old(alert: Alert, on_day: date) -> str | None:
+    """Why a spike judged only now is recorded but not sent (its day is before the previous month), or None."""
+    from finops.alerts.evaluate import deliver_from
+    from finops.alerts.models import SPEND_ANOMALY
 
-    Returns the new alert ids, by kind, and how many were muted.
+    if alert.kind != SPEND_ANOMALY:
+        return None
+    first = deliver_from(on_day)
+    if date.fromisoformat(alert.period) >= first:
+        return None
+    return f"judged on {on_day}, after its month and the next had passed: recorded, not sent (sent from {first} on)"
+
+
+def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link, verdicts=()) -> dict[str, Any]:
+    """Insert the alerts once and the days judged with them; fold new thresholds of one group into one message.
+
+    Muted alerts, and spikes of days before the previous month of ``on_day``, are recorded but not sent.
+    Returns the new alert ids, by kind, how many were muted, and how many days were judged.
     """
     from psycopg.types.json import Jsonb
 
     from finops import paths
-    from finops.alerts import store
+    from finops.alerts import judgements, store
     from finops.alerts.evaluate import notifications
     from finops.alerts.mutes import mutes, muting
     from finops.warehouse.db import connect
@@ -166,8 +182,9 @@ def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link) -> dict[
     for alert in alerts:
         mute = muting(holding, alert.kind, alert.team_id, on_day)
         note = f"muted until {mute.until} (mute #{mute.mute_id})" if mute else None
-        rows.append(_stored(alert, link(alert.team_id), note))
-        muted.append(mute is not None)
+        late = too_old(alert, on_day)
+        rows.append(_stored(alert, link(alert.team_id), note, late))
+        muted.append(mute is not None or late is not None)  # neither is told
     with connect() as conn:
         # One pipelined batch, not a round trip per alert: 3,400 alerts over 1,000 teams (bench alerts_dag).
         for alert_id, alert, is_muted in zip(store.record_many(rows, conn), alerts, muted, strict=True):
@@ -185,52 +202,73 @@ def record_alerts(alerts: list[Alert], *, on_day: date, link=team_link) -> dict[
             if messages:
                 cur.executemany(paths.sql("alerts/alert_message"), messages)
                 cur.executemany(paths.sql("alerts/alert_fold"), folds)
+        # In the alerts' transaction: a day is judged only together with the alert it holds.
+        judged = judgements.record(verdicts, on_day, conn)
     fired: dict[str, int] = {}
     for _, alert, _muted in new:
         fired[alert.kind] = fired.get(alert.kind, 0) + 1
-    return {"new": [i for i, _, _ in new], "fired": fired, "muted": sum(1 for *_, m in new if m)}
+    late = sum(1 for _, a, _ in new if too_old(a, on_day))
+    return {"new": [i for i, _, _ in new], "fired": fired, "muted": sum(1 for *_, m in new if m) - late,
+            "not_sent": late, "judged": judged}
 
 
 def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
-    """Evaluate budgets, forecasts and anomalies over the scope, record the alerts once, emit the metrics."""
+    """Evaluate budgets, forecasts and anomalies over the scope, record the alerts once, emit the metrics.
+
+    Anomalies: every settled day with spend not judged yet (whatever collected it), and the scope's
+    provisional days when ``finops_anomaly_provisional`` allows; budgets: the scope's months.
+    """
+    from finops.alerts import judgements
     from finops.alerts.budgets import budgets
-    from finops.alerts.evaluate import default_days, evaluate, spend_window
+    from finops.alerts.evaluate import budget_alerts_of, default_days, judge_anomalies, spend_window
+    from finops.alerts.forecast import settled_before
     from finops.alerts.rules import AlertRules
-    from finops.alerts.spend import analytics_model, load_daily_spend
+    from finops.alerts.spend import analytics_model, collected_until, load_daily_spend
     from finops.lookup import get_variable
 
     scope = AlertScope.from_dict(scope_data)
     rules = AlertRules.from_variables(get_variable)
-    # The window's days, and the day that settles at as_of: it left the collection window while provisional.
-    days = sorted(set(scope.days or ()) | set(default_days(scope.as_of, rules)))
+    boundary = settled_before(scope.as_of, rules.lookback_days)
+    settled = judgements.unjudged_days(boundary, scope.teams)
+    # Provisional days are judged (when allowed) as they come in the windows, and again once settled.
+    provisional = {d for d in set(scope.days or ()) | set(default_days(scope.as_of, rules)) if d >= boundary}
+    days = sorted(set(settled) | provisional)
     start, end = spend_window(scope.as_of, scope.months, days, rules)
     changes = [b for b in budgets() if scope.teams is None or b.team_id in scope.teams]
     # Projects matter only to project budgets: other teams' spend comes summed over their projects.
     spend = load_daily_spend(start, end, scope.teams, by_model=True, provider_model=analytics_model,
                              project_teams={b.team_id for b in changes if b.project_id})
-    alerts = evaluate(spend, changes, as_of=scope.as_of, rules=rules, months=scope.months, days=days)
-    result = record_alerts(alerts, on_day=scope.as_of)
-    _metrics(spend, changes, scope, rules, result["fired"])
-    log.info("%d alert(s) hold, %d new (%s), %d of them muted.", len(alerts), len(result["new"]),
-             ", ".join(f"{k}: {n}" for k, n in sorted(result["fired"].items())) or "none", result["muted"])
+    collected = collected_until(scope.as_of, scope.teams)
+    alerts = budget_alerts_of(spend, changes, as_of=scope.as_of, rules=rules, months=scope.months, collected=collected)
+    done = judgements.judged(min(settled), boundary, scope.teams) if settled else set()
+    verdicts = judge_anomalies(spend, days, scope.as_of, rules, done)
+    alerts += [v.alert for v in verdicts if v.alert is not None]
+    result = record_alerts(alerts, on_day=scope.as_of, verdicts=verdicts)
+    _metrics(spend, changes, scope, rules, result["fired"], collected)
+    log.info("%d alert(s) hold, %d new (%s), %d of them muted, %d judged too late to send; %d settled day(s) of "
+             "%d series judged (%s..%s).", len(alerts), len(result["new"]),
+             ", ".join(f"{k}: {n}" for k, n in sorted(result["fired"].items())) or "none", result["muted"],
+             result["not_sent"],
+             len(settled), len({v.series for v in verdicts}), settled[0] if settled else "-",
+             settled[-1] if settled else "-")
     return {"alerts": len(alerts), **result}
 
 
-def _metrics(spend, changes, scope: AlertScope, rules, fired: Mapping[str, int]) -> None:
+def _metrics(spend, changes, scope: AlertScope, rules, fired: Mapping[str, int], collected=None) -> None:
     """``finops.budget.utilization`` / ``forecast_utilization`` per budget of the latest month; fired by kind."""
-    from finops.alerts.forecast import forecast_month
+    from finops.alerts.evaluate import budget_forecast, reach_by_team
     from finops.alerts.models import effective_budgets
-    from finops.alerts.spend import budget_series
 
     stats = _stats()
     month = max(scope.months)
     by_team: dict[str, list] = {}
     for row in spend:  # once: scanning every row for every budget was quadratic (bench alerts_dag)
         by_team.setdefault(row.team_id, []).append(row)
+    reach = reach_by_team(collected)
     for budget in effective_budgets(changes, month):
         amount = budget.amount or Decimal(1)
-        forecast = forecast_month(budget_series(by_team.get(budget.team_id, []), budget), month, scope.as_of, lookback_days=rules.lookback_days,
-                                  budget=amount, method=rules.forecast_method)
+        forecast = budget_forecast(by_team.get(budget.team_id, []), budget, month, scope.as_of, rules,
+                                   None if collected is None else reach.get(budget.team_id, {}))
         tags = {"team_id": budget.team_id, "provider": budget.provider or "all", "project_id": budget.project_id or "all"}
         stats.gauge("finops.budget.utilization", float(forecast.actual * 100 / amount), tags=tags)
         if forecast.projected is not None:

@@ -67,3 +67,26 @@ def test_constraints_do_the_integrity_work(scratch_db):
         with pytest.raises(psycopg.errors.CheckViolation):
             conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('Bad Id', 'x', 't')")
         assert conn.execute("SELECT pg_typeof(amount)::text FROM finops.cost_data").fetchone() == ("numeric",)
+
+
+def test_anomaly_judgements_round_trip_and_one_judgement_per_series_day(scratch_db):
+    migrate.upgrade("0014_rollup_batches")
+    assert "anomaly_judgements" not in tables(scratch_db)
+    migrate.upgrade("0015_anomaly_judgements")
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES ('a', 'A', 't')")
+        judged = ("INSERT INTO finops.anomaly_judgements (team_id, provider, scope, currency, day, outcome, value, "
+                  "as_of) VALUES ('a', %s, %s, 'usd', '2026-11-20', %s, 600, '2026-12-05')")
+        conn.execute(judged, ("", "team", "spike"))
+        conn.execute(judged, ("openai", "model:gpt-4o", "normal"))
+        conn.execute(judged, ("", "api_key:key_abc", "normal"))  # a later scope fits the same shape
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            conn.execute(judged, ("", "team", "normal"))  # a series' day is judged once
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(judged, ("", "team-wide", "normal"))
+        with pytest.raises(psycopg.errors.CheckViolation):
+            conn.execute(judged, ("openai", "model:o1", "maybe"))
+    migrate.downgrade("0014_rollup_batches")
+    assert "anomaly_judgements" not in tables(scratch_db)
+    migrate.upgrade("head")
+    assert "anomaly_judgements" in tables(scratch_db)

@@ -76,3 +76,43 @@ def test_weekday_swings_of_a_team_that_rests_at_weekends_are_not_spikes():
              for n in range(104)}
     days = [d for d in daily if d >= date(2026, 10, 10)]
     assert detect(daily, days, as_of=AS_OF, lookback_days=2, rule=RULE) == []
+
+
+def test_each_day_is_judged_with_its_outcome_and_judged_days_are_skipped():
+    from finops.alerts.anomalies import NO_HISTORY, NORMAL, SPIKE, judge
+    from finops.alerts.evaluate import judge_anomalies, series_key
+    from finops.alerts.models import DailySpend
+    from finops.alerts.rules import AlertRules
+
+    daily = series(date(2026, 11, 1), date(2026, 12, 19))
+    daily[date(2026, 12, 10)] = Decimal(600)
+    verdicts = {v.day: v.outcome for v in judge(daily, daily, as_of=AS_OF, lookback_days=2, rule=RULE)}
+    assert verdicts[date(2026, 11, 1)] == verdicts[date(2026, 11, 14)] == NO_HISTORY
+    assert verdicts[date(2026, 11, 15)] == NORMAL and verdicts[date(2026, 12, 10)] == SPIKE
+    assert max(verdicts) == date(2026, 12, 17)  # settled days only
+
+    rows = [DailySpend("growth", "openai", "proj_a", d, "usd", a, "gpt-4o") for d, a in daily.items()]
+    rules = AlertRules(anomaly=RULE)
+    spike = date(2026, 12, 10)
+    team, model = series_key("growth", None, None, "usd"), series_key("growth", "openai", "gpt-4o", "usd")
+    assert team == ("growth", "", "team", "usd") and model == ("growth", "openai", "model:gpt-4o", "usd")
+    found = judge_anomalies(rows, [spike], AS_OF, rules)
+    assert [(v.series, v.judgement.outcome, v.alert.period) for v in found] == [
+        (team, SPIKE, "2026-12-10"), (model, SPIKE, "2026-12-10")]
+    # Judged once: a later run skips the day for that series, and days without spend are never judged.
+    assert [v.series for v in judge_anomalies(rows, [spike], AS_OF, rules, {(team, spike)})] == [model]
+    assert judge_anomalies(rows, [spike], AS_OF, rules, {(team, spike), (model, spike)}) == []
+    assert judge_anomalies(rows, [date(2026, 10, 1)], AS_OF, rules) == []
+
+
+def test_the_spike_conditions_compare_exactly_past_28_digits():
+    typical = Decimal("12345.670000000035000000000000004")  # 12345.67 + 3.5000000000000004E-8: 32 digits
+    base = Baseline(median=typical, mad=Decimal(0), days=28)
+    rule = AnomalyRule(factor=Decimal(3), min_amount=Decimal(50))
+    # 3 x typical is ...105000000000000012; a day one unit of the last digit below it is not 3x its typical day
+    # (the default 28-digit context rounded 3 x typical down to ...1050000000000 and flagged it).
+    assert is_anomalous(Decimal("37037.010000000105000000000000011"), base, rule) is False
+    assert is_anomalous(Decimal("37037.010000000105000000000000012"), base, rule) is True
+    days = {date(2026, 11, 1) + timedelta(days=n): typical if n % 2 else Decimal("12345.67") for n in range(28)}
+    found = baseline(days, date(2026, 11, 29), first_day=date(2026, 11, 1), before=date(2026, 11, 29))
+    assert found.mad == (typical - Decimal("12345.67")) / 2  # each day's deviation subtracted exactly

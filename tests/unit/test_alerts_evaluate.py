@@ -163,3 +163,14 @@ def test_rules_come_from_the_variables_and_bad_values_are_one_sentence():
                 {"finops_anomaly_provisional": "maybe"}):
         with pytest.raises(ConfigurationError, match="Admin > Variables"):
             AlertRules.from_variables(lambda name, default, bad=bad: bad.get(name, default))
+
+
+def test_a_threshold_is_crossed_only_when_the_exact_month_to_date_reaches_it():
+    from finops.alerts.evaluate import percent, reached
+
+    just_below = Decimal("79.99999999999999999999999999999")  # 31 digits: 28 would round it to 80
+    assert percent(just_below, Decimal(100)) == 79 and not reached(just_below, Decimal(100), 80)
+    assert percent(Decimal(80), Decimal(100)) == 80 and reached(Decimal(80), Decimal(100), 80)
+    rows = spend("growth", date(2026, 12, 1), date(2026, 12, 1), "79.99999999999999999999999999999")
+    alerts = evaluate(rows, [budget(100)], as_of=date(2026, 12, 2), rules=RULES)
+    assert [a.threshold for a in alerts if a.kind == BUDGET_THRESHOLD] == [50]

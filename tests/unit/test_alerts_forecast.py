@@ -91,3 +91,51 @@ def test_the_weekday_method_follows_a_weekly_pattern_that_the_flat_rate_averages
     assert run_rate(daily, date(2026, 12, 10), first_day=None, method="weekday")(date(2026, 12, 12)) == 0  # Saturday
     with pytest.raises(ValueError):
         run_rate(daily, date(2026, 12, 10), first_day=None, method="median")
+
+
+def test_days_not_collected_are_unknown_not_zero_and_a_month_without_a_collected_day_is_not_projected():
+    # Collected through Nov 28 (known until Nov 29), reference date Dec 5: December has no known day.
+    daily = constant(date(2026, 10, 1), date(2026, 11, 29), "3149.44")
+    december = forecast_month(daily, date(2026, 12, 1), date(2026, 12, 5), lookback_days=2, budget=Decimal(3000),
+                              known_until=date(2026, 11, 29))
+    assert december.projected is None and december.runs_out_on is None and not december.has_data
+    assert december.actual == 0 and december.last_day == date(2026, 11, 30) and december.days_behind == 6
+    # Told that every day before as_of is collected (zeros through Dec 4), the run-out is still not before Dec 5
+    # (the old code said Dec 3: provisional Dec 3 counted at the rate crossed the budget).
+    told_zeros = forecast_month(daily, date(2026, 12, 1), date(2026, 12, 5), lookback_days=2, budget=Decimal(3000))
+    assert told_zeros.last_day == date(2026, 12, 4) and told_zeros.runs_out_on == date(2026, 12, 5)
+    november = forecast_month(daily, date(2026, 11, 1), date(2026, 12, 5), lookback_days=2,
+                              known_until=date(2026, 11, 29))
+    assert november.last_day == date(2026, 11, 28) and november.actual == 28 * Decimal("3149.44")
+    assert november.projected == 30 * Decimal("3149.44")  # Nov 29 and 30 at the rate of the last collected week
+
+
+def test_a_stale_month_projects_its_unknown_days_at_the_rate_of_the_last_collected_days():
+    daily = constant(date(2026, 11, 1), date(2026, 12, 3), "100")  # collected through Dec 2
+    fc = forecast_month(daily, date(2026, 12, 1), date(2026, 12, 10), lookback_days=2, budget=Decimal(2000),
+                        known_until=date(2026, 12, 3))
+    assert fc.actual == 200 and fc.settled == 200 and fc.provisional_days == 0 and fc.days_behind == 7
+    assert fc.projected == 3100 and fc.daily_rate == 100 and fc.runs_out_on == date(2026, 12, 20)
+
+
+def test_the_budget_never_runs_out_before_the_last_collected_day_unless_the_recorded_spend_reached_it():
+    daily = constant(date(2026, 10, 1), date(2026, 12, 11), "10")
+    daily[date(2026, 12, 9)] = Decimal(0)  # provisional, counted at the rate (10) in the projection
+    # Through Dec 10 the recorded spend is 90; the projection reaches 95 on Dec 9 at the rate: not a run-out day.
+    fc = forecast_month(daily, date(2026, 12, 1), date(2026, 12, 11), lookback_days=2, budget=Decimal(95))
+    assert fc.actual == 90 and fc.runs_out_on == date(2026, 12, 11)
+    # Recorded spend that reached the budget dates it on the day it did.
+    fc = forecast_month(daily, date(2026, 12, 1), date(2026, 12, 11), lookback_days=2, budget=Decimal(80))
+    assert fc.runs_out_on == date(2026, 12, 8)
+
+
+def test_month_to_date_and_rates_add_exactly_past_28_digits():
+    import decimal
+
+    day_amount = Decimal("12345.670000035000000000000004")  # 12345.67 + 3.5000000000000004E-8: 29 digits
+    daily = {d: day_amount for d in days(date(2026, 10, 1), date(2026, 12, 11))}
+    with decimal.localcontext(decimal.Context(prec=60)):
+        expected = 10 * day_amount
+        settled = 8 * day_amount
+    fc = forecast_month(daily, date(2026, 12, 1), date(2026, 12, 11), lookback_days=2, budget=Decimal(10 ** 9))
+    assert fc.actual == expected and fc.settled == settled and len(fc.actual.as_tuple().digits) > 28

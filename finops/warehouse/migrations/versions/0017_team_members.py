@@ -10,7 +10,7 @@ from __future__ import annotations
 from finops.warehouse.migrate import run_sql_file
 
 revision = "0017_team_members"
-down_revision = "0014_rollup_batches"
+down_revision = "0015_anomaly_judgements"
 branch_labels = None
 depends_on = None
 
