@@ -26,8 +26,9 @@ class RunFacts:
     """What a task needs from its Airflow context, read once so the bodies stay testable without Airflow.
 
     ``reference_date`` is the run's own "today" (data interval end, else ``run_after``); None means
-    the window's end, as for the scheduled run that collects it. ``retry`` is true only for a
-    later try of one try sequence: the first try after a trigger or an Airflow *Clear* is not one.
+    the window's end, as for the scheduled run that collects it. ``retry`` is true only for an
+    automatic retry in a run never cleared: the first try, and any try after an Airflow *Clear*
+    (of a finished or a running task), is not one.
     """
 
     reference_date: date | None = None
@@ -42,10 +43,15 @@ def run_facts(context: Any) -> RunFacts:
     ti = context.get("ti")
     retry = False
     if ti is not None:
-        # Airflow's own rule (RuntimeTaskInstance.get_first_reschedule_date): a Clear sets
-        # max_tries = try_number + retries, so the sequence's first try is max_tries - retries + 1.
+        # A Clear of a finished task sets max_tries = try_number + retries, so its try sequence starts at
+        # max_tries - retries + 1. A Clear of a *running* one only marks it restarting: when the killed
+        # try is then failed (an executor's failure event, a missed heartbeat), the next try follows it as
+        # an automatic retry would, max_tries unchanged. What every Clear does change is the run's
+        # clear_number (Airflow's clear_task_instances); no retry does. So a later try is a retry only in a
+        # run never cleared; after a Clear, later tries collect every team (correct, only slower).
         first_try = int(ti.max_tries) - int(getattr(ti.task, "retries", 0) or 0) + 1
-        retry = int(ti.try_number) > max(1, first_try)
+        clears = getattr(dag_run, "clear_number", None)
+        retry = int(ti.try_number) > max(1, first_try) and not clears
     allow = (context.get("params") or {}).get("allow_drops", False)
     return RunFacts(reference_date=reference, allow_drops=allow is True or str(allow).lower() == "true", retry=retry)
 
