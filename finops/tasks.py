@@ -316,8 +316,12 @@ def team_alerts_task(provider: str, team_ids: list[str], window_start: str, wind
 
 
 def watch_gates_task(provider: str, dag_id: str, run_id: str, ti) -> None:
-    """Runs only when a gate failed: record why (gates, messages, failed teams) and fail the run."""
-    from airflow.sdk.exceptions import AirflowFailException
+    """After every gate is done: when any failed, record why (every failed gate, failed teams) and fail the run.
+
+    Skipped when no gate failed. It runs with ``all_done``, not ``one_failed``: the rate gate runs after
+    the quality gate, so a watcher started by the first failure would miss the second.
+    """
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from finops.alerts import runs, store
 
@@ -333,6 +337,8 @@ def watch_gates_task(provider: str, dag_id: str, run_id: str, ti) -> None:
     for task_id in runs.GATES:
         if task_id not in gates and str(states.get(task_id, "")) in ("failed", "upstream_failed"):
             gates[task_id] = f"{states[task_id]} before checking anything (an upstream planning task failed)"
+    if not gates:
+        raise AirflowSkipException("Every gate passed: nothing to watch.")
     alert = runs.run_failed_alert(provider, dag_id, run_id, gates, runs.failed_teams(provider, run_id))
     store.record(alert)
     raise AirflowFailException(alert.message.replace("\n", " "))
