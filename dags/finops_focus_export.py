@@ -9,8 +9,9 @@ month and provider: `DEST/billing_period=YYYY-MM/provider=P/` with the data file
 window touched are exported again for its provider. A manual run with no params exports the run's
 month and the one before, for every provider; params `months`, `provider`, `format`, `dest` narrow it.
 
-**Where.** `dest` param, else the `finops_focus_dest` variable, else
-`$AIRFLOW_HOME/finops_exports/focus/`; an `s3://` URL goes through the `finops_exports` connection.
+**Where.** The `finops_focus_dest` variable, else `$AIRFLOW_HOME/finops_exports/focus/`; an `s3://`
+URL goes through the `finops_exports` connection. The `dest` param may only choose a place inside
+it (a relative path, or a folder or URL under it); anything else fails the run.
 Format: `format` param, else `finops_focus_format` (`csv` or `parquet`; default `csv`).
 
 **Tasks.** `plan_exports` -> `export_month` (one mapped instance per month, labelled with it). Each
@@ -52,8 +53,9 @@ from finops.assets import COST_DATA
         "format": Param(None, type=["null", "string"], enum=[None, "csv", "parquet"],
                         description="csv or parquet; empty: the finops_focus_format variable (default csv)."),
         "dest": Param(None, type=["null", "string"],
-                      description="A folder or s3:// URL; empty: the finops_focus_dest variable or "
-                                  "$AIRFLOW_HOME/finops_exports/focus."),
+                      description="A place inside the finops_focus_dest variable's destination (default "
+                                  "$AIRFLOW_HOME/finops_exports/focus): a relative path, or a folder or s3:// URL "
+                                  "under it; empty: that destination."),
     },
 )
 def finops_focus_export():

@@ -128,9 +128,10 @@ def costs_daily_dag(provider: str, *, doc_md: str):
 
             return team_alerts_task(name, team_ids, window_start, window_end, get_current_context()["run_id"])
 
-        @task(trigger_rule="one_failed")
+        @task(trigger_rule="all_done")
         def watch_gates() -> None:
-            """Runs only when a gate failed: records why (gates, teams, expectations) and fails the run."""
+            """Once every gate is done: when one failed, records why (every failed gate, teams, expectations)
+            and fails the run; otherwise skipped. (`one_failed` would start at the first failed gate.)"""
             from finops.tasks import watch_gates_task
 
             context = get_current_context()

@@ -26,8 +26,9 @@ class RunFacts:
     """What a task needs from its Airflow context, read once so the bodies stay testable without Airflow.
 
     ``reference_date`` is the run's own "today" (data interval end, else ``run_after``); None means
-    the window's end, as for the scheduled run that collects it. ``retry`` is true only for a
-    later try of one try sequence: the first try after a trigger or an Airflow *Clear* is not one.
+    the window's end, as for the scheduled run that collects it. ``retry`` is true only for an
+    automatic retry in a run never cleared: the first try, and any try after an Airflow *Clear*
+    (of a finished or a running task), is not one.
     """
 
     reference_date: date | None = None
@@ -42,10 +43,15 @@ def run_facts(context: Any) -> RunFacts:
     ti = context.get("ti")
     retry = False
     if ti is not None:
-        # Airflow's own rule (RuntimeTaskInstance.get_first_reschedule_date): a Clear sets
-        # max_tries = try_number + retries, so the sequence's first try is max_tries - retries + 1.
+        # A Clear of a finished task sets max_tries = try_number + retries, so its try sequence starts at
+        # max_tries - retries + 1. A Clear of a *running* one only marks it restarting: when the killed
+        # try is then failed (an executor's failure event, a missed heartbeat), the next try follows it as
+        # an automatic retry would, max_tries unchanged. What every Clear does change is the run's
+        # clear_number (Airflow's clear_task_instances); no retry does. So a later try is a retry only in a
+        # run never cleared; after a Clear, later tries collect every team (correct, only slower).
         first_try = int(ti.max_tries) - int(getattr(ti.task, "retries", 0) or 0) + 1
-        retry = int(ti.try_number) > max(1, first_try)
+        clears = getattr(dag_run, "clear_number", None)
+        retry = int(ti.try_number) > max(1, first_try) and not clears
     allow = (context.get("params") or {}).get("allow_drops", False)
     return RunFacts(reference_date=reference, allow_drops=allow is True or str(allow).lower() == "true", retry=retry)
 
@@ -310,8 +316,12 @@ def team_alerts_task(provider: str, team_ids: list[str], window_start: str, wind
 
 
 def watch_gates_task(provider: str, dag_id: str, run_id: str, ti) -> None:
-    """Runs only when a gate failed: record why (gates, messages, failed teams) and fail the run."""
-    from airflow.sdk.exceptions import AirflowFailException
+    """After every gate is done: when any failed, record why (every failed gate, failed teams) and fail the run.
+
+    Skipped when no gate failed. It runs with ``all_done``, not ``one_failed``: the rate gate runs after
+    the quality gate, so a watcher started by the first failure would miss the second.
+    """
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from finops.alerts import runs, store
 
@@ -327,6 +337,8 @@ def watch_gates_task(provider: str, dag_id: str, run_id: str, ti) -> None:
     for task_id in runs.GATES:
         if task_id not in gates and str(states.get(task_id, "")) in ("failed", "upstream_failed"):
             gates[task_id] = f"{states[task_id]} before checking anything (an upstream planning task failed)"
+    if not gates:
+        raise AirflowSkipException("Every gate passed: nothing to watch.")
     alert = runs.run_failed_alert(provider, dag_id, run_id, gates, runs.failed_teams(provider, run_id))
     store.record(alert)
     raise AirflowFailException(alert.message.replace("\n", " "))

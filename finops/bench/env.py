@@ -141,11 +141,10 @@ class BenchEnv:
         self.pg_url = cluster.url(BENCH_DB)
 
     def _kms(self) -> None:
-        from moto.server import ThreadedMotoServer
-
         from finops.devenv.kms import ensure_key
+        from finops.devenv.moto import threaded_server_class
 
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server = threaded_server_class()(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         self._stops.append(server.stop)
         host, port = server.get_host_and_port()

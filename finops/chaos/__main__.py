@@ -15,10 +15,9 @@ import time
 
 
 def _services(stack: list):
-    from moto.server import ThreadedMotoServer
-
     from finops.devenv import local
     from finops.devenv.kms import ensure_key
+    from finops.devenv.moto import threaded_server_class
     from finops.simulator.config import AdminKey, Organization, ProjectConfig, SimulatorConfig, random_key
     from finops.simulator.server import run_in_thread
 
@@ -36,7 +35,7 @@ def _services(stack: list):
     from finops.warehouse import migrate
 
     migrate.upgrade("head")
-    kms = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    kms = threaded_server_class()(ip_address="127.0.0.1", port=0, verbose=False)
     kms.start()
     stack.append(kms.stop)
     host, port = kms.get_host_and_port()

@@ -13,6 +13,7 @@ from finops.costs.errors import (
     CostsApiUnavailable,
     OpenAIProjectNotFound,
     PaginationError,
+    RedirectRefused,
 )
 from finops.costs.models import UNASSIGNED, CostRow, Project, SkippedCost, Workspace
 
@@ -32,6 +33,7 @@ __all__ = [
     "OpenAIProjectNotFound",
     "PaginationError",
     "Project",
+    "RedirectRefused",
     "SkippedCost",
     "Workspace",
     "client_for",

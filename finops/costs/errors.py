@@ -113,6 +113,19 @@ class CostsApiResponseError(CostsApiError):
     """A response that breaks the contract: not JSON, an HTML page, truncated, wrong shape."""
 
 
+class RedirectRefused(CostsApiResponseError):
+    """A redirect to another origin than the connection's: refused unsent, so the Admin key stays on its host."""
+
+    def __init__(self, *, what: str, status: int, target: str, home: str, conn_id: str, provider: str = OPENAI) -> None:
+        self.target = target
+        super().__init__(
+            f"The {PROVIDERS[provider].label} API at {home} redirected {what} to another host, {target} (HTTP "
+            f"{status}); the Admin key was not sent there. Fix the `{conn_id}` connection's host: set it to the "
+            f"API's own base URL ({PROVIDERS[provider].default_base_url}) or the gateway that answers there.",
+            status=status, provider=provider,
+        )
+
+
 class IncompleteJsonBody(CostsApiResponseError):
     """A 2xx JSON body that stops before its document ends: cut on the way (a proxy, a dropped connection).
 

@@ -5,6 +5,11 @@ A provider's client (:mod:`finops.costs.client` for OpenAI, :mod:`finops.costs.a
 the same for all: 408, 409, 429 and every 5xx (Anthropic's 529 included) are retried with full-jitter
 exponential backoff, honouring ``Retry-After`` up to a cap, within a total time budget; every other
 status raises the exception a user can act on, without retrying.
+
+No request carries a key to another host: redirects are never left to ``requests`` (which sends custom
+headers such as Anthropic's ``x-api-key`` again to any host). A redirect to the connection's own origin
+(scheme, host and port) is followed with the same headers; one to any other origin is refused with
+:class:`RedirectRefused` before anything is sent there.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -29,6 +34,7 @@ from finops.costs.errors import (
     CostsApiResponseError,
     CostsApiUnavailable,
     IncompleteJsonBody,
+    RedirectRefused,
 )
 from finops.costs.models import CostRow, SkippedCost
 from finops.costs.parsing import describe_body, load_json
@@ -47,6 +53,28 @@ RETRY_EXCEPTIONS = (
 )
 _TRUNCATED = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 USER_AGENT = "finops-airflow/0.1 (+costs-client)"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+#: Same-origin redirects followed per request before giving up (a loop is an error, not a hang).
+MAX_REDIRECTS = 5
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, default ports made explicit: what a redirect must keep to carry the key."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: no origin can match it
+        return scheme, (parts.hostname or "").lower(), -1
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def shown_origin(url: str) -> str:
+    """A redirect target as a user should see it: scheme, host and port, never a path, query or userinfo."""
+    scheme, host, port = origin(url)
+    default = _DEFAULT_PORTS.get(scheme)
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default, -1) else "")
 
 
 def is_retryable(status: int) -> bool:
@@ -302,8 +330,7 @@ class ApiClient:
             cut: IncompleteJsonBody | None = None
             wait: float | None = None
             try:
-                response = self.session.get(url, params=params, headers=headers,
-                                            timeout=(settings.connect_timeout, settings.read_timeout))
+                response = self._send(url, params, headers, what=what)
             except RETRY_EXCEPTIONS as exc:
                 truncated = isinstance(exc, _TRUNCATED)
                 failure = f"{type(exc).__name__} on {what}" if not truncated else f"a truncated body for {what}"
@@ -346,6 +373,32 @@ class ApiClient:
             stats.retries += 1
             log.warning("%s API: %s; retry %d of %d in %.1f s", label, failure, attempt, settings.max_retries, delay)
             self._sleep(delay)
+
+    def _send(self, url: str, params: list[tuple[str, str]], headers: dict[str, str], *, what: str) -> requests.Response:
+        """One GET, following redirects only within the connection's origin; the key never leaves it."""
+        settings = self.settings
+        home = origin(settings.base_url)
+        response = self.session.get(url, params=params, headers=headers, allow_redirects=False,
+                                    timeout=(settings.connect_timeout, settings.read_timeout))
+        for _ in range(MAX_REDIRECTS + 1):
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return response
+            target = urljoin(response.url or url, location)
+            if origin(target) != home:
+                raise RedirectRefused(
+                    what=what, status=response.status_code, target=shown_origin(target),
+                    home=shown_origin(settings.base_url), conn_id=self.conn_id, provider=self.provider,
+                )
+            response.close()
+            response = self.session.get(target, headers=headers, allow_redirects=False,
+                                        timeout=(settings.connect_timeout, settings.read_timeout))
+        raise CostsApiResponseError(
+            f"The {self.spec.label} API redirected {what} more than {MAX_REDIRECTS} times within "
+            f"{shown_origin(settings.base_url)}; check that the `{self.conn_id}` connection's host is the "
+            f"API's base URL ({self.spec.default_base_url}).",
+            status=response.status_code, provider=self.provider,
+        )
 
     def client_error(self, response: requests.Response, api_key: str, *, what: str,
                      scope_id: str | None) -> Exception:

@@ -109,7 +109,9 @@ def finops_cli(*args: str) -> None:
 
 # -- services ---------------------------------------------------------------------------------
 def kms_service() -> Service:
-    return Service("kms", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port("KMS", 54330))], local_dir())
+    from finops.devenv.moto import server_command
+
+    return Service("kms", [server_command(), "-H", "127.0.0.1", "-p", str(port("KMS", 54330))], local_dir())
 
 
 def simulator_service() -> Service:

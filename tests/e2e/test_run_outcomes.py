@@ -174,3 +174,26 @@ def test_quality_failure_is_red_and_names_the_expectation_once(teams, db, simula
     assert list(failure["failed_gates"]) == ["check_data_quality"] and failure["failed_teams"] == {}
     assert "currency_accepted" in failure["failed_gates"]["check_data_quality"]
     assert "currency_accepted" in failure["text"]
+
+
+def test_both_gates_failing_are_both_named_in_the_one_run_failed_alert(teams, db, simulator, webhook):
+    """Quality fails first, then the success rate (4/5 below 0.95): one alert names both gates.
+
+    Under a scheduler, a ``one_failed`` watcher started as soon as the quality gate failed, while the
+    rate gate (which runs after it) was still running, so the alert named one gate. ``airflow dags
+    test`` runs ready tasks one at a time (the rate gate first), so this run shows the alert's content;
+    ``test_dag_integrity`` proves the watcher now waits for every gate.
+    """
+    add_lapsed_team(teams, simulator)
+    result = run(finops_accepted_currencies="eur")  # the simulator's rows are in usd
+    assert result.returncode != 0
+    state, tasks = run_state(db)
+    assert state == "failed" and tasks["watch_gates"] == "failed"
+    assert tasks["check_data_quality"] == "failed" and tasks["check_success_rate"] == "failed"
+    assert sorted(webhook.kinds()) == ["collection_failed", "run_failed"]
+    failure = next(b for b in webhook.received if b["kind"] == "run_failed")
+    assert sorted(failure["failed_gates"]) == ["check_data_quality", "check_success_rate"]
+    assert "currency_accepted" in failure["failed_gates"]["check_data_quality"]
+    assert "80.0%" in failure["failed_gates"]["check_success_rate"]
+    assert "currency_accepted" in failure["text"] and "80.0%" in failure["text"]
+    assert list(failure["failed_teams"]) == ["lapsed"]

@@ -1,10 +1,12 @@
 """A non-editable install (``pip install .``) runs: the SQL and expectation suites ship inside the wheel.
 
 The wheel is built from a copy of the sources (``pip wheel --no-build-isolation``, nothing
-downloaded) and installed with ``--no-deps`` into a fresh virtualenv that sees this venv's
-dependencies through a ``.pth`` line but not the editable checkout. With ``FINOPS_PROJECT_DIR``
-unset and the working directory elsewhere, ``finops db upgrade`` migrates a fresh database and
-``airflow dags test`` collects a team into it.
+downloaded). Installed with ``--no-deps`` into a fresh virtualenv that sees this venv's dependencies
+through a ``.pth`` line but not the editable checkout: with ``FINOPS_PROJECT_DIR`` unset and the
+working directory elsewhere, ``finops db upgrade`` migrates a fresh database and ``airflow dags
+test`` collects a team into it. Installed alone (its declared dependencies, requirements.txt as
+constraints) into a venv that sees nothing else: it imports, ``finops --help`` runs, ``finops db
+upgrade`` migrates a database, and moto (the optional ``local`` extra) is not there.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ def _run(argv: list, **kwargs) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def wheel_venv(tmp_path_factory) -> Path:
-    """A fresh virtualenv with the project's wheel installed (and this venv's dependencies visible)."""
+def wheel(tmp_path_factory) -> Path:
+    """The project's wheel, built from a copy of the sources."""
     work = tmp_path_factory.mktemp("wheel")
     src = work / "src"
     src.mkdir()
@@ -46,12 +48,29 @@ def wheel_venv(tmp_path_factory) -> Path:
     shutil.copytree(ROOT / "finops", src / "finops", ignore=skip)
     shutil.copytree(ROOT / "include", src / "include", ignore=skip)
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", work / "dist", src])
-    (wheel,) = (work / "dist").glob("*.whl")
-    venv = work / "venv"
+    (built,) = (work / "dist").glob("*.whl")
+    return built
+
+
+@pytest.fixture(scope="module")
+def wheel_venv(wheel, tmp_path_factory) -> Path:
+    """A fresh virtualenv with the project's wheel installed (and this venv's dependencies visible)."""
+    venv = tmp_path_factory.mktemp("wheel-venv") / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", venv])
     (site,) = (venv / "lib").glob("python3*/site-packages")
     (site / "finops_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     _run([BIN / "uv", "pip", "install", "-q", "--no-deps", "--python", venv / "bin" / "python", wheel])
+    return venv
+
+
+@pytest.fixture(scope="module")
+def standalone_venv(wheel, tmp_path_factory) -> Path:
+    """A fresh virtualenv holding only the wheel and what its metadata declares, resolved under the lock
+    (requirements.txt as constraints, as Airflow's constraint files are used): nothing from this venv."""
+    venv = tmp_path_factory.mktemp("standalone") / "venv"
+    _run([BIN / "uv", "venv", "-q", "--python", sys.executable, venv])
+    _run([BIN / "uv", "pip", "install", "-q", "--python", venv / "bin" / "python", wheel,
+          "-c", ROOT / "requirements.txt"])
     return venv
 
 
@@ -107,3 +126,43 @@ def test_the_installed_wheel_migrates_and_runs_the_dag(wheel_venv, wheel_db, kms
                 if v is not None}
     assert loaded == expected
     assert quality == [(1, 1)]
+
+
+def _standalone_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "AIRFLOW__", "VIRTUAL_ENV")) and k not in ("FINOPS_PROJECT_DIR", "PYTHONPATH")}
+    env.update({"AIRFLOW_HOME": str(tmp_path / "airflow-home"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False"})
+    return env
+
+
+def test_the_wheel_alone_imports_runs_help_and_migrates_a_database(standalone_venv, wheel_db, tmp_path):
+    env = _standalone_env(tmp_path)
+    python = standalone_venv / "bin" / "python"
+    shipped = ("finops.cli", "finops.costs", "finops.costs.anthropic", "finops.registry", "finops.hooks.kms",
+               "finops.warehouse.migrate", "finops.quality", "finops.export", "finops.alerts.channels",
+               "finops.analytics.report", "finops.web.app", "finops.simulator.server", "finops.pipeline_dag")
+    probe = ("import importlib, importlib.util, finops; "
+             f"[importlib.import_module(m) for m in {shipped!r}]; "
+             "print(finops.__file__); print(importlib.util.find_spec('moto') is None)")
+    where, moto_missing = _run([python, "-c", probe], env=env, cwd=tmp_path).stdout.split()[-2:]
+    assert where.startswith(str(standalone_venv)) and moto_missing == "True"
+
+    helped = _run([standalone_venv / "bin" / "finops", "--help"], env=env, cwd=tmp_path).stdout
+    assert "db" in helped and "keys" in helped and "export" in helped
+
+    _run([standalone_venv / "bin" / "finops", "db", "upgrade"], env=env, cwd=tmp_path)
+    current = _run([standalone_venv / "bin" / "finops", "db", "current"], env=env, cwd=tmp_path)
+    assert "head" in current.stdout + current.stderr
+    with psycopg.connect(wheel_db) as conn:
+        tables = {r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'finops'")}
+    assert {"teams", "admin_keys", "cost_data", "collection_runs", "alerts"} <= tables
+
+
+def test_the_local_tools_say_which_extra_is_missing(standalone_venv, tmp_path):
+    """Without the `local` extra, the dev tools that need moto stop with one sentence naming it."""
+    probe = ("from finops.devenv.moto import threaded_server_class\n"
+             "try:\n    threaded_server_class()\nexcept Exception as exc:\n    print(exc)")
+    out = _run([standalone_venv / "bin" / "python", "-c", probe], env=_standalone_env(tmp_path), cwd=tmp_path).stdout
+    assert out.strip() == ("moto (the local KMS) is not installed; install the `local` extra: "
+                           "pip install 'finops-airflow[local]' (make venv does it).")

@@ -445,10 +445,12 @@ def test_s3_missing_bucket_is_one_sentence(month_data, s3_endpoint, capsys):
 
 
 # -- the DAG's task bodies ------------------------------------------------------------------------------
-def test_dag_tasks_export_the_touched_months_and_skip_empty_ones(month_data, tmp_path):
+def test_dag_tasks_export_the_touched_months_and_skip_empty_ones(month_data, tmp_path, monkeypatch):
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from finops.export.tasks import export_task, plan_exports
+
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_FOCUS_DEST", str(tmp_path))  # a run's `dest` must lie inside it
 
     events = [{"provider": "anthropic", "window_start": "2026-10-30", "window_end": "2026-11-02"}]
     plan = plan_exports({}, events, date(2026, 11, 2))
@@ -461,3 +463,30 @@ def test_dag_tasks_export_the_touched_months_and_skip_empty_ones(month_data, tmp
         export_task({"month": "2026-08", "provider": "anthropic"}, params, datetime(2026, 11, 2, 6, 0))
     with pytest.raises(AirflowFailException, match="is in the future"):
         export_task({"month": "2026-12", "provider": None}, params, datetime(2026, 11, 2, 6, 0))
+
+
+def test_dag_s3_dest_in_another_bucket_or_prefix_fails_and_one_inside_is_written(month_data, bucket, s3_endpoint,
+                                                                                  monkeypatch):
+    import boto3
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from finops.export.tasks import export_task
+
+    run_after = datetime(2026, 11, 2, 6, 0)
+    other = boto3.client("s3", endpoint_url=s3_endpoint, aws_access_key_id="testing",
+                         aws_secret_access_key="testing", region_name="us-east-1")
+    other.create_bucket(Bucket="someone-elses-bucket")
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_FOCUS_DEST", f"s3://{bucket.name}/finops/focus")
+    for dest in ("s3://someone-elses-bucket/focus", f"s3://{bucket.name}/public", f"s3://{bucket.name}/finops"):
+        with pytest.raises(AirflowFailException, match=f"The `dest` param {dest} is outside the configured FOCUS "
+                                                        f"destination s3://{bucket.name}/finops/focus"):
+            export_task({"month": MONTH, "provider": "openai"}, {"dest": dest}, run_after)
+    assert other.list_objects_v2(Bucket="someone-elses-bucket").get("KeyCount") == 0
+    assert bucket.list_objects_v2(Bucket=bucket.name).get("KeyCount") == 0
+
+    done = export_task({"month": MONTH, "provider": "openai"}, {"dest": f"s3://{bucket.name}/finops/focus/adhoc"},
+                       run_after)
+    key = f"finops/focus/adhoc/billing_period={MONTH}/provider=openai/focus-{MONTH}-openai.csv"
+    assert done["files"] == [f"s3://{bucket.name}/{key}"]
+    keys = [o["Key"] for o in bucket.list_objects_v2(Bucket=bucket.name)["Contents"]]
+    assert key in keys and all(k.startswith("finops/focus/adhoc/") for k in keys)

@@ -54,7 +54,8 @@ class ScriptedSession:
         self.script = list(script)
         self.calls = []
 
-    def get(self, url, params=None, headers=None, timeout=None):
+    def get(self, url, params=None, headers=None, timeout=None, allow_redirects=True):
+        assert allow_redirects is False, "the client must never let requests follow a redirect"
         self.calls.append(SimpleNamespace(url=url, params=list(params or []), headers=headers, timeout=timeout))
         item = self.script.pop(0)
         if isinstance(item, BaseException):

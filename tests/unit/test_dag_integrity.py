@@ -95,6 +95,11 @@ def test_collection_runs_per_team_in_the_api_pool(dagbag, provider):
     assert collect.map_index_template == "{{ team_label }}"
     for task_id in ("check_data_quality", "check_success_rate"):
         assert dag.get_task(task_id).trigger_rule == "all_done"
+    # The watcher waits for every gate (the rate gate runs after the quality gate): `one_failed` would
+    # start it at the first failure and its alert would miss the second.
+    watcher = dag.get_task("watch_gates")
+    assert watcher.trigger_rule == "all_done"
+    assert watcher.upstream_task_ids == {"check_data_quality", "check_success_rate"}
     assert set(dag.params.keys()) == {"team_ids", "lookback_days", "start_date", "end_date", "allow_drops"}
     assert dag.params["allow_drops"] is False  # the drop guard is on unless a manual run lifts it
     assert dag.on_failure_callback

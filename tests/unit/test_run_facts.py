@@ -13,25 +13,41 @@ from finops.errors import ConfigurationError
 from finops.tasks import RunFacts, run_facts
 
 
-def context(try_number=1, max_tries=3, retries=3, interval_end=None, run_after=None, params=None):
+def context(try_number=1, max_tries=3, retries=3, interval_end=None, run_after=None, params=None, clear_number=0):
     return {
         "ti": SimpleNamespace(try_number=try_number, max_tries=max_tries, task=SimpleNamespace(retries=retries)),
-        "dag_run": SimpleNamespace(run_after=run_after or datetime(2026, 3, 12, 7, 30, tzinfo=UTC)),
+        "dag_run": SimpleNamespace(run_after=run_after or datetime(2026, 3, 12, 7, 30, tzinfo=UTC),
+                                   clear_number=clear_number),
         "data_interval_end": interval_end,
         "params": params or {},
     }
 
 
-@pytest.mark.parametrize(("try_number", "max_tries", "retry"), [
-    (1, 3, False),  # the first try of a new run
-    (2, 3, True),   # Airflow's automatic retries
-    (4, 3, True),
-    (2, 4, False),  # try 1 succeeded, then the task was cleared: max_tries = 1 + 3
-    (5, 7, False),  # all 4 tries failed, then cleared: max_tries = 4 + 3, the next try is 5
-    (6, 7, True),   # ... and its retry
+@pytest.mark.parametrize(("try_number", "max_tries", "clear_number", "retry"), [
+    (1, 3, 0, False),  # the first try of a new run
+    (2, 3, 0, True),   # Airflow's automatic retries, in a run never cleared
+    (4, 3, 0, True),
+    (2, 4, 1, False),  # try 1 succeeded, then the task was cleared: max_tries = 1 + 3
+    (5, 7, 1, False),  # all 4 tries failed, then cleared: max_tries = 4 + 3, the next try is 5
+    # A Clear of a *running* try 1: Airflow marks it restarting without raising max_tries; when the killed
+    # try is then failed (executor event, missed heartbeat) try 2 follows as a retry would. Only the run's
+    # clear_number tells them apart.
+    (2, 3, 1, False),
+    (3, 3, 2, False),  # cleared twice while running
+    (6, 7, 1, False),  # a retry after a Clear: indistinguishable from a Clear of a running try; all teams again
 ])
-def test_a_retry_is_a_later_try_of_one_try_sequence(try_number, max_tries, retry):
-    assert run_facts(context(try_number, max_tries)).retry is retry
+def test_a_retry_is_a_later_try_in_a_run_never_cleared(try_number, max_tries, clear_number, retry):
+    assert run_facts(context(try_number, max_tries, clear_number=clear_number)).retry is retry
+
+
+def test_without_a_clear_number_the_max_tries_rule_still_holds():
+    """A context without ``clear_number`` (older Task SDKs): the try sequence from max_tries, as before."""
+    ctx = context(2, 3)
+    del ctx["dag_run"].clear_number
+    assert run_facts(ctx).retry is True
+    ctx = context(5, 7)
+    del ctx["dag_run"].clear_number
+    assert run_facts(ctx).retry is False
 
 
 def test_the_reference_date_is_the_data_interval_end_else_run_after_never_the_clock():
