@@ -3,7 +3,8 @@
 Each alert is claimed with ``FOR UPDATE SKIP LOCKED`` in its own short transaction, so two passes
 (the DAG's alert task and its failure notifier, or two DAG runs) never send it twice. An alert is
 delivered when every configured channel has taken it; the channels that did are recorded, so a retry
-sends only to those that failed. Nothing is dropped: an alert stays pending until delivered.
+sends only to those that failed. Nothing is dropped: an alert stays pending until delivered. A team's alert
+goes to the team's own channels (`finops channels set`) as well as the global ones.
 """
 
 from __future__ import annotations
@@ -35,10 +36,12 @@ class DeliveryReport:
 
 def deliver_pending(channels: list[Channel] | None = None, limit: int = BATCH) -> DeliveryReport:
     """Send every pending alert (oldest first) through the channels; record what each channel did."""
+    from finops.showback.channels import team_alert_channels
     from finops.warehouse.db import connect
 
     channels = configured_channels() if channels is None else channels
     report = DeliveryReport()
+    teams: dict[str | None, list[Channel]] = {}  # a team's own channels (finops channels set), read once a pass
     # One connection for the pass (opening one per alert cost ~40 ms each: bench alerts_dag), one
     # transaction per alert: its claim holds while its channels are tried, and its record commits alone.
     with connect(autocommit=True) as conn:
@@ -49,7 +52,9 @@ def deliver_pending(channels: list[Channel] | None = None, limit: int = BATCH) -
                     continue  # delivered meanwhile, or another pass holds it
                 done, errors = list(alert.channels), []
                 log.warning("ALERT %s: %s", alert.kind, alert.message)  # the log is always a channel
-                for channel in channels:
+                if alert.team_id not in teams:
+                    teams[alert.team_id] = team_alert_channels(conn, alert.team_id)
+                for channel in [*channels, *teams[alert.team_id]]:
                     if channel.name in done:
                         continue
                     try:

@@ -67,7 +67,6 @@ def _list(args: argparse.Namespace) -> int:
     from finops.alerts.evaluate import money, percent
     from finops.alerts.models import effective_budgets, month_label, month_start, next_month
     from finops.alerts.spend import budget_series, load_daily_spend
-    from finops.money import exact_sum
 
     month = month_start(_today())
     changes = budgets(args.team_id, include_cancelled=args.all)

@@ -27,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from finops import money
 from finops.costs.errors import (
     AdminKeyLacksScope,
     AdminKeyRejected,
@@ -195,7 +196,7 @@ class CostStream:
         previous = self.skipped.get((scope_id, currency))
         self.skipped[(scope_id, currency)] = SkippedCost(
             scope_id=scope_id, currency=currency, rows=(previous.rows if previous else 0) + 1,
-            amount=(previous.amount if previous else Decimal(0)) + amount,
+            amount=money.add(previous.amount if previous else Decimal(0), amount),
         )
 
     def skipped_costs(self) -> list[SkippedCost]:

@@ -106,6 +106,14 @@ def delivery_channels(channels: TeamChannels) -> list:
     return found
 
 
+def team_alert_channels(conn, team_id: str | None) -> list:
+    """A team's own channels as senders, read on the caller's connection (none for an alert of no team)."""
+    if not team_id:
+        return []
+    found = rows(conn, "channels_list", TeamChannels, team_id=team_id)
+    return delivery_channels(found[0]) if found else []
+
+
 def alert_channels(team_id: str | None, global_channels: list, conn_id: str = FINOPS_DB_CONN_ID) -> list:
     """The channels a team's alert goes to: the global ones, then the team's own (for ``finops.alerts.delivery``)."""
     if not team_id:

@@ -222,3 +222,25 @@ def test_due_days_are_those_whose_deadline_passed():
 def test_deadline_hours_default_and_bad_values():
     assert deadline_hours(None) == 6 and deadline_hours("0.5") == Decimal("0.5") and deadline_hours("x") == 6
     assert deadline_hours("-1") == 6
+
+
+def test_a_teams_alert_also_reaches_the_teams_own_channels(db, webhook, monkeypatch):
+    """`finops channels set` routes a team's alerts to its own webhook as well as the global one; others' stay out."""
+    from finops.showback.channels import set_channels
+
+    own = WebhookReceiver().start()
+    monkeypatch.setenv("AIRFLOW_CONN_GROWTH_HOOK", json.dumps({"conn_type": "http", "host": own.url}))
+    try:
+        _team(db, "growth", "search")
+        set_channels("growth", "t", webhook_conn="growth_hook")
+        ids = [store.record(Alert(kind="collection_failed", message=f"{team} failed", team_id=team,
+                                  provider="openai", scope="collection", period="2026-03-01"))
+               for team in ("growth", "search")]
+        report = deliver_pending()
+        assert sorted(report.delivered) == sorted(ids)
+        assert sorted(b["text"] for b in webhook.received) == ["growth failed", "search failed"]
+        assert [b["text"] for b in own.received] == ["growth failed"]
+        channels = db.execute("SELECT channels FROM finops.alerts WHERE alert_id = %s", (ids[0],)).fetchone()[0]
+        assert channels == ["webhook", "team-webhook"]
+    finally:
+        own.stop()
