@@ -71,14 +71,19 @@ def can_manage(user: Any) -> bool:
 
 
 def require_view(user: UserDep) -> Access:
-    """401 without a valid Airflow token, 403 without the right to read."""
+    """The one read rule of every FinOps page, download and JSON route: 401 without a valid token, 403 without read.
+
+    Later rules (a team's members, issue 27) narrow what an ``Access`` may see here, in this one function.
+    """
     if not can_view(user):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"You may not see the FinOps page; ask for read access to the {COLLECTION_DAG_ID} DAG.")
+                            f"You may not see the FinOps pages; ask for read access to the {COLLECTION_DAG_ID} DAG.")
     return Access(user=user, name=user.get_name(), can_manage=can_manage(user))
 
 
 ViewerDep = Annotated[Access, Depends(require_view)]
+#: Added to every router: no FinOps route answers a user the read rule refuses, whatever its own dependencies.
+READ_RULE = [Depends(require_view)]
 
 
 def require_manage(access: ViewerDep) -> Access:
