@@ -79,8 +79,8 @@ class TeamList:
     per_page: int = TEAMS_PER_PAGE
 
 
-def _sort_value(row: TeamRow, sort: str) -> tuple:
-    """A key that sorts missing values last in either order is built by the caller; this is the value itself."""
+def _sort_value(row: TeamRow, sort: str) -> object:
+    """The row's value in the sorted column (None when it has none: such rows come last in either order)."""
     values = {
         "name": row.name.casefold(), "team": row.team_id, "spend": row.spend.get("usd", ZERO),
         "month": row.month_to_date.get("usd", ZERO), "budget": row.budget_used, "alerts": row.alerts,
@@ -133,10 +133,11 @@ def team_list(today: date, *, query: str = "", sort: str = "name", order: str = 
     active = [r for r in rows if r.active]
     needle = query.strip().casefold()
     matching = [r for r in active if needle in r.team_id.casefold() or needle in r.name.casefold()]
+    matching.sort(key=lambda r: r.team_id)  # ties keep team id order in either direction (the sort is stable)
     present = [r for r in matching if _sort_value(r, sort) is not None]
     missing = [r for r in matching if _sort_value(r, sort) is None]
-    present.sort(key=lambda r: (_sort_value(r, sort), r.team_id), reverse=order == "desc")
-    ordered = present + sorted(missing, key=lambda r: r.team_id)
+    present.sort(key=lambda r: _sort_value(r, sort), reverse=order == "desc")
+    ordered = present + missing
     pages = max(1, -(-len(ordered) // per_page))
     ids = [r.team_id for r in ordered]
     if focus in ids:
