@@ -87,6 +87,7 @@ class OverviewData:
     freshness: Freshness
     provisional: tuple[date, date] | None
     team_names: dict[str, str] = field(default_factory=dict)
+    project_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def restated_dates(self) -> set[date]:
@@ -195,6 +196,7 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
         batch_share=_share(batch, total), unattributed=unattributed, unattributed_share=_share(unattributed, total),
         restated=restated_days(conn, shown.start, shown.end, **scope), freshness=fresh,
         provisional=fresh.provisional_in(shown.start, shown.end), team_names=names,
+        project_names={k.removeprefix("project:"): v for k, v in labels.items() if k.startswith("project:")},
     )
 
 
