@@ -27,6 +27,12 @@ class Access:
     user: Any
     name: str
     can_manage: bool
+    #: The teams the user may see; None is every team. Scoped access (issue 27) narrows it in ``require_view``.
+    teams: frozenset[str] | None = None
+
+    def sees(self, team_id: str) -> bool:
+        """Whether the user may see this team (every page, chart, table and download asks this one question)."""
+        return self.teams is None or team_id in self.teams
 
     @property
     def actor(self) -> str:
@@ -82,6 +88,16 @@ def require_view(user: UserDep) -> Access:
 
 
 ViewerDep = Annotated[Access, Depends(require_view)]
+
+
+def require_team(team_id: str, access: ViewerDep) -> Access:
+    """The read rule for one team's pages: a team the user may not see is a 404, as an unknown one."""
+    if not access.sees(team_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the team list.")
+    return access
+
+
+TeamReaderDep = Annotated[Access, Depends(require_team)]
 #: Added to every router: no FinOps route answers a user the read rule refuses, whatever its own dependencies.
 READ_RULE = [Depends(require_view)]
 

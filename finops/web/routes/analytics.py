@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from finops import paths
 from finops.errors import UsageError
 from finops.web.rendering import render
-from finops.web.security import Access, ViewerDep
+from finops.web.security import Access, TeamReaderDep, ViewerDep
 
 analytics_router = APIRouter(tags=["FinOps overview"])
 
@@ -142,7 +142,8 @@ def overview(request: Request, reader: ReaderDep, f: FiltersDep, today: TodayDep
 
 
 @analytics_router.get("/overview/teams/{team_id}", name="team_overview", response_class=HTMLResponse)
-def team_overview(request: Request, team_id: str, reader: ReaderDep, f: FiltersDep, today: TodayDep) -> HTMLResponse:
+def team_overview(request: Request, team_id: str, reader: TeamReaderDep, f: FiltersDep,
+                  today: TodayDep) -> HTMLResponse:
     """One team's spend by project and model, with the same panels as the overview."""
     return _page(request, reader, f, today, team_id)
 

@@ -15,7 +15,7 @@ from finops.web.csrf import form_token
 from finops.web.overview import PageNumber, QueryText, build_overview
 from finops.web.rendering import render
 from finops.web.routes.analytics import TodayDep, pct
-from finops.web.security import Access, ViewerDep
+from finops.web.security import Access, TeamReaderDep, ViewerDep
 from finops.web.team_list import SORTS, OrderParam, SortParam, team_list
 
 pages_router = APIRouter(tags=["FinOps page"])
@@ -55,7 +55,7 @@ def page(request: Request, access: ViewerDep, today: TodayDep, q: QueryText = ""
 
 
 @pages_router.get("/teams/{team_id}", name="team_page", response_class=HTMLResponse)
-def team_page(request: Request, team_id: str, access: ViewerDep, registry: RegistryDep,
+def team_page(request: Request, team_id: str, access: TeamReaderDep, registry: RegistryDep,
               today: TodayDep) -> HTMLResponse:
     """One team's management page: keys, projects and workspaces, budgets, collection history, audit, each a section."""
     cookies = Response()
