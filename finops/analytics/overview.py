@@ -88,6 +88,7 @@ class OverviewData:
     freshness: Freshness
     provisional: tuple[date, date] | None
     team_names: dict[str, str] = field(default_factory=dict)
+    project_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def restated_dates(self) -> set[date]:
@@ -118,6 +119,8 @@ def _label(column: str, value: object, names: dict[str, str]) -> str:
         return f"{name} ({value})" if name and name != value else str(value)
     if column == "project_id" and value == UNATTRIBUTED_PROJECT:
         return "unattributed (no project)"
+    if column == "project_id":
+        return names.get(f"project:{value}") or str(value)
     return str(value)
 
 
@@ -131,6 +134,7 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     """The numbers of the page for ``period`` (clipped to ``today``), for all teams or ``team_id``."""
     report.prepare_reading(conn)
     names = dict(conn.execute(paths.sql("analytics/team_names")).fetchall())
+    labels = {**names, **{f"project:{p}": n for p, n in conn.execute(paths.sql("analytics/project_names"))}}
     scope = {"provider": provider, "team_id": team_id}
     shown = Period(period.start, min(period.end, today + timedelta(days=1))) if period.start <= today else period
     previous = previous_period(shown, month)
@@ -152,20 +156,20 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     def top(columns: tuple[str, ...]) -> tuple[list[Share], int]:
         rows = sorted((r for r in build_report(conn, shown, columns, **scope).rows if r.currency == currency),
                       key=lambda r: (-r.amount, str(r.values)))
-        items = [Share(key=r.values[-1], label=_label(columns[-1], r.values[-1], names), amount=r.amount,
+        items = [Share(key=r.values[-1], label=_label(columns[-1], r.values[-1], labels), amount=r.amount,
                        share=_share(r.amount, total) or Decimal(0),
                        team_id=r.values[0] if columns[0] == "team_id" else None) for r in rows]
         return items, len(items)
 
     projects, projects_count, top_teams, teams_count, unattributed = _team_project_tops(
-        conn, shown, currency, total, names, max(TOP, SERIES), **scope)
+        conn, shown, currency, total, labels, max(TOP, SERIES), **scope)
     if team_id is not None:
         top_teams, teams_count = [], 1
     column = GROUPINGS[group]
     if column == "team_id" and team_id is None:
         series = _team_series(conn, shown, top_teams, teams_count, days, daily_totals, currency, provider)
     else:
-        series = _series(conn, shown, column, days, currency, names, **scope)
+        series = _series(conn, shown, column, days, currency, labels, **scope)
     models, models_count = top(("model",))
 
     kinds_rows = [r for r in build_report(conn, shown, ("token_kind", "tier", "cost_kind"), **scope).rows
@@ -193,6 +197,7 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
         batch_share=_share(batch, total), unattributed=unattributed, unattributed_share=_share(unattributed, total),
         restated=restated_days(conn, shown.start, shown.end, **scope), freshness=fresh,
         provisional=fresh.provisional_in(shown.start, shown.end), team_names=names,
+        project_names={k.removeprefix("project:"): v for k, v in labels.items() if k.startswith("project:")},
     )
 
 

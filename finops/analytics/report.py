@@ -13,7 +13,7 @@ import io
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -117,6 +117,16 @@ class Report:
     rows: list[ReportRow]
     provider: str | None = None
     team_id: str | None = None
+    #: Project and workspace names by ID: with ``project_id`` among the columns, a ``project_name`` column follows it.
+    project_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> list[str]:
+        """The output columns: the asked ones (``project_name`` after ``project_id``), then currency and amount."""
+        out = []
+        for column in self.columns:
+            out += [column, "project_name"] if column == "project_id" else [column]
+        return [*out, "currency", "amount"]
 
     @property
     def totals(self) -> dict[str, Decimal]:
@@ -130,8 +140,11 @@ class Report:
         """Rows as ordered dicts (dates ISO, amounts exact strings) for CSV and JSON."""
         out = []
         for row in self.rows:
-            record = {c: (v.isoformat() if isinstance(v, date) else v) for c, v in zip(self.columns, row.values,
-                                                                                     strict=True)}
+            record = {}
+            for c, v in zip(self.columns, row.values, strict=True):
+                record[c] = v.isoformat() if isinstance(v, date) else v
+                if c == "project_id":
+                    record["project_name"] = self.project_names.get(v)
             record["currency"] = row.currency
             record["amount"] = plain(row.amount)
             out.append(record)
@@ -227,7 +240,8 @@ def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, .
     rows = conn.execute(query, {"start": period.start, "end": period.end, "provider": provider,
                                 "team_id": team_id, **extra}).fetchall()
     n = len(columns)
-    return Report(period=period, columns=columns, provider=provider, team_id=team_id, rows=[
+    names = dict(conn.execute(paths.sql("analytics/project_names")).fetchall()) if "project_id" in columns else {}
+    return Report(period=period, columns=columns, provider=provider, team_id=team_id, project_names=names, rows=[
         ReportRow(values=tuple(r[:n]), currency=r[n], amount=Decimal(r[n + 1]), cost_rows=int(r[n + 2]))
         for r in rows
     ])
@@ -235,7 +249,7 @@ def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, .
 
 def to_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=[*report.columns, "currency", "amount"], lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=report.headers, lineterminator="\n")
     writer.writeheader()
     for record in report.records():
         writer.writerow({k: "" if v is None else v for k, v in record.items()})
@@ -251,11 +265,11 @@ _BLANK = {"model": "(no model)", "token_kind": "(none)"}
 
 def to_table(report: Report, notes: list[str] = ()) -> str:
     """Aligned columns, amounts right-aligned and exact, a total per currency, then the notes."""
-    header = [*report.columns, "currency", "amount"]
+    header = report.headers
     body = [[_BLANK.get(c, "") if v is None else (v.isoformat() if isinstance(v, date) else str(v))
-             for c, v in zip(report.columns, row.values, strict=True)] + [row.currency, plain(row.amount)]
-            for row in report.rows]
-    totals = [["total" if i == 0 else "" for i in range(len(report.columns))] + [cur, plain(amount)]
+             for c, v in record.items() if c not in ("currency", "amount")] + [row.currency, plain(row.amount)]
+            for row, record in zip(report.rows, report.records(), strict=True)]
+    totals = [["total" if i == 0 else "" for i in range(len(header) - 2)] + [cur, plain(amount)]
               for cur, amount in report.totals.items()]
     widths = [max(len(x) for x in col) for col in zip(header, *body, *totals, strict=True)]
 

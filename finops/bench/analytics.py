@@ -273,7 +273,7 @@ def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
                           chart=stacked_chart(data), filters=Filters(),
                           group="project" if team_id else "team",
                           groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),
-                          periods=PERIODS, reader=Reader(name="bench", can_manage=False), error=None, today=today,
+                          periods=PERIODS, reader=Reader(user=None, name="bench", can_manage=False), error=None, today=today,
                           pct=pct, overview_url="/finops/overview", manage_url="/finops/",
                           csv_url="/finops/overview/export.csv", team_url=lambda t: f"/finops/overview/teams/{t}",
                           static="/finops/static/")

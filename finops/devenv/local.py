@@ -189,6 +189,29 @@ def ensure_chromium() -> None:
         print("chromium is missing: install it (apt-get install chromium) or set FINOPS_CHROMIUM; the browser tests will fail.")
 
 
+#: axe-core, the accessibility checker the browser tests inject into each page (from the npm registry, pinned).
+AXE_CORE_VERSION = "4.14.1"
+
+
+def axe_core_script() -> Path:
+    """Where ``ensure_axe_core`` installs axe-core's browser bundle."""
+    return local_dir() / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def ensure_axe_core() -> Path:
+    """axe-core for the browser tests, installed with npm into ``.local/npm`` when missing (a fresh clone)."""
+    script = axe_core_script()
+    if script.exists():
+        return script
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("npm is missing: install it (apt-get install npm) so the browser tests can fetch axe-core.")
+    print(f"Installing axe-core {AXE_CORE_VERSION} from the npm registry for the browser tests ...")
+    run([npm, "install", "--prefix", str(script.parents[2]), "--no-save", "--no-audit", "--no-fund",
+         "--no-package-lock", f"axe-core@{AXE_CORE_VERSION}"], stdout=subprocess.DEVNULL)
+    return script
+
+
 def run_tests(pytest_args: list[str]) -> int:
     """Start PostgreSQL (and stop it afterwards if it was not running), then run pytest.
 
@@ -201,6 +224,7 @@ def run_tests(pytest_args: list[str]) -> int:
         ensure_passwords()
         airflow("db", "migrate")
         ensure_chromium()
+        ensure_axe_core()
         if pytest_args:
             return subprocess.run([str(BIN / "pytest"), *pytest_args], check=False).returncode
         return run_tiers()

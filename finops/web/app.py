@@ -11,7 +11,7 @@ from finops.errors import FinopsError, UsageError
 
 SECURITY_HEADERS = {
     "content-security-policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'self'; base-uri 'none'"
     ),
     "x-frame-options": "SAMEORIGIN",
@@ -60,6 +60,7 @@ def create_app() -> FastAPI:
     from finops.web.routes.pages import pages_router
     from finops.web.routes.projects import projects_router
     from finops.web.routes.teams import teams_router
+    from finops.web.security import READ_RULE
 
     app = FastAPI(
         title="FinOps: OpenAI spend and Admin keys",
@@ -67,12 +68,8 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    app.include_router(pages_router)
-    app.include_router(analytics_router)
-    app.include_router(teams_router)
-    app.include_router(keys_router)
-    app.include_router(projects_router)
-    app.include_router(budgets_router)
+    for router in (pages_router, analytics_router, teams_router, keys_router, projects_router, budgets_router):
+        app.include_router(router, dependencies=READ_RULE)  # one read rule for every route, written once
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.middleware("http")(_security_headers)
     app.add_exception_handler(FinopsError, _finops_error)

@@ -1,24 +1,41 @@
-"""Server-side SVG geometry for the overview's stacked daily chart: no JavaScript, no CDN, colour-blind safe."""
+"""The FinOps pages' one chart: server-side SVG geometry of a stacked daily chart (no CDN, colour-blind safe).
+
+``static/charts.js`` enhances it (a day's breakdown on hover or with the arrow keys, legend buttons that hide
+or show a series) from the exact figures this module puts beside the SVG as JSON.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from finops.web.rendering import _nice_max, money
+from finops.money import plain
+from finops.web.rendering import money
 
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies); grey for "all others".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 OTHER = "#8C8C8C"
 
 WIDTH = 760
-HEIGHT = 240
+HEIGHT = 280
 LEFT = 72
 RIGHT = 8
 TOP = 14
 BOTTOM = 24
+
+
+def _nice_max(value: Decimal) -> Decimal:
+    """The smallest 1/2/5 x 10^n at or above ``value`` (at least 1)."""
+    if value <= 0:
+        return Decimal(1)
+    exponent = Decimal(10) ** (len(str(int(value))) - 1) if value >= 1 else Decimal("0.01")
+    for step in (1, 2, 5, 10):
+        if value <= step * exponent:
+            return step * exponent
+    return 10 * exponent
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,16 @@ class Segment:
     height: float
     colour: str
     title: str
+    series: int
+    day: int
+
+
+@dataclass(frozen=True)
+class Column:
+    """One day's slot, where hovering shows the day's breakdown."""
+
+    x: float
+    width: float
 
 
 @dataclass(frozen=True)
@@ -49,6 +76,7 @@ class LegendEntry:
     colour: str
     total: str
     pattern: str
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,8 @@ class StackedChart:
     labels: list[tuple[float, str]]
     legend: list[LegendEntry]
     summary: str
+    columns: list[Column]
+    data_json: str
 
 
 def colours(series: list[Any]) -> list[str]:
@@ -93,7 +123,7 @@ def stacked_chart(data: Any) -> StackedChart:
     palette = colours(data.series)
     segments: list[Segment] = []
     heights = [0.0] * len(days)
-    for s, colour in zip(data.series, palette, strict=True):
+    for n, (s, colour) in enumerate(zip(data.series, palette, strict=True)):
         for i, amount in enumerate(s.amounts):
             if amount <= 0:
                 continue
@@ -101,7 +131,7 @@ def stacked_chart(data: Any) -> StackedChart:
             segments.append(Segment(
                 x=round(LEFT + i * slot + (slot - bar_w) / 2, 2), y=round(baseline - heights[i] - h, 2),
                 width=round(bar_w, 2), height=round(max(h, 0.5), 2), colour=colour,
-                title=f"{days[i].isoformat()}, {s.label}: {money(amount, currency)}"))
+                title=f"{days[i].isoformat()}, {s.label}: {money(amount, currency)}", series=n, day=i))
             heights[i] += h
     marks: list[DayMark] = []
     restated = data.restated_dates
@@ -118,10 +148,31 @@ def stacked_chart(data: Any) -> StackedChart:
     every = max(1, len(days) // 6)
     labels = [(round(min(LEFT + i * slot + slot / 2, WIDTH - 24), 2), f"{d:%b %d}")
               for i, d in enumerate(days) if i % every == 0]
-    legend = [LegendEntry(label=s.label, colour=c, total=money(s.total, currency), pattern=f"p{n}")
+    named = data.group == "project"
+    legend = [LegendEntry(label=s.label, colour=c, total=money(s.total, currency), pattern=f"p{n}",
+                          key=s.key if named and not s.other else None)
               for n, (s, c) in enumerate(zip(data.series, palette, strict=True))]
+    columns = [Column(x=round(LEFT + i * slot, 2), width=round(slot, 2)) for i in range(len(days))]
     biggest = ", ".join(f"{s.label} {money(s.total, currency)}" for s in data.series[:3])
     summary = (f"Daily spend from {days[0]} to {days[-1]}, total {money(data.total, currency)}"
                + (f"; biggest: {biggest}" if biggest else "; no spend") + "." if days else "No days in the period.")
     return StackedChart(width=WIDTH, height=HEIGHT, left=LEFT, baseline=baseline, top=TOP, segments=segments,
-                        marks=marks, ticks=ticks, labels=labels, legend=legend, summary=summary)
+                        marks=marks, ticks=ticks, labels=labels, legend=legend, summary=summary, columns=columns,
+                        data_json=chart_json(data, palette))
+
+
+def chart_json(data: Any, palette: list[str]) -> str:
+    """The chart's exact figures for the hover breakdown: days, series (label, ID, colour, amounts) and totals.
+
+    Amounts are exact decimal strings (as ``cost_data`` sums them); ``<`` is escaped so the JSON cannot end
+    its ``<script type="application/json">`` element early.
+    """
+    body = {
+        "currency": data.currency.upper(),
+        "days": [d.isoformat() for d in data.days],
+        "totals": [plain(t) for t in data.daily_totals],
+        "series": [{"label": s.label, "id": s.key if data.group == "project" and not s.other else None,
+                    "colour": c, "amounts": [plain(a) for a in s.amounts]}
+                   for s, c in zip(data.series, palette, strict=True)],
+    }
+    return json.dumps(body, separators=(",", ":")).replace("<", "\\u003c")

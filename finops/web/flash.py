@@ -43,12 +43,13 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def redirect(request: Request, flash: Flash) -> RedirectResponse:
-    """303 back to the page (at the team's card), carrying ``flash``."""
+    """303 to the team's page (or the team list for a team-less form), carrying ``flash``."""
     flash.message = scrub(flash.message)
     flash.values = {k: scrub(v)[:MAX_VALUE_LENGTH] for k, v in flash.values.items()}
     target = request.url_for("page").path
     if flash.team_id:
-        target += f"#team-{flash.team_id}" if flash.kind == "ok" else f"#form-{flash.form}-{flash.team_id}"
+        target = request.url_for("team_page", team_id=flash.team_id).path
+        target += "" if flash.kind == "ok" else f"#form-{flash.form}-{flash.team_id}"
     elif flash.form and flash.kind != "ok":
         target += f"#form-{flash.form}"
     response = RedirectResponse(target, status_code=status.HTTP_303_SEE_OTHER)

@@ -153,11 +153,13 @@ def provider_overviews(history: list[AdminKeyView], projects: list[ProjectView],
 
 
 def build_overview(registry: Registry, can_manage: bool, today: date | None = None, *, query: str = "",
-                   page: int = 1, focus: str | None = None, per_page: int = TEAMS_PER_PAGE) -> Overview:
+                   page: int = 1, focus: str | None = None, per_page: int = TEAMS_PER_PAGE,
+                   team_id: str | None = None) -> Overview:
     """One page of active teams with key, projects, collection grid, spend and recent audit entries.
 
     ``query`` keeps the teams whose id or name contains it (any case); ``focus`` (a team id) picks the
-    page that holds that team instead of ``page``; a page past the end shows the last one.
+    page that holds that team instead of ``page``; a page past the end shows the last one. ``team_id`` shows
+    that team alone, active or not (the team's management page).
     """
     today = today or datetime.now(UTC).date()
     lookback = lookback_days()
@@ -165,6 +167,8 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
     all_active = [t for t in teams if t.active]
     needle = query.strip().casefold()
     matching = [t for t in all_active if needle in t.team_id.casefold() or needle in t.name.casefold()]
+    if team_id is not None:
+        matching = [t for t in teams if t.team_id == team_id]
     pages = max(1, -(-len(matching) // per_page))
     ids = [t.team_id for t in matching]
     if focus in ids:
@@ -187,7 +191,7 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
         openai_history = [k for k in history if k.provider == OPENAI]
         team_spend = spend.get(team.team_id, [])
         overviews.append(TeamOverview(
-            team_id=team.team_id, name=team.name, active=True, created_at=team.created_at,
+            team_id=team.team_id, name=team.name, active=team.active, created_at=team.created_at,
             created_by=team.created_by,
             key=next((k for k in openai_history if k.status == "active"), None),
             key_history=openai_history,
@@ -204,7 +208,7 @@ def build_overview(registry: Registry, can_manage: bool, today: date | None = No
             budgets=budgets.get(team.team_id, []),
         ))
     inactive = [TeamSummary(team_id=t.team_id, name=t.name, active=False, created_at=t.created_at,
-                            created_by=t.created_by) for t in teams if not t.active]
+                            created_by=t.created_by) for t in teams if not t.active and team_id is None]
     return Overview(today=today, lookback_days=lookback, status_days=STATUS_DAYS, spend_days=SPEND_DAYS,
                     can_manage=can_manage, teams=overviews, inactive_teams=inactive, query=query.strip(), page=page,
                     pages=pages, per_page=per_page, teams_matching=len(matching), teams_active=len(all_active))

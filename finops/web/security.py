@@ -27,6 +27,12 @@ class Access:
     user: Any
     name: str
     can_manage: bool
+    #: The teams the user may see; None is every team. Scoped access (issue 27) narrows it in ``require_view``.
+    teams: frozenset[str] | None = None
+
+    def sees(self, team_id: str) -> bool:
+        """Whether the user may see this team (every page, chart, table and download asks this one question)."""
+        return self.teams is None or team_id in self.teams
 
     @property
     def actor(self) -> str:
@@ -71,14 +77,29 @@ def can_manage(user: Any) -> bool:
 
 
 def require_view(user: UserDep) -> Access:
-    """401 without a valid Airflow token, 403 without the right to read."""
+    """The one read rule of every FinOps page, download and JSON route: 401 without a valid token, 403 without read.
+
+    Later rules (a team's members, issue 27) narrow what an ``Access`` may see here, in this one function.
+    """
     if not can_view(user):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"You may not see the FinOps page; ask for read access to the {COLLECTION_DAG_ID} DAG.")
+                            f"You may not see the FinOps pages; ask for read access to the {COLLECTION_DAG_ID} DAG.")
     return Access(user=user, name=user.get_name(), can_manage=can_manage(user))
 
 
 ViewerDep = Annotated[Access, Depends(require_view)]
+
+
+def require_team(team_id: str, access: ViewerDep) -> Access:
+    """The read rule for one team's pages: a team the user may not see is a 404, as an unknown one."""
+    if not access.sees(team_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the team list.")
+    return access
+
+
+TeamReaderDep = Annotated[Access, Depends(require_team)]
+#: Added to every router: no FinOps route answers a user the read rule refuses, whatever its own dependencies.
+READ_RULE = [Depends(require_view)]
 
 
 def require_manage(access: ViewerDep) -> Access:

@@ -31,12 +31,19 @@ def log_in(browser, server, user: str):
 
 
 def open_finops_from_navigation(page):
-    """Click the FinOps entry in Airflow's navigation (it opens the spend overview), then the management link."""
+    """Click the FinOps entry in Airflow's navigation (it opens the spend overview), then the team list's link."""
     page.get_by_test_id("nav-sidebar").get_by_role("link", name="FinOps", exact=True).click()
     page.wait_for_url("**/plugin/finops")
     frame = page.frame_locator("iframe")
     frame.locator("[data-testid=manage-link]").click()
     frame.locator("[data-testid=mode]").wait_for()
+    return frame
+
+
+def open_team(frame, name: str):
+    """One click on the team's name in the list opens its management page."""
+    frame.locator("[data-testid=team-link]", has_text=name).click()
+    frame.locator("[data-testid=team-list-link]").wait_for()
     return frame
 
 
@@ -72,7 +79,7 @@ def test_admin_manages_a_team_and_viewer_sees_it_read_only(api_server, browser, 
     frame.locator("[data-testid=add-team-form] button[type=submit]").click()
     frame.locator("[data-testid=flash]", has_text="Team growth (Growth team) is registered").wait_for()
 
-    card = frame.locator("[data-team=growth]")
+    card = frame.locator("[data-team=growth]")  # adding a team opens its page
     key_input = card.locator("[data-testid=key-form] input[name=admin_key]")
     assert key_input.get_attribute("type") == "password" and key_input.get_attribute("autocomplete") == "off"
     key_input.fill(key)
@@ -84,22 +91,30 @@ def test_admin_manages_a_team_and_viewer_sees_it_read_only(api_server, browser, 
     frame.locator("[data-testid=flash]", has_text="proj_healthyWeb (Web)").wait_for()
 
     seed_collection(db, simulator, "growth", ["proj_healthyWeb"])
+    from finops.analytics.rollups import rebuild
+
+    rebuild(db)
     frame.locator("body").evaluate("() => window.location.assign(window.location.pathname)")
-    frame.locator("[data-testid=spend-chart]").wait_for()
+    frame.locator("[data-testid=stacked-chart] .legend-toggle").first.wait_for()
     assert frame.locator("[data-team=growth] [data-state=failed]").get_attribute("title").endswith(
         "The Costs API answered HTTP 503 four times; the run will retry.")
 
     redacted = f"sk-admin...{key[-4:]}"
     assert card.locator("[data-testid=active-key] .redacted").inner_text() == redacted
     assert "Web" in card.locator("[data-testid=projects]").inner_text()
+    assert "Web" in card.locator("[data-testid=legend]").inner_text(), "the chart's legend names the project"
     assert card.locator("[data-testid=key-form] input[name=admin_key]").input_value() == ""
     assert key not in frame.locator("html").inner_html()
     assert card.locator("[data-testid=audit] li").count() == 3
     assert db.execute("SELECT created_by FROM finops.admin_keys WHERE status = 'active'").fetchone()[0] == "airflow:admin"
+    # Destructive actions sit apart, each behind a confirmation box the server checks.
+    danger = card.locator("[data-testid=danger-zone]")
+    assert danger.locator("[data-testid=revoke-form]").count() == 1 and danger.locator("[data-testid=deactivate-form]").count() == 1
+    assert card.locator("[data-testid=keys-section] [data-testid=revoke-form]").count() == 0
     shoot(page, "finops-admin.png")
 
     viewer_page = log_in(browser, api_server, "viewer")
-    viewer_frame = open_finops_from_navigation(viewer_page)
+    viewer_frame = open_team(open_finops_from_navigation(viewer_page), "Growth team")
     viewer_card = viewer_frame.locator("[data-team=growth]")
     assert viewer_card.locator("[data-testid=active-key] .redacted").inner_text() == redacted
     assert viewer_frame.locator("form").count() == 0
@@ -107,27 +122,30 @@ def test_admin_manages_a_team_and_viewer_sees_it_read_only(api_server, browser, 
     assert viewer_frame.locator("[data-testid=mode]").inner_text() == "read-only"
     shoot(viewer_page, "finops-viewer.png")
 
-    # The whole page on its own, for a reviewer who wants to see every panel.
+    # The whole team page on its own, for a reviewer who wants to see every section.
     full = page.context.new_page()
-    full.goto(api_server.base_url + "/finops/")
+    full.goto(api_server.base_url + "/finops/teams/growth")
     full.locator("[data-team=growth]").wait_for()
     ARTIFACTS.mkdir(exist_ok=True)
     full.screenshot(path=str(ARTIFACTS / "finops-page-full.png"), full_page=True)
 
-    # Many teams: 25 a page, paging links and a search box, in the browser.
+    # Many teams: 25 a page, paging links, sorting and a search box, in the browser.
     from finops.registry import Registry
 
     registry = Registry()
     for n in range(30):
         registry.add_team(f"bulk{n:02d}", "test", name=f"Bulk {n:02d}")
     full.goto(api_server.base_url + "/finops/")
-    assert full.locator("section.team").count() == 25
+    rows = full.locator("table.team-list tbody tr")
+    assert rows.count() == 25
     full.get_by_role("link", name="next").click()
     full.locator("[data-testid=pager-status]", has_text="Page 2 of 2").wait_for()
-    assert full.locator("section.team").count() == 6  # growth and 30 bulk teams
+    assert rows.count() == 6  # growth and 30 bulk teams
+    full.locator("th a[data-sort=spend]").click()
+    full.wait_for_url("**sort=spend**")
+    assert rows.first.get_attribute("data-team") == "growth", "the only team with spend comes first"
     full.get_by_label("Find a team").fill("BULK 1")
     full.get_by_role("button", name="Find").click()
     full.locator("[data-testid=pager-status]", has_text="10 of 31 active teams match").wait_for()
-    assert [full.locator("section.team").nth(i).get_attribute("data-team") for i in range(10)] == [
-        f"bulk{n}" for n in range(10, 20)]
+    assert [rows.nth(i).get_attribute("data-team") for i in range(10)] == [f"bulk{n}" for n in range(10, 20)]
     full.screenshot(path=str(ARTIFACTS / "finops-page-search.png"), full_page=False)

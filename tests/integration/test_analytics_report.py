@@ -186,3 +186,27 @@ def test_cli_reparse_and_rebuild(warehouse_with_costs, run):
     assert code == 0 and "0 changed" in out
     code, out, _ = run("--rebuild-rollups")
     assert code == 0 and "recomputed" in out
+
+
+def test_project_name_column_follows_project_id_in_csv_json_and_table(warehouse_with_costs, run):
+    db = warehouse_with_costs
+    db.execute("INSERT INTO finops.projects (team_id, provider, project_id, name, created_by) "
+               "VALUES ('growth', 'openai', 'proj_growth', 'Growth web app', 'test'), "
+               "('search', 'anthropic', 'wrkspc_01Search', 'Search workspace', 'test')")
+    code, out, err = run("--month", "2026-03", "--by", "project", "--format", "csv")
+    assert code == 0, err
+    records = list(csv.DictReader(io.StringIO(out)))
+    assert list(records[0]) == ["project_id", "project_name", "currency", "amount"]
+    names = {r["project_id"]: r["project_name"] for r in records}
+    assert names["proj_growth"] == "Growth web app" and names["wrkspc_01Search"] == "Search workspace"
+    assert names["unassigned"] == "" and names["proj_search"] == ""
+    want = raw_totals(db, month_period("2026-03"), ("project_id",))
+    assert sorted(((r["project_id"], r["currency"], Decimal(r["amount"])) for r in records), key=repr) == want
+
+    code, out, err = run("--month", "2026-03", "--by", "team,project", "--format", "json")
+    assert code == 0, err
+    assert list(json.loads(out)[0]) == ["team_id", "project_id", "project_name", "currency", "amount"]
+    code, out, err = run("--month", "2026-03", "--team", "growth", "--by", "project")
+    assert code == 0, err
+    assert out.splitlines()[1].split() == ["project_id", "project_name", "currency", "amount"]
+    assert re.search(r"^proj_growth\s+Growth web app\s+usd\s+\S+$", out, re.MULTILINE)

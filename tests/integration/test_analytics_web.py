@@ -185,6 +185,15 @@ def test_csv_download_is_exact(finops_app, tokens, seeded):
     assert list(rows[0]) == ["team_id", "model", "usage_date", "currency", "amount"]
     assert sum(Decimal(r["amount"]) for r in rows) == sql_total(db, date(2026, 3, 1), date(2026, 3, 11),
                                                                 "team_id = 'growth'")
+    # By project: the registry's name in a column of its own, right after the ID.
+    project = db.execute("SELECT project_id FROM finops.cost_data WHERE team_id = 'growth' AND project_id <> 'unassigned' "
+                         "LIMIT 1").fetchone()[0]
+    db.execute("INSERT INTO finops.projects (team_id, project_id, name, created_by) VALUES ('growth', %s, 'Web, app', "
+               "'test') ON CONFLICT (team_id, provider, project_id) DO UPDATE SET name = 'Web, app'", (project,))
+    response = c.get(f"{OVERVIEW}/export.csv", params={"team": "growth", "group": "project"})
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert list(rows[0]) == ["team_id", "project_id", "project_name", "usage_date", "currency", "amount"]
+    assert {r["project_name"] for r in rows if r["project_id"] == project} == {"Web, app"}
 
 
 def test_anonymous_is_refused(finops_app, seeded):

@@ -49,7 +49,7 @@ class Browser:
     def submit(self, path: str, data: dict[str, str]) -> str:
         response = self.post(path, data)
         assert response.status_code == 303, response.text
-        return self.page()
+        return self.page(response.headers["location"].split("#")[0])
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def form_error(page: str, form_id: str) -> str:
 
 def budgets_panel(page: str, team_id: str) -> str:
     start = page.index(f'id="budgets-{team_id}"')
-    return page[start:page.index('<h3>Recent changes</h3>', start)]
+    return page[start:page.index('id="members"', start)]
 
 
 def budget_rows(db) -> list[tuple]:
@@ -102,7 +102,7 @@ def budget_audit(db) -> list[tuple]:
 # -- the page's forms -------------------------------------------------------------------------------
 
 def test_admin_sets_and_removes_budgets_through_the_forms(admin, db):
-    page = admin.page()
+    page = admin.page(PAGE + "teams/growth")
     form = page[page.index('id="form-budget-growth"'):]
     assert 'name="thresholds" maxlength="80" value="50,80,100"' in form and 'value="2026-12"' in form
 
@@ -179,7 +179,7 @@ def test_bad_input_is_one_sentence_next_to_the_form_and_stores_nothing(admin, db
     response = admin.post("/teams/growth/budgets", fields)
     assert response.status_code == 303
     assert response.headers["location"].endswith("#form-budget-growth")
-    page = admin.page()
+    page = admin.page(PAGE + "teams/growth")
     message = form_error(page, "form-budget-growth")
     assert message.startswith(expected)
     assert message.endswith(".") and message.replace("e.g. ", "").count(". ") == 0, "one sentence"
@@ -192,14 +192,14 @@ def test_bad_input_is_one_sentence_next_to_the_form_and_stores_nothing(admin, db
 def test_removing_a_budget_that_does_not_exist_says_so(admin, db):
     response = admin.post("/teams/search/budgets/remove", {"provider": "", "project_id": "", "from_month": ""})
     assert response.headers["location"].endswith("#form-remove_budget-search")
-    assert form_error(admin.page(), "form-remove_budget-search") == (
+    assert form_error(admin.page(PAGE + "teams/search"), "form-remove_budget-search") == (
         "There is no budget for team search from 2026-12 on; see `finops budgets list`.")
     assert budget_rows(db) == [] and budget_audit(db) == []
 
 
 def test_viewer_reads_budgets_without_forms_and_gets_403(viewer, admin, db):
     store.set_budget("growth", "1000", "test", today=TODAY)
-    page = viewer.page()
+    page = viewer.page(PAGE + "teams/growth")
     panel = budgets_panel(page, "growth")
     assert "1,000.00 USD" in panel and ">in force<" in panel
     assert "<form" not in page and "csrf_token" not in page

@@ -19,23 +19,38 @@ from test_web_routes import (  # noqa: F401
     card,
     flash,
     form_html,
+    rebuild_rollups,
     services,
     tokens,
     viewer,
 )
 
 
+def _until(page: str, start: int, *ends: str) -> str:
+    """``page`` from ``start`` to the nearest of ``ends`` after it."""
+    stops = [i for i in (page.find(e, start + 1) for e in ends) if i != -1]
+    return page[start:min(stops)]
+
+
 def panel(page: str, team_id: str, provider: str) -> str:
-    """The HTML of one provider's panel in a team's card."""
+    """The HTML of one provider's parts of a team's page: its key panel, its scopes and its revoke form."""
     start = page.index(f'id="team-{team_id}"')
-    start = page.index(f'data-provider="{provider}" data-testid=', start)
-    return page[start:page.index('<div class="panel', start + 10)]
+    parts = [_until(page, page.index(f'data-provider="{provider}" data-testid=', start), '<div class="panel', "</section>"),
+             _until(page, page.index(f'<div class="panel scope" data-provider="{provider}"', start),
+                    '<div class="panel', "</section>")]
+    revoke = page.find('class="stack-form danger" id="form-revoke-', start)
+    while revoke != -1:
+        form = _until(page, revoke, "</form>")
+        if f'data-provider="{provider}"' in form:
+            parts.append(form)
+        revoke = page.find('class="stack-form danger" id="form-revoke-', revoke + 1)
+    return "\n".join(parts)
 
 
 def test_admin_manages_both_providers_of_a_team(admin, db, services):
     openai_key, anthropic_key = services.key(HEALTHY), services.key(A_HEALTHY)
     admin.submit("/teams", {"team_id": "growth", "name": "Growth team"})
-    page = admin.page()
+    page = admin.team("growth")
     assert 'data-testid="anthropic-key-form"' in page and 'placeholder="sk-ant-admin..."' in page
     assert 'placeholder="wrkspc_... or default"' in page
 
@@ -50,9 +65,9 @@ def test_admin_manages_both_providers_of_a_team(admin, db, services):
     assert "archived in Anthropic" in flash(page)
 
     anthropic = panel(page, "growth", "anthropic")
-    assert f"sk-ant-admin...{anthropic_key[-4:]}" in anthropic and "<td>Chat</td>" in anthropic
+    assert f"sk-ant-admin...{anthropic_key[-4:]}" in anthropic and '<span class="name">Chat</span>' in anthropic
     assert 'data-testid="anthropic-revoke-form"' in anthropic and "wrkspc_healthyOld" in anthropic
-    assert "Anthropic key active" in card(page, "growth") and ">key active<" in card(page, "growth")
+    assert "Anthropic key active" in page and ">key active<" in page
 
     overview = admin.get("/finops/api/teams").json()["teams"][0]
     providers = {p["provider"]: p for p in overview["providers"]}
@@ -69,7 +84,7 @@ def test_admin_manages_both_providers_of_a_team(admin, db, services):
     assert "Anthropic workspace wrkspc_healthyOld is no longer collected" in flash(page)
     page = admin.submit("/teams/growth/key/revoke", {"confirm": "on", "provider": "anthropic"})
     assert "Anthropic Admin key" in flash(page) and "is revoked" in flash(page)
-    assert "Anthropic key revoked" in card(page, "growth") and ">key active<" in card(page, "growth")
+    assert "Anthropic key revoked" in page and ">key active<" in page
     statuses = db.execute("SELECT provider, status FROM finops.admin_keys ORDER BY key_id").fetchall()
     assert statuses == [("openai", "active"), ("anthropic", "revoked")]
     audit = db.execute("SELECT action, provider FROM finops.audit_log WHERE provider = 'anthropic' ORDER BY audit_id")
@@ -115,10 +130,11 @@ def test_spend_per_provider_and_what_a_viewer_sees(admin, viewer, db):
         db.execute("INSERT INTO finops.cost_data (provider, team_id, usage_date, project_id, line_item, currency, "
                    "amount, collected_at) VALUES (%s, 'growth', %s, %s, %s, 'usd', %s, now())",
                    (provider, today - timedelta(days=2), scope, item, Decimal(amount)))
-    page = admin.page()
+    rebuild_rollups(db)
+    page = admin.team("growth")
     assert "12.75 USD" in panel(page, "growth", "openai") and "11.24 USD" in panel(page, "growth", "anthropic")
-    chart_titles = re.findall(r'class="series-provider">(\w+)<', card(page, "growth"))
-    assert chart_titles == ["OpenAI", "Anthropic"]
+    legend = re.findall(r'<li data-series="\d+">.*?<code class="id[^"]*"[^>]*>([^<]+)</code>', card(page, "growth"))
+    assert legend == ["proj_a", "wrkspc_a", "default"], "the chart's series are the team's projects and workspaces"
     spend = admin.get("/finops/api/teams").json()["teams"][0]
     assert [(s["provider"], Decimal(s["total"])) for s in spend["spend"]] == [
         ("openai", Decimal("12.75")), ("anthropic", Decimal("11.2378912"))]
@@ -127,7 +143,8 @@ def test_spend_per_provider_and_what_a_viewer_sees(admin, viewer, db):
     assert totals["anthropic"] == db.execute(
         "SELECT sum(amount) FROM finops.cost_data WHERE provider = 'anthropic'").fetchone()[0]
 
-    seen = viewer.page()
+    seen = viewer.team("growth")
     assert 'data-provider="anthropic" data-testid="anthropic-provider"' in card(seen, "growth")
-    assert 'data-provider="anthropic" data-testid' not in card(seen, "solo"), "nothing Anthropic to show for solo"
-    assert "<form" not in seen
+    solo = viewer.team("solo")
+    assert 'data-provider="anthropic" data-testid' not in card(solo, "solo"), "nothing Anthropic to show for solo"
+    assert "<form" not in seen and "<form" not in solo

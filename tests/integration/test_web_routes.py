@@ -80,12 +80,21 @@ class Browser:
         self.bodies.append(response.text)
         return response
 
+    def team(self, team_id: str) -> str:
+        """The team's management page."""
+        response = self.get(f"{PAGE}teams/{team_id}")
+        assert response.status_code == 200, response.text
+        return response.text
+
     def submit(self, path: str, data: dict[str, str]) -> str:
-        """POST a form as the page does, expect the 303 back to the page, and return the page shown next."""
+        """POST a form as the page does, expect the 303 (to the team's page, or the list), and return that page."""
         response = self.post(path, data, headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"})
         assert response.status_code == 303, response.text
-        assert response.headers["location"].startswith(PAGE)
-        return self.page()
+        location = response.headers["location"]
+        assert location.startswith(PAGE)
+        shown = self.get(location.split("#")[0])
+        assert shown.status_code == 200, shown.text
+        return shown.text
 
 
 @pytest.fixture
@@ -110,15 +119,22 @@ def form_html(page: str, form_id: str) -> str:
 
 
 def card(page: str, team_id: str) -> str:
-    """The HTML of a team's card."""
+    """The HTML of a team's management page below its header."""
     start = page.index(f'id="team-{team_id}"')
-    return page[start:page.index("</section>", start)]
+    return page[start:page.index("</main>", start)]
 
 
 def flash(page: str) -> str:
     found = re.search(r'data-testid="flash">([^<]*)<', page)
     assert found, "no message on the page"
     return html.unescape(found.group(1))
+
+
+def rebuild_rollups(db) -> None:
+    """The rollups recomputed from the cost rows a test inserted directly (as ``finops report --rebuild-rollups``)."""
+    from finops.analytics.rollups import rebuild
+
+    rebuild(db)
 
 
 def all_table_text(db) -> str:
@@ -145,7 +161,9 @@ def test_viewer_reads_without_forms_and_gets_403_on_every_post(viewer, admin, db
     admin.submit("/teams", {"team_id": "growth", "name": "Growth"})
     page = viewer.page()
     assert "Growth" in page and 'data-testid="mode">read-only' in page
-    assert "<form" not in page and "csrf_token" not in page and 'type="password"' not in page
+    assert 'method="post"' not in page and "csrf_token" not in page and 'type="password"' not in page
+    team = viewer.team("growth")
+    assert "Growth" in team and "<form" not in team and "csrf_token" not in team and 'type="password"' not in team
     assert viewer.get("/finops/api/teams").json()["can_manage"] is False
 
     for path, data in [
@@ -190,7 +208,7 @@ def test_admin_registers_rotates_and_revokes_keys_and_manages_projects(admin, db
     page = admin.submit("/teams/growth/projects", {"project_id": "proj_healthyWeb", "name": ""})
     assert "proj_healthyWeb (Web)" in flash(page)
     projects = card(page, "growth")
-    assert "proj_healthyWeb" in projects and "<td>Web</td>" in projects
+    assert re.search(r'<span class="name">Web</span> <code class="id"[^>]*>proj_healthyWeb</code>', projects)
 
     page = admin.submit("/teams/growth/key", {"admin_key": second, "skip_verify": "on"})
     assert "replaces sk-admin..." in flash(page) and "live check skipped" in flash(page)
@@ -213,7 +231,8 @@ def test_admin_registers_rotates_and_revokes_keys_and_manages_projects(admin, db
 
     page = admin.submit("/teams/growth/deactivate", {"confirm": "on"})
     assert "is deactivated" in flash(page)
-    assert 'data-team="growth"' not in page and "Deactivated teams" in page
+    assert 'data-team="growth"' not in page and "Deactivated teams" in page  # back on the team list
+    assert 'data-testid="deactivated"' in admin.team("growth") and "<form" not in card(admin.team("growth"), "growth")
     assert db.execute("SELECT active FROM finops.teams").fetchone()[0] is False
 
     audit = db.execute("SELECT actor, action FROM finops.audit_log ORDER BY audit_id").fetchall()
@@ -237,10 +256,12 @@ def test_reactivating_a_team_by_adding_it_again(admin, db):
     admin.submit("/teams/growth/deactivate", {"confirm": "on"})
     page = admin.submit("/teams", {"team_id": "growth", "name": "Back again"})
     assert 'data-team="growth"' in page and "Back again" in page
+    assert 'data-team="growth"' in admin.page()
 
 
 def team_cards(page: str) -> list[str]:
-    return re.findall(r'<section class="card team" id="team-([^"]+)"', page)
+    """The team ids of the team list's rows, in order."""
+    return re.findall(r'<tr data-team="([^"]+)"', page)
 
 
 def test_many_teams_are_paged_searchable_and_a_form_returns_to_its_team(admin, db):
@@ -262,10 +283,10 @@ def test_many_teams_are_paged_searchable_and_a_form_returns_to_its_team(admin, d
     assert "No active team matches" in html.unescape(admin.get(PAGE, params={"q": "<none>"}).text)
     assert "&lt;none&gt;" in admin.get(PAGE, params={"q": "<none>"}).text
 
-    # A form about a team on the second page brings the user back to that page and card.
+    # Adding a team opens its page; the list is unchanged otherwise.
     shown = admin.submit("/teams", {"team_id": "zz-last", "name": "Last"})
-    assert "zz-last" in team_cards(shown) and "Page 2 of 2" in shown and "is registered" in flash(shown)
-    assert team_cards(admin.page()) == team_cards(first)  # without a message: the first page again
+    assert 'data-team="zz-last"' in shown and "is registered" in flash(shown) and "<tr data-team" not in shown
+    assert team_cards(admin.page())[0] == "zz-last"  # "Last" sorts before "Team 00" by name
 
     api = admin.get("/finops/api/teams", params={"page": "2"}).json()
     assert (api["page"], api["pages"], api["teams_active"], len(api["teams"])) == (2, 2, 31, 6)
@@ -409,8 +430,9 @@ def test_status_grid_and_spend_chart_show_collection_data(admin, db):
             "VALUES ('growth', %s, %s, 'gpt-4o, input', 'usd', %s, now())",
             (today - timedelta(days=offset), f"proj_{amount.replace('.', '')}", Decimal(amount)),
         )
+    rebuild_rollups(db)
 
-    page = admin.page()
+    page = admin.team("growth")
     grid = {day: state for state, day in re.findall(r'data-state="(\w+)" data-day="([\d-]+)"', page)}
     assert len(grid) == 14
     assert grid[str(today - timedelta(days=10))] == "success"
@@ -421,9 +443,9 @@ def test_status_grid_and_spend_chart_show_collection_data(admin, db):
     assert "Costs API unavailable &lt;b&gt;" in page, "the failure reason is the cell's escaped tooltip"
 
     chart = card(page, "growth")
-    assert 'data-testid="spend-chart"' in chart and "<svg" in chart
-    assert f"{today - timedelta(days=3)}: 12.75 USD" in chart
-    assert f"{today - timedelta(days=20)}: 100.00 USD" in chart
+    assert 'data-testid="stacked-chart"' in chart and "<svg" in chart
+    assert f"{today - timedelta(days=3)}, proj_1250: 12.50 USD" in chart
+    assert f"{today - timedelta(days=20)}, proj_100: 100.00 USD" in chart
     assert str(today - timedelta(days=40)) not in chart, "only the last 30 days are charted"
     assert "total 112.75 USD" in chart
     overview = admin.get("/finops/api/teams").json()

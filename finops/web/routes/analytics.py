@@ -1,4 +1,4 @@
-"""The FinOps overview (spend analytics), the team page and their CSV: readable by every authenticated user."""
+"""The FinOps overview (spend analytics), the team spend page and their CSV: readable under the one read rule."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from finops import paths
 from finops.errors import UsageError
 from finops.web.rendering import render
-from finops.web.security import UserDep, can_manage
+from finops.web.security import Access, TeamReaderDep, ViewerDep
 
 analytics_router = APIRouter(tags=["FinOps overview"])
 
@@ -30,20 +30,8 @@ def get_today() -> date:
 TodayDep = Annotated[date, Depends(get_today)]
 
 
-@dataclass(frozen=True)
-class Reader:
-    """An authenticated Airflow user; ``can_manage`` decides whether the management link says so."""
-
-    name: str
-    can_manage: bool
-
-
-def require_user(user: UserDep) -> Reader:
-    """Any authenticated Airflow user may read spend (401 without a valid token)."""
-    return Reader(name=user.get_name(), can_manage=can_manage(user))
-
-
-ReaderDep = Annotated[Reader, Depends(require_user)]
+Reader = Access
+ReaderDep = ViewerDep
 
 
 @dataclass(frozen=True)
@@ -154,7 +142,8 @@ def overview(request: Request, reader: ReaderDep, f: FiltersDep, today: TodayDep
 
 
 @analytics_router.get("/overview/teams/{team_id}", name="team_overview", response_class=HTMLResponse)
-def team_overview(request: Request, team_id: str, reader: ReaderDep, f: FiltersDep, today: TodayDep) -> HTMLResponse:
+def team_overview(request: Request, team_id: str, reader: TeamReaderDep, f: FiltersDep,
+                  today: TodayDep) -> HTMLResponse:
     """One team's spend by project and model, with the same panels as the overview."""
     return _page(request, reader, f, today, team_id)
 

@@ -1,0 +1,221 @@
+"""Every FinOps page in Debian's chromium at 1024, 1440 and 1920 px, as admin and as viewer, against a real api-server.
+
+On each page: no two text boxes of different cells or sections overlap, no text is cut (outside the page or
+a clipping box), and axe-core (installed from npm by the test setup, injected with Playwright) finds no serious
+or critical violation. On the charts: hovering a day shows that day's amounts exactly as SQL over ``cost_data``
+sums them, the arrow keys move between days, and a legend button hides a series. Screenshots go to
+``artifacts/``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from test_ui_browser import ARTIFACTS, log_in
+
+from finops.alerts.budgets import set_budget
+from finops.analytics.rollups import refresh_rollups
+from finops.costs.models import CostRow
+from finops.warehouse.db import connect
+from finops.warehouse.loader import Window, replace_window
+
+WIDTHS = (1024, 1440, 1920)
+#: Real-length IDs (``proj_`` + 24 characters) and long names: short ones hide overflow.
+PROJECTS = {"proj_2atzVXUEvZU1ZXK11jcJE2OL": "Customer support assistant (production)",
+            "proj_Qm8rT2vLx9KpZ4wNc7YhB1sD": "Web search", "unassigned": None}
+ITEMS = ("gpt-4o-2024-08-06, input", "gpt-4o-mini-2024-07-18, output", "batch | gpt-4o-mini-2024-07-18, output")
+ROLLUPS_TRUNCATE = "TRUNCATE finops.line_items, finops.spend_project_daily, finops.spend_project_monthly, " \
+                   "finops.spend_model_daily"
+
+#: Text boxes (one per line of each text node) with the cell or section that holds them; hidden text left out.
+TEXT_BOXES = """() => {
+  const cells = "td, th, li, dt, dd, p, h1, h2, h3, h4, label, button, summary, caption, figcaption, a, code, .badge, svg";
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let cellIds = new Map(), next = 0;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.textContent.trim()) continue;
+    const el = node.parentElement;
+    if (!el || el.closest("script, style, .visually-hidden, title, desc")) continue;
+    const closed = el.closest("details:not([open])");
+    if (closed && !el.closest("summary")) continue;
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true})) continue;
+    const cell = el.closest(cells) || el;
+    if (!cellIds.has(cell)) cellIds.set(cell, next++);
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    for (const r of range.getClientRects()) {
+      if (r.width < 1 || r.height < 1) continue;
+      out.push({cell: cellIds.get(cell), text: node.textContent.trim().slice(0, 40),
+                x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height, clip: clipped(el, r)});
+    }
+  }
+  function clipped(el, r) {
+    if (r.left < -0.5 || r.right > document.documentElement.clientWidth + 0.5) return "outside the page";
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+      const b = a.getBoundingClientRect();
+      if (r.left < b.left - 0.5 || r.right > b.right + 0.5 || r.top < b.top - 0.5 || r.bottom > b.bottom + 0.5)
+        return "clipped by " + a.tagName.toLowerCase() + "." + a.className;
+    }
+    return null;
+  }
+  return out;
+}"""
+
+
+def layout_problems(page) -> list[str]:
+    """Overlapping text boxes of different cells, and cut text, on the page as it is laid out now."""
+    boxes = page.evaluate(TEXT_BOXES)
+    problems = [f"cut: {b['text']!r} ({b['clip']})" for b in boxes if b["clip"]]
+    if page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth + 1"):
+        problems.append("the page scrolls sideways")
+    boxes.sort(key=lambda b: b["y"])
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if b["y"] >= a["y"] + a["h"]:
+                break
+            if a["cell"] == b["cell"]:
+                continue
+            dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if dx > 1 and dy > 1:
+                problems.append(f"overlap: {a['text']!r} and {b['text']!r}")
+    return problems
+
+
+def axe_violations(page, axe_source: str) -> list[str]:
+    """axe-core's serious and critical violations on the page."""
+    page.evaluate(axe_source)
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .filter(v => v.impact === "serious" || v.impact === "critical")
+        .map(v => v.id + " (" + v.impact + "): " + v.nodes.slice(0, 3).map(n => n.target.join(" ")).join(", "))""")
+    return list(found)
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    from finops.devenv.local import ensure_axe_core
+
+    return ensure_axe_core().read_text()
+
+
+def seed(db, today: date) -> None:
+    """Growth (named projects with real-length IDs, a budget, a failed day), plus 30 more teams for the list."""
+    db.execute(ROLLUPS_TRUNCATE)
+    db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES "
+               "('growth', 'Growth and lifecycle marketing team', 'test')")
+    for project, name in PROJECTS.items():
+        if name:
+            db.execute("INSERT INTO finops.projects (team_id, project_id, name, created_by) VALUES ('growth', %s, %s, "
+                       "'test')", (project, name))
+    start = today - timedelta(days=40)
+    window = Window(start, today + timedelta(days=1))
+    rows = [CostRow(start + timedelta(days=d), project, item, "usd",
+                    Decimal(d % 9 + 1 + i) * Decimal("1.7130804383403075") + Decimal("3.5000000000000004E-8"),
+                    Decimal(1), "tokens", "org")
+            for d in range(41) for project in PROJECTS for i, item in enumerate(ITEMS)]
+    replace_window("growth", window, iter(rows), dag_run_id="manual__seed", started_at=datetime.now(UTC))
+    db.execute("INSERT INTO finops.collection_runs (team_id, window_start, window_end, status, error, started_at, "
+               "finished_at) VALUES ('growth', %s, %s, 'failed', 'The Costs API answered HTTP 503 four times; the "
+               "run will retry.', now(), now())", (today - timedelta(days=6), today - timedelta(days=5)))
+    for n in range(30):
+        db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES (%s, %s, 'test')",
+                   (f"bulk-team-{n:02d}", f"Bulk team number {n:02d} with a long name"))
+    with connect() as conn:
+        refresh_rollups(conn, "openai", "growth", window.start, window.end)
+    set_budget("growth", "1000", "test", today=today)
+
+
+def money(amount: Decimal) -> str:
+    return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f} USD"
+
+
+def spent_since(db, first: date) -> Decimal:
+    return db.execute("SELECT sum(amount) FROM finops.cost_data WHERE team_id = 'growth' AND usage_date >= %s",
+                      (first,)).fetchone()[0]
+
+
+def day_sql(db, day: str) -> tuple[dict[str, Decimal], Decimal]:
+    rows = db.execute("SELECT project_id, sum(amount) FROM finops.cost_data WHERE team_id = 'growth' "
+                      "AND usage_date = %s GROUP BY project_id", (date.fromisoformat(day),)).fetchall()
+    by_project = dict(rows)
+    return by_project, sum(by_project.values(), Decimal(0))
+
+
+def check_chart(page, db) -> None:
+    """Hover, keys and legend of the page's chart, against SQL over cost_data."""
+    chart = page.locator("figure[data-chart]")
+    data = json.loads(chart.locator(".chart-data-json").text_content())
+    day = len(data["days"]) - 8
+    page.locator(f"figure[data-chart] .day-hit[data-day='{day}']").hover()
+    tip = chart.locator("[data-testid=chart-tip]")
+    tip.locator("strong", has_text=data["days"][day]).wait_for()
+    by_project, total = day_sql(db, data["days"][day])
+    shown = {}
+    for row in tip.locator(".tip-row[data-series]").all():
+        series = data["series"][int(row.get_attribute("data-series"))]
+        amount, currency = row.locator("dd").inner_text().split(" ")
+        assert currency == "USD"
+        shown[series["id"] or "unassigned"] = Decimal(amount)
+    assert shown == by_project, "the hover breakdown is SQL's, to the last digit"
+    assert Decimal(tip.locator("[data-testid=tip-total]").inner_text().split(" ")[0]) == total
+    assert Decimal(data["totals"][day]) == total
+    chart.screenshot(path=str(ARTIFACTS / "finops-chart-hover.png"))
+
+    svg = page.locator("figure[data-chart] > svg")
+    svg.focus()
+    page.keyboard.press("ArrowLeft")
+    tip.locator("strong", has_text=data["days"][day - 1]).wait_for()
+
+    first = chart.locator(".chart-legend li[data-series='0'] button")
+    first.click()
+    assert first.get_attribute("aria-pressed") == "false"
+    assert chart.locator(".segment[data-series='0']").first.is_hidden()
+    assert tip.locator(".tip-row[data-series='0']").count() == 0
+    first.click()
+    assert chart.locator(".segment[data-series='0']").first.is_visible()
+
+
+PAGES = {"team-list": "/finops/", "team": "/finops/teams/growth", "overview": "/finops/overview",
+         "team-spend": "/finops/overview/teams/growth?group=project&period=30d"}
+
+
+def test_every_page_at_every_width_as_admin_and_viewer(api_server, browser, db, axe_source):
+    today = datetime.now(UTC).date()
+    seed(db, today)
+    ARTIFACTS.mkdir(exist_ok=True)
+    problems: list[str] = []
+    for user in ("admin", "viewer"):
+        page = log_in(browser, api_server, user)
+        for name, path in PAGES.items():
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(api_server.base_url + path)
+                page.locator("[data-testid=mode], [data-testid=manage-link]").first.wait_for()
+                if page.locator("figure[data-chart]").count():
+                    page.locator("figure[data-chart] .legend-toggle").first.wait_for()  # the script ran
+                where = f"{name} as {user} at {width} px"
+                problems += [f"{where}: {p}" for p in layout_problems(page)]
+                problems += [f"{where}: axe {v}" for v in axe_violations(page, axe_source)]
+                page.screenshot(path=str(ARTIFACTS / f"finops-{name}-{user}-{width}.png"), full_page=True)
+                if name == "team" and width == 1440:
+                    check_chart(page, db)
+                    assert (page.locator("form[method=post]").count() > 0) == (user == "admin")
+                    assert "Customer support assistant (production)" in page.locator("#scopes").inner_text()
+                    assert "proj_2atzVXUEvZU1ZXK11jcJE2OL" in page.locator("[data-testid=legend]").inner_text()
+                if name == "team-list" and width == 1440:
+                    assert page.locator("table.team-list tbody tr").count() == 25  # 31 teams, 25 a page
+                    page.locator("th a[data-sort=spend]").click()  # the biggest spender first
+                    page.wait_for_url("**sort=spend&order=desc**")
+                    assert page.locator("table.team-list tbody tr").first.get_attribute("data-team") == "growth"
+                    row = page.locator("tr[data-team=growth]")
+                    assert row.locator("td.num").nth(0).inner_text() == money(spent_since(db, today - timedelta(days=29)))
+                    assert row.locator("td.num").nth(0).inner_text().endswith("USD")
+                    row.get_by_role("link", name="Growth and lifecycle marketing team").click()
+                    page.wait_for_url("**/finops/teams/growth")
+    assert problems == [], "\n".join(problems)
