@@ -12,7 +12,8 @@ never price; a vanished one (no current tokens) moves volume and mix. With no pr
 volume is the current cost of the measured segments and mix is 0. A segment with cost but no tokens in a
 period where it costs something ("cost without usage": non-token costs, a missing usage day) has no unit to
 explain it by: its whole change counts as volume. Volume and mix are exact rationals rounded to
-:data:`PLACES`; price is the exact remainder, so ``volume + mix + price == change`` to the last digit.
+:data:`PLACES`; price is the exact remainder, so ``volume + mix + price == change`` to the last digit (price
+also holds the rounding of volume and mix, under 1e-10 each).
 """
 
 from __future__ import annotations

@@ -92,10 +92,11 @@ def anthropic_result(day: date, result: dict[str, Any]) -> UsageRow:
     hour = count(creation, "ephemeral_1h_input_tokens")
     tools = result.get("server_tool_use") or {}
     searches = count(tools, "web_search_requests") if isinstance(tools, dict) else 0
+    tier = _text(result.get("service_tier"))
     return UsageRow(
         usage_date=day, project_id=_text(result.get("workspace_id")) or DEFAULT_WORKSPACE, endpoint="messages",
         api_key_id=_text(result.get("api_key_id")), model=_text(result.get("model")),
-        service_tier=_text(result.get("service_tier")), batch=(result.get("service_tier") == "batch") or None,
+        service_tier=tier, batch=None if tier is None else tier == "batch",
         context_window=_text(result.get("context_window")), requests=None,
         input_tokens=count(result, "uncached_input_tokens"), cache_read_tokens=count(result, "cache_read_input_tokens"),
         cache_write_tokens=five + hour, cache_write_5m_tokens=five, cache_write_1h_tokens=hour,
