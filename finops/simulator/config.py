@@ -87,7 +87,8 @@ class UsageKnobs(_Model):
 
     #: Days the usage endpoints answer with empty buckets while the costs endpoint still has the day's costs.
     missing_days: list[date] = Field(default_factory=list)
-    #: Days whose output tokens (of the first model result of each bucket) are served ``mismatch_tokens`` too high.
+    #: Days whose output tokens (OpenAI: the first completions result; Anthropic: the first result) are served
+    #: ``mismatch_tokens`` too high.
     mismatch_days: list[date] = Field(default_factory=list)
     mismatch_tokens: int = Field(1000, ge=1)
     #: Usage endpoints answered with a 500 (every attempt): a usage failure fails the team like a cost failure.

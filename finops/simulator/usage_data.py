@@ -107,10 +107,8 @@ def openai_atoms(org: Organization, day: date, endpoint: str, revision: int = 0)
             figure = next(iter(f))
             f["num_model_requests"] = _requests(org.seed, key, day, f[figure], per=1 if endpoint == "images" else 900)
         out.append(atom)
-    if out and day in org.usage.mismatch_days:
-        first = out[0].figures
-        name = "output_tokens" if "output_tokens" in first else next(iter(first))
-        first[name] += org.usage.mismatch_tokens
+    if out and day in org.usage.mismatch_days and endpoint == "completions":
+        out[0].figures["output_tokens"] += org.usage.mismatch_tokens
     return out
 
 
