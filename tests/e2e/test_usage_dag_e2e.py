@@ -84,9 +84,14 @@ def test_both_dags_load_usage_and_the_usage_report_equals_sql(teams, db, capsys)
         result = dags_test(dag_id)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "Usage reconciliation" in result.stdout + result.stderr
-    loaded = db.execute("SELECT provider::text, team_id, min(usage_date), max(usage_date), count(DISTINCT "
-                        "collection_run_id) FROM finops.usage_data GROUP BY 1, 2 ORDER BY 1").fetchall()
-    assert loaded == [("anthropic", "claude", FIRST, LAST, 1), ("openai", "growth", FIRST, LAST, 1)]
+    loaded = db.execute("SELECT provider::text, team_id, array_agg(DISTINCT usage_date ORDER BY usage_date), "
+                        "count(DISTINCT collection_run_id) FROM finops.usage_data GROUP BY 1, 2 ORDER BY 1").fetchall()
+    cost_days = db.execute("SELECT c.provider::text, c.team_id, array_agg(DISTINCT c.usage_date ORDER BY c.usage_date) "
+                           "FROM finops.cost_data c JOIN finops.line_items li USING (provider, line_item) "
+                           "WHERE li.cost_kind = 'tokens' GROUP BY 1, 2 ORDER BY 1").fetchall()
+    assert [r[:3] for r in loaded] == cost_days and [r[3] for r in loaded] == [1, 1]  # every day with token costs
+    assert [r[:2] for r in loaded] == [("anthropic", "claude"), ("openai", "growth")]
+    assert all(FIRST <= day <= LAST for r in loaded for day in r[2])
     runs = db.execute("SELECT DISTINCT r.status FROM finops.usage_data u JOIN finops.collection_runs r "
                       "ON r.run_id = u.collection_run_id").fetchall()
     assert runs == [("success",)]
