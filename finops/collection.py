@@ -187,7 +187,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
             )
         api_key = registry.decrypt_key(team_id, spec.name)
         stream = client.costs(api_key, window.start, window.end, scope_ids)
-        usage = fetch_usage(spec.name, client, api_key, window, scope_ids)  # finops.usage: fails the team like costs
+        usage = fetch_usage(spec.name, client, api_key, window, scope_ids, stats=stream.stats)  # fails like costs
         del api_key
         result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
                                 guard=guard, provider=spec.name, connections=connections, rollups=rollups,

@@ -77,10 +77,13 @@ def _pages(client: ApiClient, key: str, path: str, query: list[tuple[str, str]],
 
 
 def openai_usage(client: ApiClient, api_key: str, start: date, end: date, project_ids: Sequence[str],
-                 endpoints: Sequence[str]) -> UsageFetch:
-    """The team's usage of each endpoint for the UTC days ``[start, end)``, filtered to its projects."""
+                 endpoints: Sequence[str], stats: RequestStats | None = None) -> UsageFetch:
+    """The team's usage of each endpoint for the UTC days ``[start, end)``, filtered to its projects.
+
+    ``stats`` (the cost stream's) counts the usage requests and retries with the costs'.
+    """
     key = client.check_key(api_key)
-    fetch = UsageFetch()
+    fetch = UsageFetch(stats=stats or RequestStats())
     ids = list(dict.fromkeys(project_ids))
     if not ids:
         return fetch
@@ -95,14 +98,14 @@ def openai_usage(client: ApiClient, api_key: str, start: date, end: date, projec
 
 
 def anthropic_usage(client: ApiClient, api_key: str, start: date, end: date, workspace_ids: Sequence[str],
-                    endpoints: Sequence[str] = ANTHROPIC_ENDPOINTS) -> UsageFetch:
+                    endpoints: Sequence[str] = ANTHROPIC_ENDPOINTS, stats: RequestStats | None = None) -> UsageFetch:
     """The message usage of the team's registered workspaces (``default`` included) for ``[start, end)``.
 
     Fetched for the organization grouped by workspace (the default workspace cannot be filtered on) and kept
     per registered workspace, like the costs.
     """
     key = client.check_key(api_key)
-    fetch = UsageFetch()
+    fetch = UsageFetch(stats=stats or RequestStats())
     wanted = set(workspace_ids)
     if not wanted or "messages" not in endpoints:
         return fetch
