@@ -36,8 +36,12 @@ def count(result: dict[str, Any], name: str, *, default: int | None = 0) -> int 
         return default
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float, str)):
         raise UsageShapeError(f"`{name}` is {value!r}, not a count")
-    number = Decimal(str(value))
-    if number != number.to_integral_value() or number < 0:
+    try:
+        number = Decimal(str(value))
+        whole = number.is_finite() and number == number.to_integral_value() and number >= 0
+    except ArithmeticError:  # not a number at all
+        whole = False
+    if not whole:
         raise UsageShapeError(f"`{name}` is {value!r}, not a whole number of 0 or more")
     return int(number)
 
