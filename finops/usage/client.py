@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dtime
 
+import msgspec
+
 from finops.costs.errors import CostsApiResponseError
 from finops.costs.http import ApiClient, RequestStats
 from finops.costs.pagination import CursorPaginator
-from finops.costs.parsing import load_json
+from finops.costs.parsing import decode_page_body
 from finops.usage.models import ANTHROPIC_ENDPOINTS, UsageRow
 from finops.usage.normalize import UsageShapeError, page_rows
 
@@ -33,6 +35,8 @@ OPENAI_GROUP_BY = {
 ANTHROPIC_GROUP_BY = ("workspace_id", "model", "api_key_id", "service_tier", "context_window")
 #: Daily buckets per page: the usage endpoints' maximum for ``bucket_width=1d``.
 MAX_LIMIT = 31
+#: Usage pages are decoded as plain JSON (counts are integers) and checked by finops.usage.normalize.
+_ANY = msgspec.json.Decoder()
 
 
 @dataclass(slots=True)
@@ -59,9 +63,10 @@ def _pages(client: ApiClient, key: str, path: str, query: list[tuple[str, str]],
         what = f"{source} page {page_no}"
 
         def decode(response, what=what, page_no=page_no):
-            body = load_json(response.text, what=what, status=response.status_code,
-                             content_type=response.headers.get("Content-Type"), source=source,
-                             conn_id=client.conn_id)
+            # A body cut on the way raises IncompleteJsonBody, which the client fetches again (like a cost page).
+            body = decode_page_body(_ANY, response.content, source=source, page=page_no, what=what,
+                                    status=response.status_code, content_type=response.headers.get("Content-Type"),
+                                    conn_id=client.conn_id)
             try:
                 return page_rows(client.provider, endpoint, body)
             except (UsageShapeError, TypeError, ValueError) as exc:

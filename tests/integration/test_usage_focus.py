@@ -65,3 +65,30 @@ def test_anthropic_token_rows_carry_usage_quantities_and_the_export_passes(db, k
                     != "tokens")
     assert checked > 0 and non_token > 0
     assert {d.rule: d.count for d in result.report.deviations}["PricingQuantityMissing"] == non_token
+
+
+def test_openai_token_rows_without_a_quantity_take_the_usage_tokens(db, kms_endpoint, simulator, tmp_path):
+    from simulator_fixtures import USAGE
+
+    registry = Registry()
+    registry.add_team("app", ACTOR)
+    registry.register_key("app", simulator.key(USAGE), ACTOR, verify=False)
+    for pid in simulator.project_ids(USAGE):
+        registry.add_project("app", pid, ACTOR, verify=False)
+    collection.collect_team("app", Window(date(2026, 3, 10), date(2026, 3, 12)), dag_run_id="focus")
+    # A cost row the API sent without its quantity: the usage has the tokens.
+    day, project, item, quantity = db.execute(
+        "UPDATE finops.cost_data SET quantity = NULL, quantity_unit = NULL WHERE (usage_date, project_id, line_item) "
+        "= (SELECT usage_date, project_id, line_item FROM finops.cost_data WHERE line_item = "
+        "'gpt-4o-2024-08-06, cached input' ORDER BY 1, 2 LIMIT 1) "
+        "RETURNING usage_date, project_id, line_item, (SELECT sum(cache_read_tokens) FROM finops.usage_data u "
+        "WHERE u.usage_date = cost_data.usage_date AND u.project_id = cost_data.project_id "
+        "AND u.model = 'gpt-4o-2024-08-06')").fetchone()
+    (result,) = export_month(MONTH, today=date(2026, 12, 1), provider="openai", dest=str(tmp_path))
+    assert result.report.violations == []
+    rows = read_csv(tmp_path / f"billing_period={MONTH}" / "provider=openai" / f"focus-{MONTH}-openai.csv")
+    (row,) = [r for r in rows if (r["ChargePeriodStart"][:10], r["x_ProjectId"], r["x_LineItem"]) ==
+              (day.isoformat(), project, item)]
+    assert Decimal(row["PricingQuantity"]) == Decimal(row["ConsumedQuantity"]) == quantity > 0
+    assert (row["PricingUnit"], row["x_QuantityUnit"]) == ("Tokens", None)
+    assert "PricingQuantityMissing" not in {d.rule for d in result.report.deviations}

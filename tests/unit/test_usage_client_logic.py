@@ -81,3 +81,11 @@ def test_anthropic_usage_keeps_the_registered_workspaces_and_sends_the_groupings
     (row,) = fetch.rows
     assert (row.project_id, row.cache_write_tokens, row.cache_write_5m_tokens) == ("default", 3, 1)
     assert fetch.skipped == 1
+
+
+def test_a_usage_page_cut_on_the_way_is_fetched_again():
+    c = client(response(text='{"object": "page", "data": [{"object": "bucket", "start_'),
+               response(body=page([{"input_tokens": 2, "num_model_requests": 1}])))
+    stats = RequestStats()
+    fetch = openai_usage(c, KEY, date(2024, 11, 1), date(2024, 11, 2), ["proj_a"], ["moderations"], stats)
+    assert [r.input_tokens for r in fetch.rows] == [2] and stats.retries == 1 and stats.requests == 2
