@@ -28,8 +28,10 @@ def loaded(warehouse, kms_endpoint, simulator):
     import psycopg
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
+        # The rollups are derived from cost_data: emptied with it (other modules' fixtures empty cost_data alone).
         conn.execute("TRUNCATE finops.cost_data, finops.collection_runs, finops.admin_keys, finops.projects, "
-                     "finops.teams RESTART IDENTITY CASCADE")
+                     "finops.teams, finops.spend_project_daily, finops.spend_project_monthly, "
+                     "finops.spend_model_daily RESTART IDENTITY CASCADE")
     registry = Registry()
     registry.add_team("app", ACTOR)
     registry.register_key("app", simulator.key(USAGE), ACTOR, verify=False)
