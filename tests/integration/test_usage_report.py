@@ -106,3 +106,13 @@ def test_the_change_explained_adds_up_exactly_and_matches_the_spend_report(loade
         assert Decimal(r["current"]) == spend[r["team_id"]] and Decimal(r["previous"]) == before[r["team_id"]]
     table = run(capsys, "--explain", "--month", "2026-03")
     assert "volume + mix + price = change" in table and table.splitlines()[3].startswith("total")
+
+
+def test_by_token_kind_each_kind_shows_its_own_tokens_and_no_requests(loaded, capsys):
+    records = json.loads(run(capsys, "--month", "2026-02", "--by", "model,token_kind", "--team", "app", "--usage",
+                             "--format", "json"))
+    cached = [r for r in records if r["token_kind"] == "cached input"]
+    assert cached and all(r["cache_read_tokens"] > 0 and r["input_tokens"] == r["output_tokens"] == 0 for r in cached)
+    assert all(r["requests"] is None for r in records)  # a request is not split by token kind
+    output = next(r for r in records if r["token_kind"] == "output" and r["model"] == "gpt-4o-2024-08-06")
+    assert Decimal(output["cost_per_1m_tokens"]) == Decimal("10")  # the simulator's 1e-05 USD per output token
