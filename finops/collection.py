@@ -170,6 +170,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     """
     from finops.providers import provider as provider_spec
     from finops.registry import Registry
+    from finops.usage.collect import fetch_usage
 
     spec = provider_spec(provider)
     registry = registry or Registry()
@@ -187,9 +188,11 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
             )
         api_key = registry.decrypt_key(team_id, spec.name)
         stream = client.costs(api_key, window.start, window.end, scope_ids)
+        usage = fetch_usage(spec.name, client, api_key, window, scope_ids, stats=stream.stats)  # fails like costs
         del api_key
         result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
-                                guard=guard, provider=spec.name, connections=connections, rollups=rollups)
+                                guard=guard, provider=spec.name, connections=connections, rollups=rollups,
+                                usage=usage)
     except Exception as exc:
         explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
         error = explained or exc

@@ -258,6 +258,14 @@ def data_quality_task(team_ids: list[str], window_start: str, window_end: str, d
         _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
         raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry
     _stats().gauge("finops.quality.failed_expectations", 0)
+    from finops.quality.usage import VARIABLE as USAGE_GATE
+    from finops.quality.usage import UsageReconciliationFailed, check_usage
+
+    try:  # usage against the costs (docs/usage.md): warns, or fails with finops_usage_reconciliation=fail
+        check_usage(window.start, window.end, team_ids, settled_before=collection.settled_before(today, _settle_days()),
+                    provider=provider, setting=get_variable(USAGE_GATE, None))
+    except UsageReconciliationFailed as exc:
+        raise AirflowFailException(str(exc)) from None
     return {"success": report.success, "rows_validated": report.rows_validated,
             "not_yet_settled": [d.isoformat() for d in report.not_yet_settled],
             "docs_path": str(report.docs_path) if report.docs_path else None}

@@ -41,6 +41,13 @@ import pytest
 HEALTHY, OTHER, FAULTY, QUIRKY = "org-healthy", "org-other", "org-faulty", "org-quirky"
 A_HEALTHY, A_FAULTY, A_OTHER = "anth-healthy", "anth-faulty", "anth-other"
 STORY = "org-story"
+#: Usage knobs (docs/usage.md): ``USAGE`` serves cached-input line items, a missing usage day and a mismatch day;
+#: ``USAGE_DOWN`` answers every usage request with a 500 (its costs are fine).
+USAGE, USAGE_DOWN = "org-usage", "org-usagedown"
+USAGE_MISSING_DAY, USAGE_MISMATCH_DAY = date(2026, 3, 2), date(2026, 3, 3)
+USAGE_LINE_ITEMS = ["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-2024-08-06, output",
+                    "gpt-4o-mini-2024-07-18, input", "gpt-4o-mini-2024-07-18, output",
+                    "batch | gpt-4o-mini-2024-07-18, input", "text-embedding-3-small", "dall-e-3", "whisper-1"]
 STORY_SPIKE = date(2026, 3, 5)
 STORY_SCENARIO = {"origin": "2026-01-01", "typical": 100, "weekend_factor": 0.5, "noise_sigma": 0.05,
                   "ramp_start": "2026-02-15", "ramp_per_day": 0.03, "spike_days": [STORY_SPIKE.isoformat()],
@@ -70,6 +77,7 @@ def build_test_config():
         ProjectConfig,
         Scenario,
         SimulatorConfig,
+        UsageKnobs,
         WorkspaceConfig,
         random_anthropic_key,
         random_key,
@@ -81,6 +89,8 @@ def build_test_config():
         FAULTY: {"active": random_key()},
         QUIRKY: {"active": random_key()},
         STORY: {"active": random_key()},
+        USAGE: {"active": random_key()},
+        USAGE_DOWN: {"active": random_key()},
         A_HEALTHY: {"active": random_anthropic_key(), "revoked": random_anthropic_key(),
                     "api_key": random_anthropic_key(ANTHROPIC_API_KEY_PREFIX)},
         A_FAULTY: {"active": random_anthropic_key()},
@@ -119,6 +129,11 @@ def build_test_config():
             string_amounts=True, null_project_share=0.25, latency_ms=5),
         org(STORY, 88, [("proj_storyApp", "App"), ("proj_storyBatch", "Batch")]).model_copy(
             update={"scenario": Scenario.model_validate(STORY_SCENARIO)}),
+        org(USAGE, 99, [("proj_usageApp", "App"), ("proj_usageLab", "Lab")]).model_copy(update={
+            "line_items": USAGE_LINE_ITEMS, "zero_day_share": 0.0,
+            "usage": UsageKnobs(missing_days=[USAGE_MISSING_DAY], mismatch_days=[USAGE_MISMATCH_DAY])}),
+        org(USAGE_DOWN, 98, [("proj_usageDown", "Down")]).model_copy(
+            update={"usage": UsageKnobs(failing=True)}),
     ])
     return config, keys
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from finops.cli import usage_report
+
 PROVIDERS = ("openai", "anthropic")
 
 
@@ -17,11 +19,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     period.add_argument("--month", metavar="YYYY-MM", help="one calendar month")
     period.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD), with --to")
     report.add_argument("--to", dest="end", metavar="DATE", help="last day, included (YYYY-MM-DD)")
-    report.add_argument("--by", default="team", metavar="LIST",
+    report.add_argument("--by", default=None, metavar="LIST",
                         help="comma-separated: team,provider,project,model,token_kind,day (default team)")
     report.add_argument("--team", metavar="TEAM_ID", help="only this team")
     report.add_argument("--provider", choices=PROVIDERS, help="only this provider")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    usage_report.add_arguments(report)
     maintenance = report.add_mutually_exclusive_group()
     maintenance.add_argument("--reparse", action="store_true",
                              help="parse every line item again with this version's parser (and those cost_data holds "
@@ -77,8 +80,10 @@ def _report(args: argparse.Namespace) -> int:
 
     if args.reparse or args.rebuild_rollups:
         return _maintain(args)
+    if args.explain:
+        return usage_report.explain_report(args)
     period = _period(args)
-    columns = reports.parse_by(args.by)
+    columns = reports.parse_by(args.by or "team")
     with connect() as conn:
         if args.team and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": args.team}).fetchone():
             raise reports.UnknownTeam(f"Team {args.team} is not registered; see `finops teams list`.")
@@ -93,6 +98,8 @@ def _report(args: argparse.Namespace) -> int:
             if restated:
                 notes.append(f"{len(restated)} team-day(s) in this period were restated by a later collection "
                              f"(costs settled late); see the FinOps overview page.")
+        if args.usage:
+            return usage_report.usage_report(args, conn, result, notes)
     text = {"csv": reports.to_csv, "json": reports.to_json}.get(args.format)
     sys.stdout.write(text(result) if text else reports.to_table(result, notes))
     return 0

@@ -104,6 +104,7 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
         report = validate_window(first, last + timedelta(days=1), settle_days=settle, provider=provider)
         lines += ["", f"Data quality ({provider}): {report.summary()}"]
     lines += [f"Data Docs (offline HTML): {data_docs_dir() / 'index.html'}"]
+    lines += ["", usage_summary(first, last)]
     lines += ["", month_to_date_overview()]
     passwords = local.ensure_passwords()
     lines += [
@@ -115,6 +116,17 @@ def summary(first, last, dag_ok: bool, log_file: str) -> str:
         "  make down    -> stop everything",
     ]
     return "\n".join(lines)
+
+
+def usage_summary(first, last) -> str:
+    """Tokens, cost per 1M tokens and cache hit rate per team and model, and the change explained (docs/usage.md)."""
+    from finops.analytics.report import Period
+    from finops.usage.text import change_table, unit_cost_table
+    from finops.warehouse.db import connect
+
+    period = Period(first, last + timedelta(days=1))
+    with connect() as conn:
+        return "\n".join([unit_cost_table(conn, period), "", change_table(conn, period)])
 
 
 def month_to_date_overview() -> str:

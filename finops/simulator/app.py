@@ -340,6 +340,7 @@ async def expected(request: Request) -> dict:
 def create_app(config: SimulatorConfig) -> FastAPI:
     """Build the simulator app for one configuration."""
     from finops.simulator.anthropic_app import AnthropicError, anthropic_router
+    from finops.simulator.usage_app import usage_router
 
     app = FastAPI(title="OpenAI and Anthropic admin API simulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.simulator = SimulatorState(config)
@@ -356,6 +357,6 @@ def create_app(config: SimulatorConfig) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return ApiError(exc.status_code, f"Invalid URL ({request.method} {request.url.path}).").response()
 
-    for router in (costs_router, projects_router, anthropic_router, control_router):
+    for router in (costs_router, projects_router, anthropic_router, usage_router, control_router):
         app.include_router(router)
     return app

@@ -30,6 +30,13 @@ DEFAULT_LINE_ITEMS: dict[str, tuple[float, str]] = {
     "whisper-1": (0.0001, "duration_seconds"),
     "dall-e-3": (0.04, "images"),
 }
+#: Line items an organization may list besides the default mix (priced like them; not drawn by default).
+EXTRA_LINE_ITEMS: dict[str, tuple[float, str]] = {
+    "gpt-4o-2024-08-06, cached input": (1.25e-06, "tokens"),
+    "gpt-4o-mini-2024-07-18, cached input": (7.5e-08, "tokens"),
+    "batch | gpt-4o-mini-2024-07-18, input": (7.5e-08, "tokens"),
+    "batch | gpt-4o-mini-2024-07-18, output": (3e-07, "tokens"),
+}
 
 
 class _Model(BaseModel):
@@ -74,6 +81,19 @@ class Faults(_Model):
         if self.rate_429 + self.rate_5xx + self.rate_529 > 1:
             raise ValueError("rate_429 + rate_5xx + rate_529 must be at most 1")
         return self
+
+
+class UsageKnobs(_Model):
+    """The usage endpoints' knobs: a missing usage day and a mismatch against the costs (to try the reconciliation)."""
+
+    #: Days the usage endpoints answer with empty buckets while the costs endpoint still has the day's costs.
+    missing_days: list[date] = Field(default_factory=list)
+    #: Days whose output tokens (OpenAI: the first completions result; Anthropic: the first result) are served
+    #: ``mismatch_tokens`` too high.
+    mismatch_days: list[date] = Field(default_factory=list)
+    mismatch_tokens: int = Field(1000, ge=1)
+    #: Usage endpoints answered with a 500 (every attempt): a usage failure fails the team like a cost failure.
+    failing: bool = False
 
 
 SCENARIO_ORIGIN = date(2025, 1, 1)
@@ -170,6 +190,7 @@ class Organization(_Model):
     #: A spend story instead of the random mix: a name (``spikes``) or a mapping (see :class:`Scenario`).
     scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
+    usage: UsageKnobs = Field(default_factory=UsageKnobs)
 
 
 class AnthropicKey(_Model):
@@ -210,6 +231,7 @@ class AnthropicOrganization(_Model):
     #: A spend story instead of the random mix: a name (``spikes``) or a mapping (see :class:`Scenario`).
     scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
+    usage: UsageKnobs = Field(default_factory=UsageKnobs)
 
 
 class SimulatorConfig(_Model):

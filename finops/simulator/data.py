@@ -12,11 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from finops.money import ZERO, add
-from finops.simulator.config import DEFAULT_LINE_ITEMS, Organization, SimulatorConfig
+from finops.simulator.config import DEFAULT_LINE_ITEMS, EXTRA_LINE_ITEMS, Organization, SimulatorConfig
 from finops.simulator.randomness import _rng, unit_hash
 
 UNASSIGNED = "unassigned"
 CURRENCY = "usd"
+LINE_ITEM_PRICES = {**DEFAULT_LINE_ITEMS, **EXTRA_LINE_ITEMS}
 _QUANTITY_RANGE = {"tokens": (1_000, 4_000_000), "images": (1, 120), "duration_seconds": (30, 20_000)}
 
 
@@ -56,7 +57,7 @@ def _scenario_charges(org: Organization, project_id: str, day: date, revision: i
     for (pid, item), share in zip(pairs, shares(org.seed, pairs), strict=True):
         if pid != project_id:
             continue
-        price, unit = DEFAULT_LINE_ITEMS.get(item, (1e-06, "tokens"))
+        price, unit = LINE_ITEM_PRICES.get(item, (1e-06, "tokens"))
         amount = total * share
         charges.append(Charge(
             project_id=pid, line_item=item, amount=amount, quantity=max(1, round(amount / price)), quantity_unit=unit,
@@ -85,7 +86,7 @@ def daily_charges(org: Organization, project_id: str, day: date, revision: int =
         rng = _rng(org.seed, project_id, day, item)
         if rng.random() < 0.3:
             continue
-        price, unit = DEFAULT_LINE_ITEMS.get(item, (1e-06, "tokens"))
+        price, unit = LINE_ITEM_PRICES.get(item, (1e-06, "tokens"))
         low, high = _QUANTITY_RANGE.get(unit, (1, 50))
         quantity = rng.randint(low, high)
         charges.append(Charge(

@@ -114,6 +114,7 @@ def replace_window(
     guard: DropGuard | None = None,
     connections: KeptConnections | None = None,
     rollups: RollupBatch | None = None,
+    usage=None,
 ) -> LoadResult:
     """Replace the team's rows in ``window`` with ``rows``, recording the collection run.
 
@@ -124,6 +125,7 @@ def replace_window(
     a dropped settled day, a killed process) leaves the previous rows as they were. With ``connections``
     the transaction runs on the thread's kept connection instead of a new one. The rollups get the window's
     change in the same transaction, or with ``rollups`` (a collect_team task's batch) right after it commits.
+    ``usage`` (finops.usage.load.UsageLoad) replaces the window's usage rows in the same transaction.
     """
     import psycopg
 
@@ -162,6 +164,8 @@ def replace_window(
                     f"The Costs API returned the same day, project, line item and currency twice for team "
                     f"{team_id} in {window}; nothing was replaced; retry the run, and report it if it persists."
                 ) from None
+            if usage is not None:
+                usage.load(conn, params, run_id)
             with conn.cursor() as cur:
                 cur.executemany(paths.sql("collection/run_day_insert"), [
                     {"run_id": run_id, "usage_date": d, "currency": c, "rows": v[0], "amount_total": v[1]}

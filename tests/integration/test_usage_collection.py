@@ -1,0 +1,128 @@
+"""Usage collected with the costs, against the simulator over HTTP and a real PostgreSQL: one atomic replace,
+identical reruns, a usage failure fails the team, and the usage agrees with the costs' quantities."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from simulator_fixtures import A_HEALTHY, USAGE, USAGE_DOWN, USAGE_MISMATCH_DAY, USAGE_MISSING_DAY
+
+from finops import collection
+from finops.registry import Registry
+from finops.warehouse.loader import Window
+
+ACTOR = "cli:test"
+WINDOW = Window(date(2026, 3, 1), date(2026, 3, 5))
+USAGE_COLUMNS = ("usage_date, project_id, endpoint, api_key_id, model, service_tier, batch, requests, input_tokens, "
+                 "cache_read_tokens, cache_write_tokens, output_tokens, quantity, quantity_unit")
+
+
+@pytest.fixture
+def registry(db, kms_endpoint, simulator):
+    """``app`` (org-usage, both projects), ``down`` (usage endpoints failing) and ``claude`` (Anthropic)."""
+    registry = Registry()
+    for team, org in (("app", USAGE), ("down", USAGE_DOWN)):
+        registry.add_team(team, ACTOR)
+        registry.register_key(team, simulator.key(org), ACTOR, verify=False)
+        for pid in simulator.project_ids(org):
+            registry.add_project(team, pid, ACTOR, verify=False)
+    registry.add_team("claude", ACTOR)
+    registry.register_key("claude", simulator.key(A_HEALTHY), ACTOR, verify=False, provider="anthropic")
+    for scope in ("wrkspc_healthyChat", "default"):
+        registry.add_project("claude", scope, ACTOR, verify=False, provider="anthropic")
+    simulator.reset_faults()
+    return registry
+
+
+def usage_rows(db, team: str, provider: str = "openai") -> list[tuple]:
+    query = f"SELECT {USAGE_COLUMNS} FROM finops.usage_data WHERE team_id = %s AND provider = %s ORDER BY 1, 2, 3, 4, 5, 6, 7"  # noqa: S608
+    return db.execute(query, (team, provider)).fetchall()
+
+
+def test_usage_is_loaded_with_the_costs_and_a_rerun_leaves_the_same_rows(registry, db):
+    first = collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    rows = usage_rows(db, "app")
+    assert first.rows > 0 and rows
+    endpoints = {r[2] for r in rows}
+    assert {"completions", "embeddings", "images", "audio_transcriptions"} <= endpoints
+    assert USAGE_MISSING_DAY not in {r[0] for r in rows}  # the knob's missing day
+    run_ids = db.execute("SELECT DISTINCT u.collection_run_id, r.status FROM finops.usage_data u "
+                         "JOIN finops.collection_runs r ON r.run_id = u.collection_run_id").fetchall()
+    assert run_ids == [(db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0], "success")]
+    # the run's requests count the usage endpoints' too (one page each here) besides the cost pages
+    pages, requests = db.execute("SELECT pages, requests FROM finops.collection_runs").fetchone()
+    assert requests == first.requests == pages + 8
+
+    collection.collect_team("app", WINDOW, dag_run_id="run-2")
+    assert usage_rows(db, "app") == rows
+
+
+def test_openai_cost_quantities_equal_the_usage_tokens_except_on_the_mismatch_day(registry, db):
+    collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    costs = dict(((d, p, m, k), q) for d, p, m, k, q in db.execute(
+        "SELECT c.usage_date, c.project_id, li.model, li.token_kind, sum(c.quantity) FROM finops.cost_data c "
+        "JOIN finops.line_items li ON li.provider = c.provider AND li.line_item = c.line_item "
+        "WHERE c.team_id = 'app' AND li.cost_kind = 'tokens' AND li.model LIKE 'gpt-4o%%' GROUP BY 1, 2, 3, 4"))
+    usage = {}
+    for d, p, m, inp, cached, out in db.execute(
+            "SELECT usage_date, project_id, model, sum(input_tokens), sum(cache_read_tokens), sum(output_tokens) "
+            "FROM finops.usage_data WHERE team_id = 'app' AND endpoint = 'completions' GROUP BY 1, 2, 3"):
+        for kind, value in (("input", inp), ("cached input", cached), ("output", out)):
+            if value:
+                usage[(d, p, m, kind)] = value
+    ordinary = {k: v for k, v in costs.items() if k[0] not in (USAGE_MISSING_DAY, USAGE_MISMATCH_DAY)}
+    assert ordinary and all(usage[k] == v for k, v in ordinary.items())
+    assert any(usage.get(k) != v for k, v in costs.items() if k[0] == USAGE_MISMATCH_DAY)
+    assert any(k[3] == "cached input" for k in ordinary)
+
+
+def test_a_usage_failure_fails_the_team_and_leaves_its_previous_rows(registry, db, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_USAGE_ENDPOINTS", "none")
+    collection.collect_team("down", WINDOW, dag_run_id="run-1")  # usage off: the costs load
+    before = db.execute("SELECT count(*), sum(amount) FROM finops.cost_data WHERE team_id = 'down'").fetchone()
+    assert before[0] > 0 and usage_rows(db, "down") == []
+    monkeypatch.delenv("AIRFLOW_VAR_FINOPS_USAGE_ENDPOINTS")
+    with pytest.raises(Exception, match="HTTP 500"):
+        collection.collect_team("down", WINDOW, dag_run_id="run-2")
+    assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data WHERE team_id = 'down'").fetchone() == before
+    status, error = db.execute("SELECT status, error FROM finops.collection_runs WHERE dag_run_id = 'run-2'").fetchone()
+    assert status == "failed" and "usage" in error
+
+
+def test_a_failed_usage_load_keeps_the_previous_usage_and_costs(registry, db, monkeypatch):
+    collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    rows = usage_rows(db, "app")
+    costs = db.execute("SELECT count(*), sum(amount) FROM finops.cost_data WHERE team_id = 'app'").fetchone()
+    from finops.usage import load
+
+    def broken(self, conn, params, run_id):
+        conn.execute("DELETE FROM finops.usage_data WHERE team_id = %(team_id)s", params)
+        raise load.DuplicateUsageRow("The openai usage API returned the same row twice.")
+
+    monkeypatch.setattr(load.UsageLoad, "load", broken)
+    with pytest.raises(load.DuplicateUsageRow):
+        collection.collect_team("app", WINDOW, dag_run_id="run-2")
+    assert usage_rows(db, "app") == rows
+    assert db.execute("SELECT count(*), sum(amount) FROM finops.cost_data WHERE team_id = 'app'").fetchone() == costs
+
+
+def test_the_endpoints_variable_limits_the_calls(registry, db, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_USAGE_ENDPOINTS", "completions,images")
+    collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    assert {r[2] for r in usage_rows(db, "app")} == {"completions", "images"}
+
+
+def test_anthropic_usage_keeps_the_registered_workspaces_with_cache_writes_apart(registry, db):
+    collection.collect_team("claude", WINDOW, dag_run_id="run-1", provider="anthropic")
+    rows = db.execute("SELECT project_id, sum(cache_write_tokens), sum(cache_write_5m_tokens), "
+                      "sum(cache_write_1h_tokens), count(requests) FROM finops.usage_data "
+                      "WHERE team_id = 'claude' GROUP BY 1 ORDER BY 1").fetchall()
+    assert {r[0] for r in rows} <= {"default", "wrkspc_healthyChat"} and rows
+    assert all(r[1] == r[2] + r[3] and r[4] == 0 for r in rows)  # writes split; Anthropic reports no requests
+    tokens = dict(db.execute(
+        "SELECT model, sum(input_tokens + cache_read_tokens + cache_write_tokens + output_tokens) "
+        "FROM finops.usage_data WHERE team_id = 'claude' GROUP BY 1").fetchall())
+    costs = db.execute("SELECT model, count(*) FROM finops.cost_data WHERE team_id = 'claude' AND model IS NOT NULL "
+                       "GROUP BY 1").fetchall()
+    assert {m for m, _ in costs} == set(tokens)
