@@ -18,7 +18,7 @@ PROVIDED_BY = {
     "itsdangerous": "apache-airflow", "httpx": "apache-airflow", "sqlalchemy": "alembic",
     "boto3": "apache-airflow-providers-amazon", "botocore": "apache-airflow-providers-amazon",
     "great_expectations": "great-expectations", "msgspec": "msgspec", "psycopg": "psycopg",
-    "pyarrow": "pyarrow", "requests": "requests", "yaml": "pyyaml", "jinja2": "jinja2",
+    "pyarrow": "pyarrow", "requests": "requests", "yaml": "pyyaml", "jinja2": "jinja2", "markupsafe": "jinja2",
     "alembic": "alembic", "moto": "moto", "pgserver": "pgserver",
 }
 #: Optional modules and the only module allowed to import each (inside a function, with one sentence if missing).
