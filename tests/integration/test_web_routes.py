@@ -134,7 +134,8 @@ def rebuild_rollups(db) -> None:
     """The rollups recomputed from the cost rows a test inserted directly (as ``finops report --rebuild-rollups``)."""
     from finops.analytics.rollups import rebuild
 
-    rebuild(db)
+    with db.transaction():  # the recompute's lock is held until its commit
+        rebuild(db)
 
 
 def all_table_text(db) -> str:
