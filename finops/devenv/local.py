@@ -276,9 +276,9 @@ def run_tiers() -> int:
                 if done.returncode != 0:
                     raise RuntimeError(f"`airflow db migrate` of {E2E_METADATA_DB} failed:\n{done.stderr[-3000:]}")
             # No shared cache file, a temporary directory of its own: nothing two sessions write collides.
-            sessions.append(_session(name, [pytest_bin, *files, "-p", "no:cacheprovider",
+            sessions.append(_session(name, [pytest_bin, *files, "-p", "no:cacheprovider", "--durations=10",
                                             f"--basetemp={local_dir() / f'pytest-{name}'}"], session_env))
-        codes = {"unit + integration": subprocess.run([pytest_bin, "tests/unit", "tests/integration"],
+        codes = {"unit + integration": subprocess.run([pytest_bin, "tests/unit", "tests/integration", "--durations=25"],
                                                       check=False).returncode}
         for name, process, _ in sessions:
             codes[name] = process.wait()
