@@ -25,7 +25,7 @@ def unit_cost(value: Decimal | None, currency: str = "usd") -> str:
     """A unit cost (an estimate: a division): two decimals, four under 1, with the currency; an em dash for none."""
     if value is None:
         return "—"
-    places = Decimal("0.01") if abs(value) >= 1 else Decimal("0.0001")
+    places = Decimal("0.01") if abs(value) >= 1 or not value else Decimal("0.0001")
     return f"{value.quantize(places, rounding=ROUND_HALF_UP):,} {currency.upper()}"
 
 

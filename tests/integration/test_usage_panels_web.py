@@ -231,3 +231,15 @@ def test_overview_shows_every_team_usage_and_anthropic_without_requests(get, loa
                         "FROM finops.usage_data WHERE provider = 'anthropic' AND usage_date >= %s AND usage_date < %s",
                         MARCH).fetchone()[0]
     assert sum(int(r["tokens"]) for r in models.values()) == tokens
+
+
+def test_the_page_bench_renders_the_panels_the_route_renders(get, loaded):
+    from finops.analytics.report import month_period
+    from finops.bench.page import overview_page
+
+    for team_id, path in ((None, "/finops/overview"), ("app", "/finops/overview/teams/app")):
+        benched = overview_page(month_period("2026-03"), TODAY, team_id)
+        served = get(path)
+        for testid, start in (("usage-panels", "</header>"), ("usage-explained", "</h2>")):
+            table = section(served, testid)
+            assert section(benched, testid).split(start, 1)[1] == table.split(start, 1)[1], (path, testid)
