@@ -3,6 +3,8 @@
 The panel evaluates what a manual run of ``finops_spend_alerts`` on the same UTC day evaluates: spend
 collected before today (``as_of`` = today), the budgets in force for the current month, the same
 spend window, run rate and look-back (docs/budgets-and-alerts.md), so its figures are the alerts'.
+Days after the last one collected (``collected_until``, as the alerts DAG reads it) are unknown, not
+zero: they are projected, and the budget never runs out on one of them before the last day known.
 """
 
 from __future__ import annotations
@@ -73,11 +75,11 @@ class BudgetPanel:
 def budget_panel(today: date, *, team_id: str | None = None, conn_id: str = FINOPS_DB_CONN_ID) -> BudgetPanel:
     """Every budget in force in ``today``'s month with its month-to-date and forecast, as the alerts DAG sees them."""
     from finops.alerts.budgets import budgets
-    from finops.alerts.evaluate import default_days, spend_window
-    from finops.alerts.forecast import DEFAULT_METHOD, forecast_month
+    from finops.alerts.evaluate import budget_forecast, default_days, reach_by_team, spend_window
+    from finops.alerts.forecast import DEFAULT_METHOD
     from finops.alerts.models import effective_budgets, month_start
     from finops.alerts.rules import AlertRules
-    from finops.alerts.spend import budget_series, load_daily_spend
+    from finops.alerts.spend import collected_until, load_daily_spend
     from finops.errors import ConfigurationError
     from finops.lookup import get_variable
 
@@ -93,9 +95,10 @@ def budget_panel(today: date, *, team_id: str | None = None, conn_id: str = FINO
     # The window of a manual run (current and previous month), so the series' first day is the DAG's too.
     previous = month_start(month - timedelta(days=1))
     start, end = spend_window(today, (previous, month), default_days(today, rules), rules)
-    spend = load_daily_spend(start, end, sorted({b.team_id for b in in_force}), conn_id=conn_id)
+    teams = sorted({b.team_id for b in in_force})
+    spend = load_daily_spend(start, end, teams, conn_id=conn_id)
+    reach = reach_by_team(collected_until(today, teams, conn_id=conn_id))
     for budget in in_force:
-        forecast = forecast_month(budget_series(spend, budget), month, today, lookback_days=rules.lookback_days,
-                                  budget=budget.amount, method=rules.forecast_method)
+        forecast = budget_forecast(spend, budget, month, today, rules, reach.get(budget.team_id, {}))
         panel.statuses.append(BudgetStatus(budget=budget, forecast=forecast))
     return panel

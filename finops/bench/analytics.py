@@ -91,7 +91,7 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
             return conn.execute(paths.sql("bench/analytics_counts")).fetchone()
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_run_skipped, "
-                     "finops.collection_runs, finops.rollup_pending, "
+                     "finops.usage_data, finops.collection_runs, finops.rollup_pending, "
                      "finops.restatements, finops.spend_project_daily, finops.spend_project_monthly, "
                      "finops.spend_model_daily")
         conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
@@ -248,13 +248,9 @@ def _daily_collection(env: BenchEnv, teams: list[str], last: date, log: Log) -> 
 
 
 def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
-    from finops.analytics.budget_status import budget_panel
-    from finops.analytics.overview import build_overview
     from finops.analytics.report import build_report, month_period, to_table
+    from finops.bench.page import overview_page
     from finops.warehouse.db import connect
-    from finops.web.charts import stacked_chart
-    from finops.web.rendering import render
-    from finops.web.routes.analytics import PERIODS, Filters, Reader, pct
 
     teams, days = args.analytics_teams, args.analytics_days
     today = datetime.now(UTC).date()
@@ -262,22 +258,9 @@ def case_analytics(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
     first = last - timedelta(days=days - 1)
     counts = _generate(env, teams, first, last, log, keep=getattr(args, "analytics_keep", False))
     month = month_period(today.strftime("%Y-%m") if today.day > 1 else last.strftime("%Y-%m"))
-    label = "bench"
 
     def page(team_id: str | None) -> Callable[[], object]:
-        def run() -> str:
-            with connect() as conn:
-                data = build_overview(conn, month, today=today, label=label, month=True,
-                                      group="project" if team_id else "team", team_id=team_id, lookback=2)
-            return render("overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id),
-                          chart=stacked_chart(data), filters=Filters(),
-                          group="project" if team_id else "team",
-                          groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),
-                          periods=PERIODS, reader=Reader(user=None, name="bench", can_manage=False), error=None, today=today,
-                          pct=pct, overview_url="/finops/overview", manage_url="/finops/",
-                          csv_url="/finops/overview/export.csv", team_url=lambda t: f"/finops/overview/teams/{t}",
-                          static="/finops/static/")
-        return run
+        return lambda: overview_page(month, today, team_id)
 
     def report() -> str:
         with connect() as conn:

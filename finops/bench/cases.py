@@ -31,7 +31,8 @@ def truncate(env: BenchEnv) -> None:
         # The rollups and the run-dependent tables too: a bench run starts from an empty warehouse.
         conn.execute("TRUNCATE finops.success_rates, finops.cost_data, finops.collection_run_days, "
                      "finops.collection_run_skipped, finops.restatements, finops.spend_project_daily, "
-                     "finops.spend_project_monthly, finops.spend_model_daily, finops.rollup_pending, finops.collection_runs")
+                     "finops.spend_project_monthly, finops.spend_model_daily, finops.rollup_pending, finops.usage_data, "
+                     "finops.collection_runs")
 
 
 def _midnight(day: date) -> int:

@@ -5,6 +5,11 @@ sort and one page of 25; rendering ``teams.html``) for 10, 100, 300 or 1000 acti
 and 10 projects, and one team's management page (``build_overview`` for that team and ``team.html``, its
 30-day chart included); the first 25 teams have a day of collected costs. Median of 3 after a warm-up,
 in the bench process (the request's authentication is not included).
+
+Then the overview (month to date by team) and one team's spend page (by project), with the usage panels, on the
+analytics case's warehouse (``--analytics-teams`` x ``--analytics-days``, default 1,000 x 365: 6.6 M cost rows)
+with usage behind its costs (3.3 M rows of ``finops.usage_data``, ``include/sql/bench/usage_generate.sql``);
+``--analytics-keep`` reuses a warehouse of that size.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from finops.bench import Measurement
 from finops.bench.env import BenchEnv
@@ -43,6 +48,68 @@ def _only_active(env: BenchEnv, team_ids: list[str]) -> Iterator[None]:
             yield
         finally:
             conn.execute("UPDATE finops.teams SET active = true")
+
+
+def overview_page(period, today: date, team_id: str | None) -> str:
+    """The overview (by team) or a team's spend page (by project), usage panels included, built and rendered."""
+    from finops.analytics.budget_status import budget_panel
+    from finops.analytics.overview import build_overview
+    from finops.analytics.usage_panels import build_usage_panels
+    from finops.warehouse.db import connect
+    from finops.web.charts import stacked_chart
+    from finops.web.rendering import render
+    from finops.web.routes.analytics import PERIODS, Filters, Reader, pct, unit_cost_chart
+
+    with connect() as conn:
+        label = f"{period.start:%B %Y}" + (" to date" if period.start <= today < period.end else "")
+        data = build_overview(conn, period, today=today, label=label, month=True,
+                              group="project" if team_id else "team", team_id=team_id, lookback=2)
+        usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency, team_id=team_id)
+    return render("overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id),
+                  chart=stacked_chart(data), filters=Filters(), group="project" if team_id else "team",
+                  groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),
+                  periods=PERIODS, reader=Reader(user=None, name="bench", can_manage=False), error=None, today=today,
+                  pct=pct, overview_url="/finops/overview", manage_url="/finops/",
+                  csv_url="/finops/overview/export.csv", team_url=lambda t: f"/finops/overview/teams/{t}",
+                  static="/finops/static/", usage=usage, unit_chart=unit_cost_chart(usage),
+                  usage_csv_url="/finops/overview/export.csv?usage=1")
+
+
+def _usage_pages(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
+    """Overview and team page with the usage panels at ``--analytics-teams`` x ``--analytics-days`` with usage."""
+    import psycopg
+
+    from finops import paths
+    from finops.analytics.report import month_period
+    from finops.bench import verdict
+    from finops.bench.analytics import _generate
+
+    teams, days = args.analytics_teams, args.analytics_days
+    today = datetime.now(UTC).date()
+    last = today - timedelta(days=1)
+    first = last - timedelta(days=days - 1)
+    counts = _generate(env, teams, first, last, log, keep=getattr(args, "analytics_keep", False))
+    with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        usage_rows = conn.execute("SELECT count(*) FROM finops.usage_data").fetchone()[0]
+        if usage_rows != teams * days * 9:
+            conn.execute("TRUNCATE finops.usage_data")
+            started = time.perf_counter()
+            conn.execute("SELECT setseed(0.25)")
+            conn.execute(paths.sql("bench/usage_generate"), {"teams": teams, "first": first, "last": last})
+            conn.execute("ANALYZE finops.usage_data")
+            usage_rows = conn.execute("SELECT count(*) FROM finops.usage_data").fetchone()[0]
+            log(f"page: {usage_rows} usage rows generated in {time.perf_counter() - started:.1f} s")
+    month = month_period(today.strftime("%Y-%m") if today.day > 1 else last.strftime("%Y-%m"))
+    scale = f"{teams} teams x {days} days ({counts[0] / 1e6:.2f} M cost rows, {usage_rows / 1e6:.2f} M usage rows)"
+    out = []
+    for name, team_id, target in (("overview (month to date, by team)", None, 0.300),
+                                  ("team page (month to date, by project)", "anl0000", 0.150)):
+        seconds, html = _median(lambda team_id=team_id: overview_page(month, today, team_id), repeat=5)
+        log(f"page: {name} with the usage panels, {scale}: {seconds * 1000:.0f} ms ({len(html) / 1e3:.0f} kB)")
+        out.append(Measurement(f"page: {name} with the usage panels, {scale}", f"{seconds * 1000:.0f} ms", "-", None,
+                               f"<= {target * 1000:.0f} ms", verdict(seconds <= target)
+                               + f" ({len(html) / 1e3:.0f} kB of HTML)"))
+    return out
 
 
 def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
@@ -86,4 +153,5 @@ def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
         out.append(Measurement(f"page: {count} active teams, one team's page", f"{team_s * 1000:.0f} ms", "-", None,
                                "-", f"{len(team_html) / 1e3:.0f} kB of HTML"))
     truncate(env)
+    out += _usage_pages(env, args, log)
     return out

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from finops.money import plain
-from finops.web.rendering import money
+from finops.web.rendering import money, unit_cost
 
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies); grey for "all others".
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
@@ -176,3 +176,79 @@ def chart_json(data: Any, palette: list[str]) -> str:
                    for s, c in zip(data.series, palette, strict=True)],
     }
     return json.dumps(body, separators=(",", ":")).replace("<", "\\u003c")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One series drawn as a line: its path (broken where a day has no value), its points and legend."""
+
+    path: str
+    points: list[Segment]
+    colour: str
+    series: int
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """Everything the line chart's SVG template draws (the same frame, axes and day slots as the stacked chart)."""
+
+    width: int
+    height: int
+    left: int
+    baseline: float
+    top: int
+    lines: list[Line]
+    ticks: list[tuple[float, str]]
+    labels: list[tuple[float, str]]
+    legend: list[LegendEntry]
+    summary: str
+    columns: list[Column]
+    data_json: str
+
+
+def line_chart(days: list[date], series: list[Any], currency: str, unit: str, averages: list[Decimal | None]) -> LineChart:
+    """Geometry for values per day (``series``: ``label``, ``key`` and ``values``, None where a day has none).
+
+    The one chart's frame and enhancement: each day a slot, hovering it lists the day's values (as the
+    JSON beside the SVG holds them); a line breaks where a day has no value, so a gap is never drawn as zero.
+    """
+    values = [v for s in series for v in s.values if v is not None]
+    top = _nice_max(max(values, default=Decimal(0)))
+    plot_w = WIDTH - LEFT - RIGHT
+    plot_h = HEIGHT - TOP - BOTTOM
+    baseline = TOP + plot_h
+    slot = plot_w / max(len(days), 1)
+    lines = []
+    for n, s in enumerate(series):
+        colour = PALETTE[n % len(PALETTE)]
+        parts, points, pen = [], [], "M"
+        for i, value in enumerate(s.values):
+            if value is None:
+                pen = "M"
+                continue
+            x = round(LEFT + i * slot + slot / 2, 2)
+            y = round(baseline - float(value / top) * plot_h, 2)
+            parts.append(f"{pen}{x},{y}")
+            pen = "L"
+            points.append(Segment(x=x, y=y, width=0, height=0, colour=colour, series=n, day=i,
+                                  title=f"{days[i].isoformat()}, {s.label}: {unit_cost(value, currency)} {unit}"))
+        lines.append(Line(path=" ".join(parts), points=points, colour=colour, series=n))
+    ticks = [(round(baseline - plot_h * f, 2), unit_cost(top * Decimal(str(f)), currency).split(" ")[0])
+             for f in (0, 0.5, 1)]
+    every = max(1, len(days) // 6)
+    labels = [(round(min(LEFT + i * slot + slot / 2, WIDTH - 24), 2), f"{d:%b %d}")
+              for i, d in enumerate(days) if i % every == 0]
+    legend = [LegendEntry(label=s.label, colour=PALETTE[n % len(PALETTE)], pattern=f"l{n}",
+                          total="" if avg is None else f"{unit_cost(avg, currency)} over the period")
+              for n, (s, avg) in enumerate(zip(series, averages, strict=True))]
+    columns = [Column(x=round(LEFT + i * slot, 2), width=round(slot, 2)) for i in range(len(days))]
+    summary = (f"{unit.capitalize()} per day from {days[0]} to {days[-1]} for "
+               + (", ".join(f"{s.label} ({e.total})" for s, e in zip(series, legend, strict=True)) or "no model")
+               + "." if days else "No days in the period.")
+    body = {"kind": "line", "currency": currency.upper(), "unit": unit, "days": [d.isoformat() for d in days],
+            "series": [{"label": s.label, "id": None, "colour": PALETTE[n % len(PALETTE)],
+                        "amounts": [None if v is None else plain(v.quantize(Decimal("0.000001"))) for v in s.values]}
+                       for n, s in enumerate(series)]}
+    return LineChart(width=WIDTH, height=HEIGHT, left=LEFT, baseline=baseline, top=TOP, lines=lines, ticks=ticks,
+                     labels=labels, legend=legend, summary=summary, columns=columns,
+                     data_json=json.dumps(body, separators=(",", ":")).replace("<", "\\u003c"))

@@ -21,6 +21,14 @@ def money(amount: Decimal | int | float, currency: str = "usd") -> str:
     return f"{value:,.2f} {currency.upper()}"
 
 
+def unit_cost(value: Decimal | None, currency: str = "usd") -> str:
+    """A unit cost (an estimate: a division): two decimals, four under 1, with the currency; an em dash for none."""
+    if value is None:
+        return "—"
+    places = Decimal("0.01") if abs(value) >= 1 or not value else Decimal("0.0001")
+    return f"{value.quantize(places, rounding=ROUND_HALF_UP):,} {currency.upper()}"
+
+
 def when(value: datetime | date | None) -> str:
     """A timestamp in UTC to the minute, a date as ISO, or an em dash."""
     if value is None:
@@ -46,6 +54,7 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["money"] = money
     env.filters["when"] = when
+    env.filters["unit_cost"] = unit_cost
     env.filters["provider_label"] = provider_label
     return env
 

@@ -3,7 +3,9 @@
 On each page: no two text boxes of different cells or sections overlap, no text is cut (outside the page or
 a clipping box), and axe-core (installed from npm by the test setup, injected with Playwright) finds no serious
 or critical violation. On the charts: hovering a day shows that day's amounts exactly as SQL over ``cost_data``
-sums them, the arrow keys move between days, and a legend button hides a series. Screenshots go to
+sums them, the arrow keys move between days, and a legend button hides a series. On the overview and the team
+spend page, the usage panels' tokens per model equal SQL over ``usage_data``, cost per 1M tokens equals SQL cost /
+tokens (and so does the hovered day of its chart), and the change's parts add up. Screenshots go to
 ``artifacts/``.
 """
 
@@ -128,7 +130,25 @@ def seed(db, today: date) -> None:
                    (f"bulk-team-{n:02d}", f"Bulk team number {n:02d} with a long name"))
     with connect() as conn:
         refresh_rollups(conn, "openai", "growth", window.start, window.end)
+    seed_usage(db, start, today)
     set_budget("growth", "1000", "test", today=today)
+
+
+def seed_usage(db, start: date, today: date) -> None:
+    """Usage behind the costs (cache reads that cost nothing), with one day's usage missing: the panels' cases."""
+    rows = []
+    for d in range(41):
+        day = start + timedelta(days=d)
+        if day == today - timedelta(days=3):
+            continue  # costs without usage, shown apart
+        for n, project in enumerate(PROJECTS):
+            rows += [(day, project, "gpt-4o-2024-08-06", False, 120 + d, 40_000 + 1_000 * d + n, 9_000 + 7 * d, 0),
+                     (day, project, "gpt-4o-mini-2024-07-18", False, 300 + n, 0, 0, 250_000 + 3_000 * (d % 9)),
+                     (day, project, "gpt-4o-mini-2024-07-18", True, 90, 0, 0, 80_000 + 2_000 * d)]
+    with db.cursor() as cur:
+        cur.executemany("INSERT INTO finops.usage_data (provider, team_id, usage_date, project_id, endpoint, model, "
+                        "batch, requests, input_tokens, cache_read_tokens, output_tokens, collected_at) VALUES "
+                        "('openai', 'growth', %s, %s, 'completions', %s, %s, %s, %s, %s, %s, now())", rows)
 
 
 def money(amount: Decimal) -> str:
@@ -181,6 +201,60 @@ def check_chart(page, db) -> None:
     assert chart.locator(".segment[data-series='0']").first.is_visible()
 
 
+def usage_sql(db, start: date, end: date) -> dict[str, tuple[int, int, int]]:
+    """Per model: input, cache read and output tokens over [start, end), in SQL over usage_data."""
+    return {m: (int(i), int(c), int(o)) for m, i, c, o in db.execute(
+        "SELECT model, sum(input_tokens), sum(cache_read_tokens), sum(output_tokens) FROM finops.usage_data "
+        "WHERE team_id = 'growth' AND usage_date >= %s AND usage_date < %s GROUP BY model", (start, end))}
+
+
+def unit_sql(db, start: date, end: date) -> dict[str, Decimal]:
+    """Per model, cost per 1M tokens over the days and kinds where cost and tokens meet, in SQL."""
+    return dict(db.execute("""
+        WITH u AS (SELECT usage_date, model, 'input' AS kind, sum(input_tokens) AS n FROM finops.usage_data
+                   WHERE usage_date >= %(s)s AND usage_date < %(e)s GROUP BY 1, 2
+                   UNION ALL SELECT usage_date, model, 'output', sum(output_tokens) FROM finops.usage_data
+                   WHERE usage_date >= %(s)s AND usage_date < %(e)s GROUP BY 1, 2),
+             c AS (SELECT c.usage_date, li.model, li.token_kind AS kind, sum(c.amount) AS cost
+                   FROM finops.cost_data c JOIN finops.line_items li USING (provider, line_item)
+                   WHERE c.usage_date >= %(s)s AND c.usage_date < %(e)s GROUP BY 1, 2, 3)
+        SELECT model, sum(cost) * 1000000 / sum(n) FROM u JOIN c USING (usage_date, model, kind)
+        WHERE n > 0 GROUP BY model""", {"s": start, "e": end}))
+
+
+def rate(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.01') if value >= 1 else Decimal('0.0001'), rounding=ROUND_HALF_UP):,} USD"
+
+
+def check_usage_panels(page, db, start: date, end: date) -> None:
+    """The usage panels' tokens and unit costs as SQL computes them; the change's parts add up; the chart's hover."""
+    panel = page.locator("[data-testid=usage-panels]")
+    tokens, units = usage_sql(db, start, end), unit_sql(db, start, end)
+    assert set(tokens) == {"gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18"}
+    for model, (inp, cached, out) in tokens.items():
+        cells = panel.locator(f"tr[data-model='{model}'] td").all_inner_texts()
+        assert cells[2:6] == [f"{inp:,}", f"{cached:,}", "0", f"{out:,}"], model
+        assert cells[6] == rate(units[model]), model
+    assert "of token cost has no usage behind it" in panel.inner_text()
+    assert "tokens have no cost behind them" in panel.inner_text()
+    explained = page.locator("[data-testid=explained-table] tr[data-key]").all()
+    for row in explained:
+        parts = [Decimal(row.get_attribute(f"data-{k}")) for k in ("volume", "mix", "price")]
+        assert sum(parts) == Decimal(row.get_attribute("data-change"))
+    chart = page.locator("figure[data-testid=unit-chart]")
+    data = json.loads(chart.locator(".chart-data-json").text_content())
+    day = len(data["days"]) - 2
+    chart.locator(f".day-hit[data-day='{day}']").hover()
+    tip = chart.locator("[data-testid=chart-tip]")
+    tip.locator("strong", has_text=data["days"][day]).wait_for()
+    first = date.fromisoformat(data["days"][day])
+    one_day = unit_sql(db, first, first + timedelta(days=1))
+    for row in tip.locator(".tip-row[data-series]").all():
+        series = data["series"][int(row.get_attribute("data-series"))]
+        shown = Decimal(row.locator("dd").inner_text().split(" ")[0])
+        assert shown == one_day[series["label"]].quantize(Decimal("0.000001")), series["label"]
+
+
 PAGES = {"team-list": "/finops/", "team": "/finops/teams/growth", "overview": "/finops/overview",
          "team-spend": "/finops/overview/teams/growth?group=project&period=30d"}
 
@@ -208,6 +282,11 @@ def test_every_page_at_every_width_as_admin_and_viewer(api_server, browser, db, 
                     assert (page.locator("form[method=post]").count() > 0) == (user == "admin")
                     assert "Customer support assistant (production)" in page.locator("#scopes").inner_text()
                     assert "proj_2atzVXUEvZU1ZXK11jcJE2OL" in page.locator("[data-testid=legend]").inner_text()
+                if name in ("overview", "team-spend") and width == 1440:
+                    first = today.replace(day=1) if name == "overview" else today - timedelta(days=29)
+                    check_usage_panels(page, db, first, today + timedelta(days=1))
+                    page.locator("[data-testid=usage-panels]").screenshot(
+                        path=str(ARTIFACTS / f"finops-usage-{name}-{user}.png"))
                 if name == "team-list" and width == 1440:
                     assert page.locator("table.team-list tbody tr").count() == 25  # 31 teams, 25 a page
                     page.locator("th a[data-sort=spend]").click()  # the biggest spender first

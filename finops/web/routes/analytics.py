@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -101,6 +102,7 @@ def pct(share: Decimal | None, signed: bool = False) -> str:
 def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: str | None) -> HTMLResponse:
     from finops.analytics.budget_status import budget_panel
     from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS, build_overview
+    from finops.analytics.usage_panels import build_usage_panels
     from finops.warehouse.db import connect
     from finops.web.charts import stacked_chart
 
@@ -118,15 +120,27 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the overview.")
         data = build_overview(conn, period, today=today, label=label, month=month, group=group,
                               provider=f.provider or None, team_id=team_id)
+        usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency,
+                                   provider=f.provider or None, team_id=team_id)
+    csv_url = request.url_for("overview_csv").path
     html = render(
         "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
         periods=PERIODS, reader=reader, error=error, today=today, pct=pct,
         overview_url=request.url_for("overview").path, manage_url=request.url_for("page").path,
-        csv_url=request.url_for("overview_csv").path,
+        csv_url=csv_url, usage=usage, unit_chart=unit_cost_chart(usage),
+        usage_csv_url=csv_url + "?" + urlencode(f.query(group="model", team=team_id or "", usage="1")),
         team_url=lambda t: request.url_for("team_overview", team_id=t).path,
         static=request.url_for("page").path + "static/",
     )
     return HTMLResponse(html)
+
+
+def unit_cost_chart(usage):
+    """The usage panels' cost per 1M tokens by model, per day, through the one chart code path."""
+    from finops.web.charts import line_chart
+
+    averages = [next(m.cost_per_1m for m in usage.models if m.model == s.key) for s in usage.unit_series]
+    return line_chart(usage.days, usage.unit_series, usage.currency, "per 1M tokens", averages)
 
 
 @analytics_router.get("/overview", name="overview", response_class=HTMLResponse)
@@ -134,8 +148,6 @@ def overview(request: Request, reader: ReaderDep, f: FiltersDep, today: TodayDep
              team: Annotated[str, Query(max_length=63)] = "") -> Response:
     """Spend of every team: month to date and change, projection, daily chart, top lists, shares, freshness."""
     if team.strip():
-        from urllib.parse import urlencode
-
         target = request.url_for("team_overview", team_id=team.strip()).path
         return RedirectResponse(f"{target}?{urlencode(f.query())}" if f.query() else target, status_code=303)
     return _page(request, reader, f, today, None)
@@ -150,8 +162,13 @@ def team_overview(request: Request, team_id: str, reader: TeamReaderDep, f: Filt
 
 @analytics_router.get("/overview/export.csv", name="overview_csv")
 def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
-                 team: Annotated[str, Query(max_length=63)] = "") -> Response:
-    """What the page's chart shows, exact: spend per group and day (CSV columns as ``finops report``)."""
+                 team: Annotated[str, Query(max_length=63)] = "",
+                 usage: Annotated[bool, Query()] = False) -> Response:
+    """What the page's chart shows, exact: spend per group and day (CSV columns as ``finops report``).
+
+    ``usage=1`` adds the columns of ``finops report --usage`` after ``amount``: requests, the tokens per kind
+    and ``cost_per_1m_tokens``.
+    """
     from finops.analytics.overview import GROUPINGS, OVERVIEW_GROUPINGS, TEAM_GROUPINGS
     from finops.analytics.report import build_report, prepare_reading, to_csv
     from finops.warehouse.db import connect
@@ -168,6 +185,13 @@ def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
     with connect() as conn:
         prepare_reading(conn)
         report = build_report(conn, period, columns, provider=f.provider or None, team_id=team or None)
-    name = f"finops-spend-{team + '-' if team else ''}{group}-{period.start}-{period.last}.csv"
-    return Response(to_csv(report), media_type="text/csv; charset=utf-8",
+        if usage:
+            from finops.usage.report import to_csv as usage_csv
+            from finops.usage.report import usage_report
+
+            body = usage_csv(usage_report(conn, report))
+        else:
+            body = to_csv(report)
+    name = f"finops-{'usage' if usage else 'spend'}-{team + '-' if team else ''}{group}-{period.start}-{period.last}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})

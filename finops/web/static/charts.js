@@ -1,4 +1,4 @@
-/* The FinOps chart, enhanced (no library, no CDN): a day's breakdown with exact amounts on hover, focus and
+/* The FinOps charts (stacked bars, or lines of values that do not stack), enhanced (no library, no CDN): a day's breakdown with exact amounts on hover, focus and
    arrow keys; legend buttons that hide or show a series (the others restack). The SVG, its <title>s and the
    data table work without this script. Figures come from the JSON the server puts beside the SVG. */
 (function () {
@@ -11,7 +11,7 @@
     return el;
   }
 
-  function enhance(figure) {
+  function enhance(figure, index) {
     var svg = figure.querySelector("svg");
     var tip = figure.querySelector(".chart-tip");
     var source = figure.querySelector(".chart-data-json");
@@ -25,6 +25,9 @@
 
     function restack() {
       var heights = {};
+      svg.querySelectorAll(".series-line, .series-point").forEach(function (el) {
+        el.style.display = hidden[el.getAttribute("data-series")] ? "none" : "";
+      });
       segments.forEach(function (s) {
         var series = s.getAttribute("data-series");
         var day = s.getAttribute("data-day");
@@ -54,15 +57,19 @@
         label.prepend(sw);
         if (s.id) { label.appendChild(text("code", s.id, "id")); }
         row.appendChild(label);
-        row.appendChild(text("dd", s.amounts[day] + " " + data.currency, "num"));
+        var value = s.amounts[day];
+        row.appendChild(text("dd", value === null ? "no tokens met their cost"
+          : value + " " + data.currency + (data.unit ? " " + data.unit : ""), "num"));
         list.appendChild(row);
       });
-      var total = document.createElement("div");
-      total.className = "tip-row tip-total";
-      total.appendChild(text("dt", "Total"));
-      total.appendChild(text("dd", data.totals[day] + " " + data.currency, "num"));
-      total.querySelector("dd").setAttribute("data-testid", "tip-total");
-      list.appendChild(total);
+      if (data.totals) {
+        var total = document.createElement("div");
+        total.className = "tip-row tip-total";
+        total.appendChild(text("dt", "Total"));
+        total.appendChild(text("dd", data.totals[day] + " " + data.currency, "num"));
+        total.querySelector("dd").setAttribute("data-testid", "tip-total");
+        list.appendChild(total);
+      }
       tip.appendChild(list);
       tip.hidden = false;
       svg.querySelectorAll(".day-hit").forEach(function (c) {
@@ -74,7 +81,8 @@
       c.addEventListener("mouseenter", function () { show(parseInt(c.getAttribute("data-day"), 10)); });
     });
     svg.setAttribute("tabindex", "0");
-    svg.setAttribute("aria-describedby", "chart-keys-hint");
+    var hintId = index ? "chart-keys-hint-" + index : "chart-keys-hint";
+    svg.setAttribute("aria-describedby", hintId);
     svg.addEventListener("focus", function () { show(current < 0 ? data.days.length - 1 : current); });
     svg.addEventListener("keydown", function (e) {
       var next = current;
@@ -88,7 +96,7 @@
     });
     var hint = text("p", "Hover a day, or focus the chart and use the arrow keys, for that day's exact amounts; "
       + "the legend's buttons hide or show a series.", "muted chart-hint");
-    hint.id = "chart-keys-hint";
+    hint.id = hintId;
     figure.insertBefore(hint, tip);
 
     figure.querySelectorAll(".chart-legend li[data-series]").forEach(function (li) {
@@ -109,6 +117,6 @@
     });
   }
 
-  function start() { document.querySelectorAll("figure[data-chart]").forEach(enhance); }
+  function start() { document.querySelectorAll("figure[data-chart]").forEach(function (f, i) { enhance(f, i); }); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
 }());
