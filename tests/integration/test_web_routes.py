@@ -136,7 +136,8 @@ def rebuild_rollups(db) -> None:
     """The rollups recomputed from the cost rows a test inserted directly (as ``finops report --rebuild-rollups``)."""
     from finops.analytics.rollups import rebuild
 
-    rebuild(db)
+    with db.transaction():  # rebuild takes the recompute's lock, which needs a transaction block
+        rebuild(db)
 
 
 def all_table_text(db) -> str:
