@@ -184,6 +184,8 @@ def test_statements_are_listed_per_version_and_downloads_are_the_issued_files(wo
     (sql_total,) = db.execute("SELECT sum(amount) FROM finops.cost_data WHERE team_id = %s AND usage_date >= %s AND "
                               "usage_date < %s", (OWN, first, today.replace(day=1))).fetchone()
     assert _csv_total(data.text) == sql_total
+    listed = re.search(rf'data-statement="{month}-v1">.*?data-amount="([^"]+)"', page, re.S).group(1)
+    assert Decimal(listed) == sql_total  # the listed total is SQL's, exact
 
     # A restated day and a second run: version 2 is listed beside version 1, each downloadable.
     from finops.showback import statements
