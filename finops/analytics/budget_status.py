@@ -72,8 +72,10 @@ class BudgetPanel:
         return settled_before(self.as_of, self.lookback_days)
 
 
-def budget_panel(today: date, *, team_id: str | None = None, conn_id: str = FINOPS_DB_CONN_ID) -> BudgetPanel:
-    """Every budget in force in ``today``'s month with its month-to-date and forecast, as the alerts DAG sees them."""
+def budget_panel(today: date, *, team_id: str | None = None, conn_id: str = FINOPS_DB_CONN_ID,
+                 teams: list[str] | None = None) -> BudgetPanel:
+    """Every budget in force in ``today``'s month (of ``team_id``, or of ``teams``; None: every team) with its
+    month-to-date and forecast, as the alerts DAG sees them."""
     from finops.alerts.budgets import budgets
     from finops.alerts.evaluate import budget_forecast, default_days, reach_by_team, spend_window
     from finops.alerts.forecast import DEFAULT_METHOD
@@ -89,7 +91,8 @@ def budget_panel(today: date, *, team_id: str | None = None, conn_id: str = FINO
     except ConfigurationError as exc:
         return BudgetPanel(month=month, as_of=today, lookback_days=0, method=DEFAULT_METHOD, error=str(exc))
     panel = BudgetPanel(month=month, as_of=today, lookback_days=rules.lookback_days, method=rules.forecast_method)
-    in_force = effective_budgets(budgets(team_id, conn_id=conn_id), month)
+    in_force = [b for b in effective_budgets(budgets(team_id, conn_id=conn_id), month)
+                if teams is None or b.team_id in teams]
     if not in_force:
         return panel
     # The window of a manual run (current and previous month), so the series' first day is the DAG's too.

@@ -59,7 +59,8 @@ class Freshness:
 
 
 def freshness(conn: psycopg.Connection, today: date, *, provider: str | None = None, team_id: str | None = None,
-              lookback: int | None = None) -> Freshness:
-    """The freshness of one provider's (or all) and one team's (or all) data as of ``today``."""
-    (last,) = conn.execute(paths.sql("analytics/last_collected"), {"provider": provider, "team_id": team_id}).fetchone()
+              lookback: int | None = None, teams: list[str] | None = None) -> Freshness:
+    """The freshness of one provider's (or all) and one team's (or all, or ``teams``') data as of ``today``."""
+    (last,) = conn.execute(paths.sql("analytics/last_collected"),
+                           {"provider": provider, "team_id": team_id, "teams": teams}).fetchone()
     return Freshness(today=today, lookback_days=lookback_days() if lookback is None else lookback, last_collected=last)

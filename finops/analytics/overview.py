@@ -130,12 +130,13 @@ def _kind_label(token_kind: str | None, cost_kind: str) -> str:
 
 def build_overview(conn: psycopg.Connection, period: Period, *, today: date, label: str, month: bool,
                    group: str, provider: str | None = None, team_id: str | None = None,
-                   lookback: int | None = None) -> OverviewData:
-    """The numbers of the page for ``period`` (clipped to ``today``), for all teams or ``team_id``."""
+                   lookback: int | None = None, teams: list[str] | None = None) -> OverviewData:
+    """The numbers of the page for ``period`` (clipped to ``today``), for all teams, ``team_id``, or the user's
+    ``teams`` (None is every team): every figure, list and name is of those teams only."""
     report.prepare_reading(conn)
-    names = dict(conn.execute(paths.sql("analytics/team_names")).fetchall())
+    names = {t: n for t, n in conn.execute(paths.sql("analytics/team_names")) if teams is None or t in teams}
     labels = {**names, **{f"project:{p}": n for p, n in conn.execute(paths.sql("analytics/project_names"))}}
-    scope = {"provider": provider, "team_id": team_id}
+    scope = {"provider": provider, "team_id": team_id, "teams": teams}
     shown = Period(period.start, min(period.end, today + timedelta(days=1))) if period.start <= today else period
     previous = previous_period(shown, month)
 
@@ -150,7 +151,7 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
     per_day = {r.values[0]: r.amount for r in by_day.rows if r.currency == currency}
     daily_totals = [per_day.get(d, Decimal(0)) for d in days]
 
-    fresh = freshness(conn, today, provider=provider, team_id=team_id, lookback=lookback)
+    fresh = freshness(conn, today, provider=provider, team_id=team_id, lookback=lookback, teams=teams)
     projection, basis = _projection(period, month, today, days, daily_totals, fresh)
 
     def top(columns: tuple[str, ...]) -> tuple[list[Share], int]:
@@ -202,16 +203,16 @@ def build_overview(conn: psycopg.Connection, period: Period, *, today: date, lab
 
 
 def _team_project_tops(conn: psycopg.Connection, period: Period, currency: str, total: Decimal,
-                       names: dict[str, str], top: int, *, provider: str | None,
-                       team_id: str | None) -> tuple[list[Share], int, list[Share], int, Decimal]:
+                       names: dict[str, str], top: int, *, provider: str | None, team_id: str | None,
+                       teams: list[str] | None = None) -> tuple[list[Share], int, list[Share], int, Decimal]:
     """Top projects and teams with their counts, and the unattributed total: one query, a few rows back."""
     from psycopg import sql
 
     source, extra = report.spend_source(conn, "spend_project_daily", period, ("team_id", "project_id"), team_id,
-                                        "AND currency = %(currency)s")
+                                        "AND currency = %(currency)s", teams=teams)
     query = sql.SQL(paths.sql("analytics/team_project_tops")).format(source=source)
     rows = conn.execute(query, {"start": period.start, "end": period.end, "currency": currency,
-                                "provider": provider, "team_id": team_id, "top": top,
+                                "provider": provider, "team_id": team_id, "teams": teams, "top": top,
                                 "unattributed": UNATTRIBUTED_PROJECT, **extra}).fetchall()
     projects, teams = [], []
     projects_count = teams_count = 0
@@ -274,16 +275,20 @@ def _team_series(conn: psycopg.Connection, period: Period, teams: list[Share], t
 
 
 def _series(conn: psycopg.Connection, period: Period, column: str, days: list[date], currency: str,
-            names: dict[str, str], *, provider: str | None, team_id: str | None) -> list[Series]:
+            names: dict[str, str], *, provider: str | None, team_id: str | None,
+            teams: list[str] | None = None) -> list[Series]:
     """The top groups' daily amounts (and one "other" stack), biggest first."""
     from psycopg import sql
 
-    table = pick_table((column, "usage_date"), team_id)
+    table = pick_table((column, "usage_date"), team_id, teams)
+    team_filter = ("AND team_id = %(team_id)s" if team_id else "") + (
+        " AND team_id = ANY(%(teams)s::text[])" if teams is not None else "")
     query = sql.SQL(paths.sql("analytics/chart_series")).format(
         key=sql.Identifier(column), table=sql.Identifier(report.ROLLUP_SCHEMA, table),
-        team_filter=sql.SQL("AND team_id = %(team_id)s" if team_id else ""))
+        team_filter=sql.SQL(team_filter))
     rows = conn.execute(query, {"start": period.start, "end": period.end, "currency": currency,
-                                "provider": provider, "team_id": team_id, "series": SERIES}).fetchall()
+                                "provider": provider, "team_id": team_id, "teams": teams,
+                                "series": SERIES}).fetchall()
     index = {d: i for i, d in enumerate(days)}
     stacks: dict[object, Series] = {}
     for rank, key, day, amount in rows:

@@ -152,9 +152,9 @@ class Report:
 
 
 
-def pick_table(columns: tuple[str, ...], team_id: str | None) -> str:
+def pick_table(columns: tuple[str, ...], team_id: str | None, teams: list[str] | None = None) -> str:
     """The smallest rollup that can answer: the all-teams model rollup cannot filter by team."""
-    needed = set(columns) | ({"team_id"} if team_id else set())
+    needed = set(columns) | ({"team_id"} if team_id or teams is not None else set())
     return next(name for name, has in _TABLES if needed <= has)
 
 
@@ -204,17 +204,19 @@ def monthly_plan(period: Period, last_day: date | None) -> MonthlyPlan | None:
 
 
 def spend_source(conn: psycopg.Connection, table: str, period: Period, columns: tuple[str, ...],
-                 team_id: str | None, extra: str = "") -> tuple[Any, dict[str, Any]]:
+                 team_id: str | None, extra: str = "", teams: list[str] | None = None) -> tuple[Any, dict[str, Any]]:
     """A subquery of ``columns``, ``amount`` and ``rows`` whose sums over ``period`` equal the rollup's.
 
     spend_project_daily is read through spend_project_monthly where that reads fewer rows (see
     :func:`monthly_plan`); groups whose rows all lie outside the period sum to 0 rows (HAVING drops them).
-    ``extra`` is a fixed SQL condition of the caller (never user text).
+    ``extra`` is a fixed SQL condition of the caller (never user text); ``teams`` (a user's visible teams, passed
+    as the ``teams`` parameter) keeps only those teams' rows.
     """
     from psycopg import sql
 
-    filters = sql.SQL("(%(provider)s::text IS NULL OR provider = %(provider)s) {team} {extra}").format(
-        team=sql.SQL("AND team_id = %(team_id)s" if team_id else ""), extra=sql.SQL(extra))
+    filters = sql.SQL("(%(provider)s::text IS NULL OR provider = %(provider)s) {team} {teams} {extra}").format(
+        team=sql.SQL("AND team_id = %(team_id)s" if team_id else ""),
+        teams=sql.SQL("AND team_id = ANY(%(teams)s::text[])" if teams is not None else ""), extra=sql.SQL(extra))
     cols = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     plan = None
     if MONTHLY and table == "spend_project_daily" and "usage_date" not in columns:
@@ -229,16 +231,16 @@ def spend_source(conn: psycopg.Connection, table: str, period: Period, columns: 
 
 
 def build_report(conn: psycopg.Connection, period: Period, columns: tuple[str, ...], *, provider: str | None = None,
-                 team_id: str | None = None) -> Report:
-    """Exact spend over ``period`` grouped by ``columns`` (and currency)."""
+                 team_id: str | None = None, teams: list[str] | None = None) -> Report:
+    """Exact spend over ``period`` grouped by ``columns`` (and currency); ``teams`` None is every team."""
     from psycopg import sql
 
-    table = pick_table(columns, team_id)
+    table = pick_table(columns, team_id, teams)
     keys = sql.SQL(", ").join(sql.Identifier(c) for c in (*columns, "currency"))
-    source, extra = spend_source(conn, table, period, (*columns, "currency"), team_id)
+    source, extra = spend_source(conn, table, period, (*columns, "currency"), team_id, teams=teams)
     query = sql.SQL(paths.sql("analytics/report")).format(keys=keys, source=source)
     rows = conn.execute(query, {"start": period.start, "end": period.end, "provider": provider,
-                                "team_id": team_id, **extra}).fetchall()
+                                "team_id": team_id, "teams": teams, **extra}).fetchall()
     n = len(columns)
     names = dict(conn.execute(paths.sql("analytics/project_names")).fetchall()) if "project_id" in columns else {}
     return Report(period=period, columns=columns, provider=provider, team_id=team_id, project_names=names, rows=[

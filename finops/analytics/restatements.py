@@ -81,10 +81,11 @@ def _count(days: int, provider: str, team_id: str) -> None:
 
 
 def restated_days(conn: psycopg.Connection, start: date, end: date, *, provider: str | None = None,
-                  team_id: str | None = None) -> list[RestatedDay]:
+                  team_id: str | None = None, teams: list[str] | None = None) -> list[RestatedDay]:
     """The restated days in ``[start, end)``, latest change per provider, team, day and currency."""
     rows = conn.execute(paths.sql("analytics/restatements_in_range"),
-                        {"start": start, "end": end, "provider": provider, "team_id": team_id}).fetchall()
+                        {"start": start, "end": end, "provider": provider, "team_id": team_id,
+                         "teams": teams}).fetchall()
     return [RestatedDay(provider=p, team_id=t, usage_date=d, currency=c, old_amount=Decimal(o),
                         new_amount=Decimal(n), detected_at=at, dag_run_id=run, times=times)
             for p, t, d, c, o, n, at, run, times in rows]

@@ -157,9 +157,11 @@ def _add(model: ModelUsage, s: Segment) -> None:
 
 
 def build_usage_panels(conn: psycopg.Connection, period: Period, previous: Period, *, currency: str = "usd",
-                       provider: str | None = None, team_id: str | None = None) -> UsagePanels:
-    """The panels' figures for ``period`` (the change against ``previous``), for every team or ``team_id``."""
-    scope = {"provider": provider, "team_id": team_id}
+                       provider: str | None = None, team_id: str | None = None,
+                       teams: list[str] | None = None) -> UsagePanels:
+    """The panels' figures for ``period`` (the change against ``previous``), for ``teams`` (None: every team) or
+    ``team_id``."""
+    scope = {"provider": provider, "team_id": team_id, "teams": teams}
     daily = segments(conn, period, ("usage_date", "model"), **scope)
     days = [date.fromordinal(d) for d in range(period.start.toordinal(), period.end.toordinal())]
     per_model: dict[str | None, ModelUsage] = {}

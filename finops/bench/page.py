@@ -119,7 +119,7 @@ def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     from finops.web.overview import TEAMS_PER_PAGE, build_overview
     from finops.web.rendering import render
     from finops.web.routes.analytics import pct
-    from finops.web.routes.pages import team_spend
+    from finops.web.routes.pages import team_showback, team_spend
     from finops.web.team_list import SORTS, team_list
 
     teams = env.team_ids(max(args.teams))
@@ -143,7 +143,7 @@ def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
                 data = team_spend(team_id, today, overview.spend_days)
                 return render("team.html", overview=overview, team=overview.teams[0], chart_data=data,
                               chart=stacked_chart(data), project_names={}, spend_url="/finops/overview/teams/x",
-                              **common)
+                              can_manage_team=True, **team_showback(team_id), **common)
 
             team_s, team_html = _median(team_page)
         log(f"page: {count} teams, team list {list_s * 1000:.0f} ms ({len(html) / 1e3:.0f} kB), "

@@ -19,3 +19,7 @@ class InvalidChannel(UsageError):
 
 class StatementMismatch(FinopsError):
     """A written statement does not add up to ``cost_data``; nothing is published."""
+
+
+class StatementFileMissing(FinopsError):
+    """An issued statement's file is not (or no longer intact) at its destination, or no such version exists."""

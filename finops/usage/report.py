@@ -70,14 +70,14 @@ class Segment:
 
 
 def segments(conn: psycopg.Connection, period: Period, columns: tuple[str, ...], *, provider: str | None = None,
-             team_id: str | None = None) -> list[Segment]:
+             team_id: str | None = None, teams: list[str] | None = None) -> list[Segment]:
     """Cost and usage per (``columns``, model, token kind) over ``period`` (see segments.sql)."""
     from psycopg import sql
 
     keys = tuple(dict.fromkeys((*columns, "model", "token_kind")))
     query = sql.SQL(paths.sql("usage/segments")).format(keys=sql.SQL(", ").join(sql.Identifier(k) for k in keys))
     rows = conn.execute(query, {"start": period.start, "end": period.end, "provider": provider,
-                                "team_id": team_id}).fetchall()
+                                "team_id": team_id, "teams": teams}).fetchall()
     index = {k: i for i, k in enumerate(keys)}
     n = len(keys)
     return [Segment(key=tuple(r[index[c]] for c in columns), model=r[index["model"]],
@@ -137,9 +137,10 @@ class UsageReport:
         return notes
 
 
-def usage_report(conn: psycopg.Connection, report: Report) -> UsageReport:
+def usage_report(conn: psycopg.Connection, report: Report, teams: list[str] | None = None) -> UsageReport:
     """The report's rows with their usage (same grouping, period, provider and team)."""
-    rows = segments(conn, report.period, report.columns, provider=report.provider, team_id=report.team_id)
+    rows = segments(conn, report.period, report.columns, provider=report.provider, team_id=report.team_id,
+                    teams=teams)
     return UsageReport(report=report, figures=usage_figures(rows, report.columns))
 
 
@@ -234,10 +235,11 @@ def _by_group(rows: list[Segment]) -> dict[tuple, dict[tuple, tuple[Decimal, int
 
 
 def explain_change(conn: psycopg.Connection, previous: Period, current: Period, columns: tuple[str, ...] = (), *,
-                   provider: str | None = None, team_id: str | None = None) -> Explained:
+                   provider: str | None = None, team_id: str | None = None,
+                   teams: list[str] | None = None) -> Explained:
     """Volume, mix and price of the change from ``previous`` to ``current``, per group of ``columns``."""
-    before = _by_group(segments(conn, previous, columns, provider=provider, team_id=team_id))
-    after = _by_group(segments(conn, current, columns, provider=provider, team_id=team_id))
+    before = _by_group(segments(conn, previous, columns, provider=provider, team_id=team_id, teams=teams))
+    after = _by_group(segments(conn, current, columns, provider=provider, team_id=team_id, teams=teams))
     rows = [(key, explain(before.get(key, {}), after.get(key, {})))
             for key in sorted(set(before) | set(after), key=lambda k: tuple(_cell(v) for v in k))]
     return Explained(previous=previous, current=current, columns=columns, rows=rows)

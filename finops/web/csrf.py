@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Form, HTTPException, Request, Response, status
 
-from finops.web.security import Access, ManagerDep
+from finops.web.security import ADMIN_ONLY, Access, ViewerDep
 
 COOKIE_NAME = "finops_csrf"
 FIELD_NAME = "csrf_token"
@@ -82,10 +82,13 @@ def check_origin(request: Request) -> None:
 
 def verify_csrf(
     request: Request,
-    access: ManagerDep,
+    access: ViewerDep,
     csrf_token: Annotated[str, Form()] = "",
 ) -> None:
-    """Dependency of every POST: the user may manage, the request is same-origin, the token is right."""
+    """Dependency of every POST: the user may change something, the request is same-origin, the token is right
+    (the route's own dependency then says whether this change is the user's)."""
+    if not access.changes_anything:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, ADMIN_ONLY)
     check_origin(request)
     cookie = request.cookies.get(COOKIE_NAME, "")
     expected = token_for(cookie, _user_id(access)) if cookie else ""

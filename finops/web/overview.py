@@ -154,16 +154,18 @@ def provider_overviews(history: list[AdminKeyView], projects: list[ProjectView],
 
 def build_overview(registry: Registry, can_manage: bool, today: date | None = None, *, query: str = "",
                    page: int = 1, focus: str | None = None, per_page: int = TEAMS_PER_PAGE,
-                   team_id: str | None = None) -> Overview:
+                   team_id: str | None = None, teams: frozenset[str] | None = None) -> Overview:
     """One page of active teams with key, projects, collection grid, spend and recent audit entries.
 
     ``query`` keeps the teams whose id or name contains it (any case); ``focus`` (a team id) picks the
     page that holds that team instead of ``page``; a page past the end shows the last one. ``team_id`` shows
-    that team alone, active or not (the team's management page).
+    that team alone, active or not (the team's management page). ``teams`` (the user's visible teams; None is
+    every team) keeps only those, in every list and count.
     """
     today = today or datetime.now(UTC).date()
     lookback = lookback_days()
-    teams = registry.teams(include_inactive=True)
+    visible = teams
+    teams = [t for t in registry.teams(include_inactive=True) if visible is None or t.team_id in visible]
     all_active = [t for t in teams if t.active]
     needle = query.strip().casefold()
     matching = [t for t in all_active if needle in t.team_id.casefold() or needle in t.name.casefold()]

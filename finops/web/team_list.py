@@ -126,9 +126,11 @@ def _team_budgets(rows: list[TeamRow], today: date) -> None:
 
 
 def team_list(today: date, *, query: str = "", sort: str = "name", order: str = "asc", page: int = 1,
-              focus: str | None = None, per_page: int = TEAMS_PER_PAGE) -> TeamList:
-    """The active teams whose id or name contains ``query``, sorted, one page of them (``focus``'s page if given)."""
-    rows = _rows(today)
+              focus: str | None = None, per_page: int = TEAMS_PER_PAGE,
+              teams: frozenset[str] | None = None) -> TeamList:
+    """The active teams whose id or name contains ``query``, sorted, one page of them (``focus``'s page if given);
+    ``teams`` (the user's visible teams; None is every team) keeps only those."""
+    rows = [r for r in _rows(today) if teams is None or r.team_id in teams]
     _team_budgets(rows, today)
     active = [r for r in rows if r.active]
     needle = query.strip().casefold()

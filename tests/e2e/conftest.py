@@ -1,7 +1,7 @@
 """Shared by the browser tests: one ``airflow api-server`` and one chromium for the whole session.
 
-The server runs with the plugin, the simple auth manager (admin and viewer with generated
-passwords), the test warehouse, moto's KMS and the simulator; each test empties the warehouse
+The server runs with the plugin, the simple auth manager (the users of ``USERS`` with generated
+passwords; ``viewer`` and ``finance`` named in ``finops_all_teams_readers``), the test warehouse, moto's KMS and the simulator; each test empties the warehouse
 through the ``db`` fixture, so sharing the server shares no data.
 """
 
@@ -27,6 +27,12 @@ CHROMIUM = os.environ.get("FINOPS_CHROMIUM") or shutil.which("chromium") or "/us
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 STARTUP_TIMEOUT_SECONDS = 180
+#: The simple auth manager's users: ``viewer`` and ``finance`` read every team (``finops_all_teams_readers``);
+#: ``lead`` and ``mgr`` see the teams they are members of (tests make them members), ``outsider`` none.
+USERS = {"admin": "admin", "viewer": "viewer", "finance": "viewer", "lead": "viewer", "mgr": "viewer",
+         "outsider": "viewer"}
+#: ``user:`` so the simple auth manager's role ``viewer`` (every non-admin here) does not match the name ``viewer``.
+ALL_TEAMS_READERS = "user:viewer, user:finance"
 
 
 def free_port() -> int:
@@ -75,7 +81,7 @@ def api_server(warehouse, kms_endpoint, simulator, tmp_path_factory) -> Iterator
     tmp_path = tmp_path_factory.mktemp("api-server")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    passwords = {"admin": secrets.token_urlsafe(12), "viewer": secrets.token_urlsafe(12)}
+    passwords = {user: secrets.token_urlsafe(12) for user in USERS}
     passwords_file = tmp_path / "passwords.json"
     passwords_file.write_text(json.dumps(passwords))
     env = {
@@ -88,7 +94,8 @@ def api_server(warehouse, kms_endpoint, simulator, tmp_path_factory) -> Iterator
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__CORE__AUTH_MANAGER":
             "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": "admin:admin,viewer:viewer",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": ",".join(f"{u}:{r}" for u, r in USERS.items()),
+        "AIRFLOW_VAR_FINOPS_ALL_TEAMS_READERS": ALL_TEAMS_READERS,
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

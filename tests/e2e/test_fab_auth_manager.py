@@ -1,8 +1,10 @@
-"""The FinOps page under the FAB auth manager: an Admin manages, a Viewer reads, a Public user is refused.
+"""The FinOps page under the FAB auth manager: an Admin manages, an all-teams reader (by FAB role) reads, members
+see their teams only, a Public user is refused; and every route as each kind of user (tests/access_matrix.py).
 
 A real ``airflow api-server`` with ``FabAuthManager`` on a fresh metadata database of the embedded
-PostgreSQL, users created through FAB's security manager as ``airflow users create`` does (roles Admin, Viewer, Public), tokens from FAB's
-``POST /auth/token``. The same checks as the simple auth manager's tests, through FAB's roles.
+PostgreSQL, users created through FAB's security manager as ``airflow users create`` does (roles Admin, Viewer,
+Public, and a role ``Finance`` with the Viewer's permissions, named in ``finops_all_teams_readers`` as
+``role:Finance``), tokens from FAB's ``POST /auth/token``. The same checks as the simple auth manager's tests.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ from airflow.utils.providers_configuration_loader import providers_configuration
 @providers_configuration_loaded
 def create(users):
     with get_application_builder() as appbuilder:
+        viewer, finance = appbuilder.sm.find_role("Viewer"), appbuilder.sm.add_role("Finance")
+        for permission in viewer.permissions:
+            appbuilder.sm.add_permission_to_role(finance, permission)
         for user in users:
             role = appbuilder.sm.find_role(user["role"])
             assert role, user["role"]
@@ -72,12 +77,14 @@ def fab_server(tmp_path_factory, pg_cluster, warehouse, kms_endpoint):
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": pg_cluster.url(METADATA_DB, driver="postgresql+psycopg2"),
         "FINOPS_PROJECT_DIR": str(ROOT),
+        "AIRFLOW_VAR_FINOPS_ALL_TEAMS_READERS": "role:Finance",
         "NO_PROXY": "127.0.0.1,localhost",
         "no_proxy": "127.0.0.1,localhost",
     })
     (base / "dags").mkdir(parents=True)
     _airflow(env, "db", "migrate")
-    roles = {"admin": "Admin", "viewer": "Viewer", "nobody": "Public"}
+    roles = {"admin": "Admin", "finance": "Finance", "lead": "Viewer", "mgr": "Viewer", "outsider": "Viewer",
+             "nobody": "Public"}
     passwords = {user: generate_password() for user in roles}
     # One process creates the three users through FAB's security manager (as `airflow users create`
     # does), the passwords on stdin rather than in argv.
@@ -120,7 +127,7 @@ def test_fab_admin_manages_viewer_reads_anonymous_is_refused(fab_server, db):
     assert added.status_code == 303, added.text
     assert db.execute("SELECT created_by FROM finops.teams WHERE team_id = 'fabteam'").fetchone() == ("airflow:admin",)
 
-    viewer = session_for(url, "viewer", passwords["viewer"])
+    viewer = session_for(url, "finance", passwords["finance"])  # the FAB role Finance reads every team
     page = viewer.get(f"{url}/finops/", timeout=30)
     assert page.status_code == 200 and 'data-testid="mode">read-only<' in page.text
     assert 'data-team="fabteam"' in page.text and "<form method=\"post\"" not in page.text
@@ -128,3 +135,22 @@ def test_fab_admin_manages_viewer_reads_anonymous_is_refused(fab_server, db):
                           headers={"Origin": url}, allow_redirects=False, timeout=30)
     assert refused.status_code == 403 and "permission to edit Airflow connections" in refused.text
     assert db.execute("SELECT active FROM finops.teams WHERE team_id = 'fabteam'").fetchone() == (True,)
+
+
+@pytest.mark.timeout(900)
+def test_fab_every_route_as_each_kind_of_user(fab_server, db, tmp_path):
+    """The access matrix under FAB: Admin, the role Finance (all teams), Viewer members (reader, manager), a Viewer in
+    no team; another team is a 404 on every page, download, JSON route and form post."""
+    from datetime import UTC, datetime
+
+    from access_matrix import OTHER, OWN, seed
+    from test_scoped_access import run_matrix
+
+    url, passwords = fab_server
+    files = seed(db, datetime.now(UTC).date(), tmp_path / "statements")
+    users = {"admin": "admin", "all_teams_reader": "finance", "member": "lead", "manager": "mgr", "outsider": "outsider"}
+    sessions = {kind: session_for(url, user, passwords[user]) for kind, user in users.items()}
+    wrong = run_matrix(url, sessions, files)
+    assert not wrong, "\n".join(wrong)
+    listing = sessions["member"].get(f"{url}/finops/", timeout=30).text
+    assert f'data-team="{OWN}"' in listing and OTHER not in listing

@@ -1,4 +1,6 @@
-"""Every FinOps page in Debian's chromium at 1024, 1440 and 1920 px, as admin and as viewer, against a real api-server.
+"""Every FinOps page in Debian's chromium at 1024, 1440 and 1920 px, as admin, as viewer (reads every team), as
+``lead`` (a member reader of growth) and as ``outsider`` (no team: the list and overview say whom to ask), against a real api-server; the team page with its Members, Channels and
+Statements sections filled.
 
 On each page: no two text boxes of different cells or sections overlap, no text is cut (outside the page or
 a clipping box), and axe-core (installed from npm by the test setup, injected with Playwright) finds no serious
@@ -21,6 +23,9 @@ from test_ui_browser import ARTIFACTS, log_in
 from finops.alerts.budgets import set_budget
 from finops.analytics.rollups import refresh_rollups
 from finops.costs.models import CostRow
+from finops.showback import statements
+from finops.showback.channels import set_channels
+from finops.showback.members import add_member
 from finops.warehouse.db import connect
 from finops.warehouse.loader import Window, replace_window
 
@@ -106,21 +111,25 @@ def axe_source() -> str:
     return ensure_axe_core().read_text()
 
 
-def seed(db, today: date) -> None:
-    """Growth (named projects with real-length IDs, a budget, a failed day), plus 30 more teams for the list."""
+def seed(db, today: date, statements_dest) -> None:
+    """Growth (named projects with real-length IDs, a budget, a failed day, members, channels and last month's
+    statement), plus 30 more teams for the list."""
     db.execute(ROLLUPS_TRUNCATE)
+    db.execute("TRUNCATE finops.team_statements, finops.team_deliveries, finops.team_members, finops.team_channels "
+               "CASCADE")
     db.execute("INSERT INTO finops.teams (team_id, name, created_by) VALUES "
                "('growth', 'Growth and lifecycle marketing team', 'test')")
     for project, name in PROJECTS.items():
         if name:
             db.execute("INSERT INTO finops.projects (team_id, project_id, name, created_by) VALUES ('growth', %s, %s, "
                        "'test')", (project, name))
-    start = today - timedelta(days=40)
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    start = min(today - timedelta(days=40), last_month)  # last month whole, for its statement
     window = Window(start, today + timedelta(days=1))
     rows = [CostRow(start + timedelta(days=d), project, item, "usd",
                     Decimal(d % 9 + 1 + i) * Decimal("1.7130804383403075") + Decimal("3.5000000000000004E-8"),
                     Decimal(1), "tokens", "org")
-            for d in range(41) for project in PROJECTS for i, item in enumerate(ITEMS)]
+            for d in range((window.end - start).days) for project in PROJECTS for i, item in enumerate(ITEMS)]
     replace_window("growth", window, iter(rows), dag_run_id="manual__seed", started_at=datetime.now(UTC))
     db.execute("INSERT INTO finops.collection_runs (team_id, window_start, window_end, status, error, started_at, "
                "finished_at) VALUES ('growth', %s, %s, 'failed', 'The Costs API answered HTTP 503 four times; the "
@@ -132,6 +141,16 @@ def seed(db, today: date) -> None:
         refresh_rollups(conn, "openai", "growth", window.start, window.end)
     seed_usage(db, start, today)
     set_budget("growth", "1000", "test", today=today)
+    add_member("growth", "lead", "airflow:admin")
+    add_member("growth", "a.really.long.username.of.the.finance-business-partner", "airflow:admin", role="manager")
+    set_channels("growth", "airflow:admin", email="growth-lifecycle-marketing-leads@example.com, finance@example.com",
+                 slack_conn="growth_lifecycle_marketing_slack", webhook_conn="growth_hook")
+    dest = statements.destination(str(statements_dest))
+    as_of = statements.month_end(last_month) + timedelta(days=10)
+    assert statements.issue("growth", last_month, as_of=as_of, lookback_days=2, dest=dest).outcome == "issued"
+    db.execute("UPDATE finops.cost_data SET amount = amount + 0.01 WHERE team_id = 'growth' AND usage_date = %s",
+               (last_month,))  # a restatement: version 2 lists the changed lines
+    assert statements.issue("growth", last_month, as_of=as_of, lookback_days=2, dest=dest).outcome == "amended"
 
 
 def seed_usage(db, start: date, today: date) -> None:
@@ -255,23 +274,43 @@ def check_usage_panels(page, db, start: date, end: date) -> None:
         assert shown == one_day[series["label"]].quantize(Decimal("0.000001")), series["label"]
 
 
+def check_showback_sections(page, user: str) -> None:
+    """Members, Channels and Statements as the user sees them; both statement versions download."""
+    members = page.locator("[data-testid=members-section]")
+    assert members.locator("tr[data-member]").count() == 2
+    assert (members.locator("[data-testid=member-form]").count() == 1) == (user == "admin")
+    channels = page.locator("[data-testid=channels-section]")
+    assert "growth-lifecycle-marketing-leads@example.com" in channels.inner_text()
+    assert (channels.locator("[data-testid=channels-form]").count() == 1) == (user == "admin")
+    rows = page.locator("[data-testid=statements] tbody tr")
+    assert rows.count() == 2 and "amended" in rows.first.inner_text()
+    with page.expect_download() as download:
+        rows.first.locator("[data-testid=statement-csv]").click()
+    assert download.value.suggested_filename.endswith("-v2.csv")
+    page.locator("#statements").screenshot(path=str(ARTIFACTS / f"finops-team-statements-{user}.png"))
+
+
 PAGES = {"team-list": "/finops/", "team": "/finops/teams/growth", "overview": "/finops/overview",
          "team-spend": "/finops/overview/teams/growth?group=project&period=30d"}
 
 
-def test_every_page_at_every_width_as_admin_and_viewer(api_server, browser, db, axe_source):
+def test_every_page_at_every_width_as_admin_viewer_and_member(api_server, browser, db, axe_source, tmp_path):
     today = datetime.now(UTC).date()
-    seed(db, today)
+    seed(db, today, tmp_path / "statements")
     ARTIFACTS.mkdir(exist_ok=True)
     problems: list[str] = []
-    for user in ("admin", "viewer"):
+    for user in ("admin", "viewer", "lead", "outsider"):
         page = log_in(browser, api_server, user)
         for name, path in PAGES.items():
+            if user == "outsider" and "growth" in path:
+                continue  # a user in no team: the empty list and overview that say whom to ask
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
                 page.goto(api_server.base_url + path)
                 page.locator("[data-testid=mode], [data-testid=manage-link]").first.wait_for()
-                if page.locator("figure[data-chart]").count():
+                if user == "outsider":
+                    assert page.locator("[data-testid=no-team]").is_visible() and "growth" not in page.content()
+                if page.locator("figure[data-chart]").count() and user != "outsider":  # no series: no legend
                     page.locator("figure[data-chart] .legend-toggle").first.wait_for()  # the script ran
                 where = f"{name} as {user} at {width} px"
                 problems += [f"{where}: {p}" for p in layout_problems(page)]
@@ -282,12 +321,15 @@ def test_every_page_at_every_width_as_admin_and_viewer(api_server, browser, db, 
                     assert (page.locator("form[method=post]").count() > 0) == (user == "admin")
                     assert "Customer support assistant (production)" in page.locator("#scopes").inner_text()
                     assert "proj_2atzVXUEvZU1ZXK11jcJE2OL" in page.locator("[data-testid=legend]").inner_text()
-                if name in ("overview", "team-spend") and width == 1440:
+                    check_showback_sections(page, user)
+                if name in ("overview", "team-spend") and width == 1440 and user != "outsider":
                     first = today.replace(day=1) if name == "overview" else today - timedelta(days=29)
                     check_usage_panels(page, db, first, today + timedelta(days=1))
                     page.locator("[data-testid=usage-panels]").screenshot(
                         path=str(ARTIFACTS / f"finops-usage-{name}-{user}.png"))
-                if name == "team-list" and width == 1440:
+                if name == "team-list" and width == 1440 and user == "lead":
+                    assert page.locator("table.team-list tbody tr").count() == 1  # growth only: lead's one team
+                elif name == "team-list" and width == 1440 and user != "outsider":
                     assert page.locator("table.team-list tbody tr").count() == 25  # 31 teams, 25 a page
                     page.locator("th a[data-sort=spend]").click()  # the biggest spender first
                     page.wait_for_url("**sort=spend&order=desc**")

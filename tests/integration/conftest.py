@@ -29,3 +29,10 @@ def tokens(finops_app):
 
     manager = get_auth_manager()
     return {n: manager.generate_jwt(SimpleAuthManagerUser(username=n, role=n)) for n in ("admin", "viewer")}
+
+
+@pytest.fixture
+def viewer_reads_every_team(monkeypatch):
+    """``viewer`` named in ``finops_all_teams_readers``: it reads every team (what the page tests' viewer stands for
+    since scoped access; a member or a user in no team sees less, tests/integration/test_web_scoped_access.py)."""
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_ALL_TEAMS_READERS", "viewer")

@@ -18,6 +18,8 @@ import pytest
 from finops.alerts import budgets as store
 from finops.cli import main
 
+pytestmark = pytest.mark.usefixtures("viewer_reads_every_team")
+
 os.environ.setdefault("AIRFLOW__CORE__AUTH_MANAGER",
                       "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager")
 os.environ.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin,viewer:viewer")

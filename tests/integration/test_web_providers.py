@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from simulator_fixtures import A_HEALTHY, HEALTHY
 from test_web_routes import (  # noqa: F401
     admin,
@@ -24,6 +25,8 @@ from test_web_routes import (  # noqa: F401
     tokens,
     viewer,
 )
+
+pytestmark = pytest.mark.usefixtures("viewer_reads_every_team")
 
 
 def _until(page: str, start: int, *ends: str) -> str:

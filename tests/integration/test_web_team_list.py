@@ -10,7 +10,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import pytest
 from test_web_routes import PAGE, admin, airflow_app, rebuild_rollups, services, tokens, viewer  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("viewer_reads_every_team")
 
 
 def rows(page: str) -> list[str]:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from finops import paths
 from finops.errors import UsageError
 from finops.web.rendering import render
-from finops.web.security import Access, TeamReaderDep, ViewerDep
+from finops.web.security import NOT_REGISTERED, Access, TeamReaderDep, ViewerDep
 
 analytics_router = APIRouter(tags=["FinOps overview"])
 
@@ -115,16 +115,17 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
         error = str(exc)
         f = Filters(group=group, provider=f.provider)
         period, label, month = resolve_period(f, today)
+    teams = None if team_id else reader.team_filter()  # a team's page is already the reader's (require_team)
     with connect() as conn:
         if team_id and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": team_id}).fetchone():
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the overview.")
         data = build_overview(conn, period, today=today, label=label, month=month, group=group,
-                              provider=f.provider or None, team_id=team_id)
+                              provider=f.provider or None, team_id=team_id, teams=teams)
         usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency,
-                                   provider=f.provider or None, team_id=team_id)
+                                   provider=f.provider or None, team_id=team_id, teams=teams)
     csv_url = request.url_for("overview_csv").path
     html = render(
-        "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
+        "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id, teams=teams), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
         periods=PERIODS, reader=reader, error=error, today=today, pct=pct,
         overview_url=request.url_for("overview").path, manage_url=request.url_for("page").path,
         csv_url=csv_url, usage=usage, unit_chart=unit_cost_chart(usage),
@@ -173,6 +174,8 @@ def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
     from finops.analytics.report import build_report, prepare_reading, to_csv
     from finops.warehouse.db import connect
 
+    if team and not reader.sees(team):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, NOT_REGISTERED.format(team_id=team))
     groupings = TEAM_GROUPINGS if team else OVERVIEW_GROUPINGS
     group = f.group if f.group in groupings else groupings[0]
     try:
@@ -184,12 +187,13 @@ def overview_csv(reader: ReaderDep, f: FiltersDep, today: TodayDep,
                     if c in ({GROUPINGS[group], "usage_date"} | ({"team_id"} if team else set())))
     with connect() as conn:
         prepare_reading(conn)
-        report = build_report(conn, period, columns, provider=f.provider or None, team_id=team or None)
+        teams = None if team else reader.team_filter()
+        report = build_report(conn, period, columns, provider=f.provider or None, team_id=team or None, teams=teams)
         if usage:
             from finops.usage.report import to_csv as usage_csv
             from finops.usage.report import usage_report
 
-            body = usage_csv(usage_report(conn, report))
+            body = usage_csv(usage_report(conn, report, teams=teams))
         else:
             body = to_csv(report)
     name = f"finops-{'usage' if usage else 'spend'}-{team + '-' if team else ''}{group}-{period.start}-{period.last}.csv"

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse
 from finops.web.actions import perform
 from finops.web.csrf import CsrfDep
 from finops.web.routes.analytics import TodayDep
-from finops.web.security import ManagerDep
+from finops.web.security import TeamManagerDep
 
 budgets_router = APIRouter(tags=["FinOps budgets"])
 
@@ -28,7 +28,7 @@ def _optional(value: str) -> str | None:
 def set_budget(
     request: Request,
     team_id: str,
-    access: ManagerDep,
+    access: TeamManagerDep,
     today: TodayDep,
     amount: Annotated[str, Form()] = "",
     provider: Annotated[str, Form()] = "",
@@ -56,7 +56,7 @@ def set_budget(
 def remove_budget(
     request: Request,
     team_id: str,
-    access: ManagerDep,
+    access: TeamManagerDep,
     today: TodayDep,
     provider: Annotated[str, Form()] = "",
     project_id: Annotated[str, Form()] = "",

@@ -34,8 +34,9 @@ def _form_state(flash: flashes.Flash | None) -> FormState:
 
 
 def _respond(request: Request, access: Access, cookies: Response, template: str, **context: object) -> HTMLResponse:
-    html = render(template, user_name=access.name, can_manage=access.can_manage, pct=pct,
-                  csrf_token=form_token(request, cookies, access) if access.can_manage else "",
+    context.setdefault("can_manage_team", access.can_manage)
+    html = render(template, user_name=access.name, can_manage=access.can_manage, pct=pct, access=access,
+                  csrf_token=form_token(request, cookies, access) if access.changes_anything else "",
                   base=request.url_for("page").path, **context)
     response = HTMLResponse(html)
     response.raw_headers.extend(h for h in cookies.raw_headers if h[0] == b"set-cookie")
@@ -48,7 +49,7 @@ def page(request: Request, access: ViewerDep, today: TodayDep, q: QueryText = ""
     """The team list: one row per team, searched by ``q``, sorted by ``sort``, 25 a page; the add-team form."""
     cookies = Response()
     flash = flashes.pop(request, cookies)
-    teams = team_list(today, query=q, sort=sort, order=order, page=page_number)
+    teams = team_list(today, query=q, sort=sort, order=order, page=page_number, teams=access.teams)
     banner = flash if flash and (flash.kind != "error" or flash.form is None) else None
     return _respond(request, access, cookies, "teams.html", teams=teams, sorts=SORTS, today=today, banner=banner,
                     form_state=_form_state(flash))
@@ -68,7 +69,19 @@ def team_page(request: Request, team_id: str, access: TeamReaderDep, registry: R
     return _respond(request, access, cookies, "team.html", overview=overview, team=overview.teams[0], banner=banner,
                     form_state=_form_state(flash), chart_data=chart_data, chart=stacked_chart(chart_data),
                     project_names={p.project_id: p.name for p in overview.teams[0].projects if p.name},
-                    spend_url=request.url_for("team_overview", team_id=team_id).path)
+                    spend_url=request.url_for("team_overview", team_id=team_id).path,
+                    can_manage_team=access.manages(team_id), **team_showback(team_id))
+
+
+def team_showback(team_id: str) -> dict[str, object]:
+    """The team page's showback sections: its members, its channels and its issued statements (every version)."""
+    from finops.showback.channels import team_channels
+    from finops.showback.downloads import file_names
+    from finops.showback.members import ROLES, members
+    from finops.showback.statements import statements
+
+    issued = [{**s, "files": file_names(team_id, s["month"], s["version"])} for s in statements(team_id)]
+    return {"members": members(team_id), "roles": ROLES, "channels": team_channels(team_id), "statements": issued}
 
 
 def team_spend(team_id: str, today: date, days: int):

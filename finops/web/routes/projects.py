@@ -14,7 +14,7 @@ from finops.web.datamodels import ProjectList
 from finops.web.flash import Flash
 from finops.web.overview import project_view
 from finops.web.routes.keys import PROVIDER_NAMES, form_name, provider_name
-from finops.web.security import ManagerDep, ViewerDep
+from finops.web.security import ManagerDep, ViewerDep, require_team
 
 projects_router = APIRouter(tags=["FinOps project IDs"])
 
@@ -22,9 +22,12 @@ projects_router = APIRouter(tags=["FinOps project IDs"])
 @projects_router.get("/api/projects")
 def list_projects(access: ViewerDep, registry: RegistryDep, team_id: str | None = None,
                   provider: str | None = None) -> ProjectList:
-    """Registered project and workspace IDs, of one team or of all, of every provider or of ``provider``."""
+    """Registered project and workspace IDs, of one team or of all the user sees, of every provider or of ``provider``."""
+    if team_id is not None:
+        require_team(team_id, access)
     chosen = provider_name(provider) if provider else None
-    return ProjectList(team_id=team_id, projects=[project_view(p) for p in registry.projects(team_id, provider=chosen)])
+    return ProjectList(team_id=team_id, projects=[project_view(p) for p in registry.projects(team_id, provider=chosen)
+                                                  if access.sees(p.team_id)])
 
 
 @projects_router.post("/teams/{team_id}/projects", dependencies=[CsrfDep], response_class=RedirectResponse,

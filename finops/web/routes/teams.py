@@ -22,7 +22,8 @@ teams_router = APIRouter(tags=["FinOps teams"])
 def teams_overview(access: ViewerDep, registry: RegistryDep, today: TodayDep, q: QueryText = "",
                    page_number: PageNumber = 1) -> Overview:
     """One page of teams (``q`` filters by id or name) with key status, projects, grid, spend, audit and budgets."""
-    return build_overview(registry, can_manage=access.can_manage, today=today, query=q, page=page_number)
+    return build_overview(registry, can_manage=access.can_manage, today=today, query=q, page=page_number,
+                          teams=access.teams)
 
 
 @teams_router.post("/teams", dependencies=[CsrfDep], response_class=RedirectResponse, status_code=303)

@@ -6,4 +6,5 @@ FROM finops.restatements AS r
 WHERE r.usage_date >= %(start)s AND r.usage_date < %(end)s
   AND (%(provider)s::text IS NULL OR r.provider = %(provider)s)
   AND (%(team_id)s::text IS NULL OR r.team_id = %(team_id)s)
+  AND (%(teams)s::text[] IS NULL OR r.team_id = ANY(%(teams)s::text[]))
 ORDER BY r.provider, r.team_id, r.usage_date, r.currency, r.restatement_id DESC;

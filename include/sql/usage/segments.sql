@@ -30,6 +30,7 @@ WITH names AS (
     WHERE u.usage_date >= %(start)s AND u.usage_date < %(end)s
       AND (%(provider)s::text IS NULL OR u.provider::text = %(provider)s)
       AND (%(team_id)s::text IS NULL OR u.team_id = %(team_id)s)
+      AND (%(teams)s::text[] IS NULL OR u.team_id = ANY(%(teams)s::text[]))
 ), costs AS (
     SELECT c.team_id, c.provider::text AS provider, c.project_id, li.model, c.usage_date,
            CASE WHEN li.cost_kind = 'tokens' THEN li.token_kind END AS token_kind,
@@ -39,6 +40,7 @@ WITH names AS (
     WHERE c.usage_date >= %(start)s AND c.usage_date < %(end)s
       AND (%(provider)s::text IS NULL OR c.provider::text = %(provider)s)
       AND (%(team_id)s::text IS NULL OR c.team_id = %(team_id)s)
+      AND (%(teams)s::text[] IS NULL OR c.team_id = ANY(%(teams)s::text[]))
 ), daily AS (
     SELECT {keys}, usage_date AS day_of, COALESCE(sum(cost), 0) AS cost, sum(tokens) AS tokens,
            sum(requests) AS requests
