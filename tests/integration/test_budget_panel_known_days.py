@@ -8,8 +8,12 @@ import re
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from finops.alerts import budgets as store
 from finops.cli import main
+
+pytestmark = pytest.mark.usefixtures("viewer_reads_every_team")
 
 os.environ.setdefault("AIRFLOW__CORE__AUTH_MANAGER",
                       "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager")

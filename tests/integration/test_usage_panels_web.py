@@ -20,6 +20,8 @@ from finops import collection
 from finops.registry import Registry
 from finops.warehouse.loader import Window
 
+pytestmark = pytest.mark.usefixtures("viewer_reads_every_team")
+
 os.environ.setdefault("AIRFLOW__CORE__AUTH_MANAGER",
                       "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager")
 os.environ.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin,viewer:viewer")

@@ -206,3 +206,20 @@ def test_statements_are_listed_per_version_and_downloads_are_the_issued_files(wo
     refused = lead.get(f"{PAGE}/teams/{OWN}/statements/{month}/{v2}")
     assert refused.status_code == 404 and "SHA-256 differs" in refused.json()["detail"]
     assert lead.get(f"{PAGE}/teams/{OWN}/statements/{month}/statement-{OWN}-{month}-v9.csv").status_code == 404
+
+
+def test_a_members_usage_panels_and_usage_csv_hold_only_their_teams_tokens(world, clients, db):
+    _, today = world
+    for team, tokens in ((OWN, 1_000), (OTHER, 7_777_777)):
+        db.execute("INSERT INTO finops.usage_data (provider, team_id, usage_date, project_id, endpoint, model, "
+                   "requests, input_tokens, output_tokens, collected_at) VALUES ('openai', %s, %s, 'unassigned', "
+                   "'completions', 'gpt-4o-2024-08-06', 1, %s, %s, now())", (team, today, tokens, tokens))
+    lead = clients["member"]
+    overview = lead.get(f"{PAGE}/overview").text
+    assert "7,777,777" not in overview and "15,555,554" not in overview
+    rows = list(csv.DictReader(io.StringIO(lead.get(f"{PAGE}/overview/export.csv?group=team&usage=1").text)))
+    assert {r["team_id"] for r in rows} == {OWN}
+    (own_sql,) = db.execute("SELECT sum(input_tokens) FROM finops.usage_data WHERE team_id = %s", (OWN,)).fetchone()
+    assert sum(int(r["input_tokens"] or 0) for r in rows) == own_sql
+    everyone = clients["all_teams_reader"].get(f"{PAGE}/overview").text
+    assert "7,777,777" in everyone or "7,778,777" in everyone
