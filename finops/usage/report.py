@@ -115,6 +115,7 @@ def page_segments(conn: psycopg.Connection, period: Period, previous: Period, co
 
     if columns not in (("team_id",), ("model",)):
         raise ValueError(f"page segments are grouped by team_id or model, not {columns}")
+    conn.execute(paths.sql("usage/page_work_mem"))
     rows = conn.execute(paths.sql("usage/page_segments"), {
         "start": period.start, "end": period.end, "previous_start": previous.start, "previous_end": previous.end,
         "providers": [provider] if provider else list(PROVIDERS), "team_id": team_id}).fetchall()

@@ -45,16 +45,21 @@ WITH periods (period, start_day, end_day) AS (
         ('cache write', d.writes - d.write_5m - d.write_1h),
         ('output', d.output)
     ) AS k (token_kind, tokens)
+    WHERE k.tokens <> 0 OR (k.token_kind = 'input' AND d.requests IS NOT NULL)  -- the others add nothing
     UNION ALL
-    SELECT p.period, c.team_id, li.model, c.usage_date,
-           CASE WHEN li.cost_kind = 'tokens' THEN li.token_kind END, 0, NULL, c.amount
-    FROM finops.cost_data c
-    JOIN periods p ON c.usage_date >= p.start_day AND c.usage_date < p.end_day
+    SELECT c.period, c.team_id, li.model, c.usage_date,
+           CASE WHEN li.cost_kind = 'tokens' THEN li.token_kind END, 0, NULL, c.cost
+    FROM (
+        SELECT p.period, c.provider, c.team_id, c.usage_date, c.line_item, sum(c.amount) AS cost
+        FROM finops.cost_data c
+        JOIN periods p ON c.usage_date >= p.start_day AND c.usage_date < p.end_day
+        WHERE c.provider = ANY(%(providers)s::text[])
+          AND ((c.usage_date >= %(previous_start)s AND c.usage_date < %(previous_end)s)
+               OR (c.usage_date >= %(start)s AND c.usage_date < %(end)s))
+          AND (%(team_id)s::text IS NULL OR c.team_id = %(team_id)s)
+        GROUP BY p.period, c.provider, c.team_id, c.usage_date, c.line_item
+    ) AS c
     JOIN finops.line_items li ON li.provider = c.provider AND li.line_item = c.line_item
-    WHERE c.provider = ANY(%(providers)s::text[])
-      AND ((c.usage_date >= %(previous_start)s AND c.usage_date < %(previous_end)s)
-           OR (c.usage_date >= %(start)s AND c.usage_date < %(end)s))
-      AND (%(team_id)s::text IS NULL OR c.team_id = %(team_id)s)
 ), daily AS MATERIALIZED (
     SELECT period, team_id, usage_date, model, token_kind, sum(cost) AS cost, sum(tokens) AS tokens,
            sum(requests) AS requests
