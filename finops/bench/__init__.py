@@ -142,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
 
     cases.RUN_TIMEOUT_S = args.run_timeout
     home = (args.home or local_dir() / "bench").absolute()
-    needs_teams = max([*(args.teams if {"daily", "page"} & set(args.case) else []),
+    # With --analytics-keep the page case times the usage pages only: no registered teams needed.
+    team_cases = {"daily"} if args.analytics_keep else {"daily", "page"}
+    needs_teams = max([*(args.teams if team_cases & set(args.case) else []),
                        args.backfill_teams if {"backfill", "scheduler"} & set(args.case) else 0,
                        cases.VALIDATION_TEAMS if "validation" in args.case else 0,
                        1 if "memory" in args.case else 0])
