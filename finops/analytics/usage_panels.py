@@ -1,8 +1,8 @@
 """The overview's and team page's usage panels: tokens and requests by model, cost per 1M tokens over time,
 cache hit rate and savings, and the change explained (volume, mix, price).
 
-Read through ``finops.usage.report`` (``include/sql/usage/segments.sql``: cost and tokens meet per day, model and
-token kind). Unit costs are divisions, so estimates; token cost without usage and tokens without cost are kept
+Read through ``finops.usage.report`` in one statement per page (``include/sql/usage/page_segments.sql``: the
+figures of ``segments.sql``, cost and tokens meeting per day, model and token kind). Unit costs are divisions, so estimates; token cost without usage and tokens without cost are kept
 apart and never divided. Nothing here knows about HTML.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from finops.analytics.report import Period
 from finops.money import EXACT, ZERO, exact_sum
-from finops.usage.report import KIND_COLUMN, Explained, Segment, explain_change, segments
+from finops.usage.report import KIND_COLUMN, Explained, Segment, explain_segments, page_segments
 from finops.usage.unit_costs import cache_hit_rate, cache_savings, per_million, per_request
 
 if TYPE_CHECKING:
@@ -161,8 +161,9 @@ def build_usage_panels(conn: psycopg.Connection, period: Period, previous: Perio
                        teams: list[str] | None = None) -> UsagePanels:
     """The panels' figures for ``period`` (the change against ``previous``), for ``teams`` (None: every team) or
     ``team_id``."""
-    scope = {"provider": provider, "team_id": team_id, "teams": teams}
-    daily = segments(conn, period, ("usage_date", "model"), **scope)
+    by = ("model",) if team_id else ("team_id",)
+    read = page_segments(conn, period, previous, by, provider=provider, team_id=team_id, teams=teams)
+    daily = read.daily
     days = [date.fromordinal(d) for d in range(period.start.toordinal(), period.end.toordinal())]
     per_model: dict[str | None, ModelUsage] = {}
     per_day: dict[tuple[str | None, date], list[Decimal | int]] = defaultdict(lambda: [ZERO, 0])
@@ -183,8 +184,7 @@ def build_usage_panels(conn: psycopg.Connection, period: Period, previous: Perio
                               values=[per_million(*per_day[(m.model, d)]) if (m.model, d) in per_day else None
                                       for d in days])
                    for m in models if m.matched_tokens][:CHART_MODELS]
-    by = ("model",) if team_id else ("team_id",)
-    explained = explain_change(conn, previous, period, by, **scope)
+    explained = explain_segments(previous, period, by, read.previous, read.current)
     changes = sorted(explained.rows, key=lambda kc: (-abs(kc[1].change), tuple(str(v) for v in kc[0])))
     return UsagePanels(period=period, previous=previous, team_id=team_id, currency=currency, models=models,
                        days=days, unit_series=unit_series, explained=explained, explained_by=by[0],

@@ -107,8 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--analytics-teams", type=int, default=1000, help="analytics: teams (default 1000)")
     parser.add_argument("--analytics-days", type=int, default=365, help="analytics: days of costs (default 365)")
     parser.add_argument("--analytics-keep", action="store_true",
-                        help="analytics: keep the bench database and reuse its warehouse when it already holds "
-                             "these teams x days (skips the generation and the rebuild)")
+                        help="analytics, page: keep the bench database and reuse its warehouse when it already holds "
+                             "these teams x days (skips the generation and the rebuild); the page case then "
+                             "times the usage pages only")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser
@@ -141,13 +142,15 @@ def main(argv: list[str] | None = None) -> int:
 
     cases.RUN_TIMEOUT_S = args.run_timeout
     home = (args.home or local_dir() / "bench").absolute()
-    needs_teams = max([*(args.teams if {"daily", "page"} & set(args.case) else []),
+    # With --analytics-keep the page case times the usage pages only: no registered teams needed.
+    team_cases = {"daily"} if args.analytics_keep else {"daily", "page"}
+    needs_teams = max([*(args.teams if team_cases & set(args.case) else []),
                        args.backfill_teams if {"backfill", "scheduler"} & set(args.case) else 0,
                        cases.VALIDATION_TEAMS if "validation" in args.case else 0,
                        1 if "memory" in args.case else 0])
     anthropic_teams = args.anthropic_teams if "anthropic" in args.case else 0
     env = BenchEnv(teams=max(needs_teams, anthropic_teams), latency_ms=args.latency_ms, home=home,
-                   anthropic_teams=anthropic_teams, keep_database=args.analytics_keep and args.case == ["analytics"])
+                   anthropic_teams=anthropic_teams, keep_database=args.analytics_keep and set(args.case) <= {"analytics", "page"})
     rows: list[Measurement] = []
     failed = False
     try:

@@ -9,7 +9,7 @@ in the bench process (the request's authentication is not included).
 Then the overview (month to date by team) and one team's spend page (by project), with the usage panels, on the
 analytics case's warehouse (``--analytics-teams`` x ``--analytics-days``, default 1,000 x 365: 6.6 M cost rows)
 with usage behind its costs (3.3 M rows of ``finops.usage_data``, ``include/sql/bench/usage_generate.sql``);
-``--analytics-keep`` reuses a warehouse of that size.
+``--analytics-keep`` reuses a warehouse of that size (usage rows included) and times only the usage pages.
 """
 
 from __future__ import annotations
@@ -122,6 +122,9 @@ def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     from finops.web.routes.pages import team_showback, team_spend
     from finops.web.team_list import SORTS, team_list
 
+    if getattr(args, "analytics_keep", False):
+        log("page: --analytics-keep: the team list is skipped (it empties the warehouse), the usage pages reuse it")
+        return _usage_pages(env, args, log)
     teams = env.team_ids(max(args.teams))
     today = datetime.now(UTC).date()
     truncate(env)

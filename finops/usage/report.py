@@ -87,6 +87,52 @@ def segments(conn: psycopg.Connection, period: Period, columns: tuple[str, ...],
                     tokens_without_cost=int(r[n + 6])) for r in rows]
 
 
+@dataclass(frozen=True)
+class PageSegments:
+    """The usage panels' segments of one page, read in one statement (``include/sql/usage/page_segments.sql``).
+
+    ``daily``: the current period per (usage_date, model); ``previous`` and ``current``: each period per
+    (``columns``, model), ``columns`` being ``("team_id",)`` or ``("model",)``: what :func:`segments` returns for the
+    same keys, to the last digit.
+    """
+
+    daily: list[Segment]
+    previous: list[Segment]
+    current: list[Segment]
+
+
+def _segment(key: tuple, r: tuple) -> Segment:
+    """A segment from the columns (model, token kind, cost, tokens, requests, matched and unmatched parts)."""
+    return Segment(key=key, model=r[0], token_kind=r[1], cost=Decimal(r[2]), tokens=int(r[3] or 0),
+                   requests=None if r[4] is None else int(r[4]), matched_cost=Decimal(r[5]),
+                   matched_tokens=int(r[6]), cost_without_usage=Decimal(r[7]), tokens_without_cost=int(r[8]))
+
+
+def page_segments(conn: psycopg.Connection, period: Period, previous: Period, columns: tuple[str, ...], *,
+                  provider: str | None = None, team_id: str | None = None,
+                  teams: list[str] | None = None) -> PageSegments:
+    """The current period by day and model, and both periods by ``columns`` (``team_id`` or ``model``), in one read;
+    ``teams`` (a reader's visible teams; None: every team) keeps only those teams' rows."""
+    from finops.providers import PROVIDERS
+
+    if columns not in (("team_id",), ("model",)):
+        raise ValueError(f"page segments are grouped by team_id or model, not {columns}")
+    conn.execute(paths.sql("usage/page_work_mem"))
+    rows = conn.execute(paths.sql("usage/page_segments"), {
+        "start": period.start, "end": period.end, "previous_start": previous.start, "previous_end": previous.end,
+        "providers": [provider] if provider else list(PROVIDERS), "team_id": team_id,
+        "teams": teams}).fetchall()
+    out = PageSegments(daily=[], previous=[], current=[])
+    by_model = columns == ("model",)
+    for part, which, team, day, *figures in rows:
+        if part == "day":
+            out.daily.append(_segment((day, figures[0]), figures))
+        else:
+            (out.current if which == "current" else out.previous).append(
+                _segment((figures[0],) if by_model else (team,), figures))
+    return out
+
+
 def usage_figures(rows: list[Segment], columns: tuple[str, ...]) -> dict[tuple, UsageFigures]:
     """Per group of ``columns``: tokens per usage column, requests, and the token cost that meets usage."""
     out: dict[tuple, UsageFigures] = defaultdict(UsageFigures)
@@ -238,8 +284,16 @@ def explain_change(conn: psycopg.Connection, previous: Period, current: Period, 
                    provider: str | None = None, team_id: str | None = None,
                    teams: list[str] | None = None) -> Explained:
     """Volume, mix and price of the change from ``previous`` to ``current``, per group of ``columns``."""
-    before = _by_group(segments(conn, previous, columns, provider=provider, team_id=team_id, teams=teams))
-    after = _by_group(segments(conn, current, columns, provider=provider, team_id=team_id, teams=teams))
+    return explain_segments(previous, current, columns,
+                            segments(conn, previous, columns, provider=provider, team_id=team_id, teams=teams),
+                            segments(conn, current, columns, provider=provider, team_id=team_id, teams=teams))
+
+
+def explain_segments(previous: Period, current: Period, columns: tuple[str, ...], before_rows: list[Segment],
+                     after_rows: list[Segment]) -> Explained:
+    """The change explained from both periods' segments (keyed by ``columns``)."""
+    before = _by_group(before_rows)
+    after = _by_group(after_rows)
     rows = [(key, explain(before.get(key, {}), after.get(key, {})))
             for key in sorted(set(before) | set(after), key=lambda k: tuple(_cell(v) for v in k))]
     return Explained(previous=previous, current=current, columns=columns, rows=rows)
