@@ -197,13 +197,19 @@ def _key_results(org: Organization, day: date, wanted: set[str] | None, *, by_pr
             pid = charge.project_id if by_project and not charge.unassigned else None
             item = charge.line_item if by_line_item else None
             for key_id, part in parts:
-                group = groups.setdefault((pid, item, key_id), [ZERO, 0, set()])
-                group[0] = add(group[0], part)
+                group = groups.setdefault((pid, item, key_id), [ZERO, 0, set(), None])
+                if key_id is None and not keyed_charge(charge):
+                    # Unkeyed cost is added as floats in project order, as served without the key grouping.
+                    group[3] = charge.amount if group[3] is None else group[3] + charge.amount
+                else:
+                    group[0] = add(group[0], part)
                 group[1] += counts[key_id]
                 group[2].add(charge.quantity_unit)
     results = []
-    for (pid, item, key_id), (amount, quantity, units) in sorted(
+    for (pid, item, key_id), (amount, quantity, units, floats) in sorted(
             groups.items(), key=lambda kv: tuple(k or "" for k in kv[0])):
+        if floats is not None:
+            amount = add(amount, exact(floats))
         results.append(Result(project_id=pid, line_item=item, amount=amount,
                               quantity=quantity if by_line_item else None,
                               quantity_unit=units.pop() if by_line_item and len(units) == 1 else None,
