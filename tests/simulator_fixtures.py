@@ -28,6 +28,9 @@ API keys (docs/attribution.md): ``HEALTHY``'s project ``proj_healthyWeb`` has ``
 bob@example.com, deleted on ``KEY_DELETED``); ``proj_healthyBatch`` has ``KEY_BATCH``; ``proj_healthyEvals`` the
 default single key. ``A_HEALTHY``'s ``wrkspc_healthyChat`` has ``A_KEY_ALICE`` (a user) and ``A_KEY_BOT`` (a service
 account); its other workspaces the default single key. ``POST /_simulator/clock?today=`` sets the key lists' date.
+``KEYS`` (org-keys) and ``A_KEYS`` (anth-keys): a steady scenario (200 usd a day, little noise) spent through a
+few keys, ``KEY_RUNAWAY`` / ``A_KEY_RUNAWAY`` taking 50x their weight on ``KEY_SPIKE`` (a runaway key whose spike
+the team total does not show), for the alerts end to end.
 Dates: any window works; the data is a pure function of the seed, so use fixed past dates.
 """
 
@@ -57,6 +60,9 @@ STORY_SPIKE = date(2026, 3, 5)
 KEY_WEB, KEY_SPIKY, KEY_OLD, KEY_BATCH = "key_webAlice", "key_webBatchRunner", "key_webOldLaptop", "key_batchJobs"
 A_KEY_ALICE, A_KEY_BOT = "apikey_chatAlice", "apikey_chatBot"
 KEY_SPIKE, KEY_DELETED = date(2026, 3, 10), date(2026, 3, 15)
+KEYS, A_KEYS = "org-keys", "anth-keys"
+KEY_RUNAWAY, A_KEY_RUNAWAY = "key_runawayLoop", "apikey_runawayLoop"
+KEYS_SCENARIO = {"origin": "2026-01-01", "typical": 200, "noise_sigma": 0.02}
 STORY_SCENARIO = {"origin": "2026-01-01", "typical": 100, "weekend_factor": 0.5, "noise_sigma": 0.05,
                   "ramp_start": "2026-02-15", "ramp_per_day": 0.03, "spike_days": [STORY_SPIKE.isoformat()],
                   "spike_factor": 4, "restated_day": STORY_SPIKE.isoformat(), "restated_factor": 1.5}
@@ -104,6 +110,8 @@ def build_test_config():
                     "api_key": random_anthropic_key(ANTHROPIC_API_KEY_PREFIX)},
         A_FAULTY: {"active": random_anthropic_key()},
         A_OTHER: {"active": random_anthropic_key()},
+        KEYS: {"active": random_key()},
+        A_KEYS: {"active": random_anthropic_key()},
     }
 
     def org(org_id: str, seed: int, projects: list[tuple[str, str]], **faults) -> Organization:
@@ -133,6 +141,13 @@ def build_test_config():
         anthropic(A_FAULTY, 66, [("wrkspc_faultyA", "A", None), ("wrkspc_faultyB", "B", None)],
                   rate_429=0.25, retry_after_seconds=0, rate_529=0.15, rate_5xx=0.1, max_consecutive_faults=2),
         anthropic(A_OTHER, 77, [("wrkspc_otherOnly", "Only", None)]),
+        anthropic(A_KEYS, 78, [("wrkspc_keysApp", "App", None)]).model_copy(update={
+            "default_workspace": False, "scenario": Scenario.model_validate(KEYS_SCENARIO),
+            "api_keys": [
+                ApiKeyConfig(id="apikey_keysApp", name="app-server", scope="wrkspc_keysApp",
+                             owner_type="service_account", owner_id="svc_app", weight=10),
+                ApiKeyConfig(id=A_KEY_RUNAWAY, name="agent-loop", scope="wrkspc_keysApp", owner_id="user_dana",
+                             weight=1, spike_days=[KEY_SPIKE], spike_factor=50)]}),
     ]
     config = SimulatorConfig(anthropic_organizations=anthropic_orgs, organizations=[
         org(HEALTHY, 11, [("proj_healthyWeb", "Web"), ("proj_healthyBatch", "Batch"), ("proj_healthyEvals", "Evals")]
@@ -157,6 +172,15 @@ def build_test_config():
             "usage": UsageKnobs(missing_days=[USAGE_MISSING_DAY], mismatch_days=[USAGE_MISMATCH_DAY])}),
         org(USAGE_DOWN, 98, [("proj_usageDown", "Down")]).model_copy(
             update={"usage": UsageKnobs(failing=True)}),
+        org(KEYS, 79, [("proj_keysApp", "App")]).model_copy(update={
+            "scenario": Scenario.model_validate(KEYS_SCENARIO),
+            "line_items": ["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, output", "assistants api | file search"],
+            "api_keys": [
+                ApiKeyConfig(id="key_keysAppServer", name="app-server", scope="proj_keysApp",
+                             owner_type="service_account", owner_id="svc_acct_app", owner_name="app-server", weight=10),
+                ApiKeyConfig(id=KEY_RUNAWAY, name="agent-loop", scope="proj_keysApp", owner_id="user-dana",
+                             owner_name="Dana", owner_email="dana@example.com", weight=1, spike_days=[KEY_SPIKE],
+                             spike_factor=50)]}),
     ])
     return config, keys
 
