@@ -22,7 +22,8 @@ def finops_routes() -> list[tuple[str, str]]:
     routes = []
     for route in create_app().routes:
         if isinstance(route, APIRoute):
-            path = "/finops" + route.path.replace("{team_id}", "growth")
+            path = "/finops" + route.path.replace("{team_id}", "growth").replace("{key_provider}", "openai").replace(
+                "{api_key_id}", "key_x")
             routes += [(method, path) for method in sorted(route.methods)]
     return routes
 

@@ -101,6 +101,7 @@ def pct(share: Decimal | None, signed: bool = False) -> str:
 def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: str | None) -> HTMLResponse:
     from finops.analytics.budget_status import budget_panel
     from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS, build_overview
+    from finops.attribution.panel import key_panel
     from finops.warehouse.db import connect
     from finops.web.charts import stacked_chart
 
@@ -118,13 +119,16 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the overview.")
         data = build_overview(conn, period, today=today, label=label, month=month, group=group,
                               provider=f.provider or None, team_id=team_id)
+        keys = key_panel(conn, period.start, period.end, currency=data.currency, team_id=team_id,
+                         provider=f.provider or None)
     html = render(
         "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
         periods=PERIODS, reader=reader, error=error, today=today, pct=pct,
         overview_url=request.url_for("overview").path, manage_url=request.url_for("page").path,
         csv_url=request.url_for("overview_csv").path,
         team_url=lambda t: request.url_for("team_overview", team_id=t).path,
-        static=request.url_for("page").path + "static/",
+        static=request.url_for("page").path + "static/", key_panel=keys,
+        key_url=lambda t, p, k: request.url_for("key_page", team_id=t, key_provider=p, api_key_id=k).path,
     )
     return HTMLResponse(html)
 
