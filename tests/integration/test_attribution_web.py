@@ -88,3 +88,20 @@ def test_a_key_page_shows_its_daily_spend_models_and_owner(finops_app, tokens, l
     claude = c.get(f"/finops/overview/teams/claude/keys/anthropic/{A_KEY_BOT}", params={"month": "2026-03"})
     assert claude.status_code == 200 and 'data-testid="allocated-note"' in claude.text
     assert c.get("/finops/overview/teams/nobody/keys/openai/key_x").status_code == 404
+
+
+def test_the_keys_csv_equals_sql_and_keeps_the_allocated_marker(finops_app, tokens, loaded):
+    import csv
+    import io
+
+    c = client(finops_app, tokens["viewer"])
+    page = c.get("/finops/overview/teams/claude", params={"month": "2026-03"})
+    link = re.search(r'href="([^"]+)" data-testid="keys-csv"', page.text).group(1).replace("&amp;", "&")
+    answer = c.get(link)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert {r["team_id"] for r in rows} == {"claude"}
+    assert {r["allocated"] for r in rows if r["api_key_id"] == A_KEY_BOT} == {"True"}
+    got = sum(Decimal(r["amount"]) for r in rows)
+    assert got == loaded.execute("SELECT sum(amount) FROM finops.cost_data WHERE team_id = 'claude' "
+                                 "AND usage_date >= '2026-03-01' AND usage_date < '2026-04-01'").fetchone()[0]

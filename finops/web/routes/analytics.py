@@ -127,7 +127,7 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
         overview_url=request.url_for("overview").path, manage_url=request.url_for("page").path,
         csv_url=request.url_for("overview_csv").path,
         team_url=lambda t: request.url_for("team_overview", team_id=t).path,
-        static=request.url_for("page").path + "static/", key_panel=keys,
+        static=request.url_for("page").path + "static/", key_panel=keys, keys_csv_url=request.url_for("keys_csv").path,
         key_url=lambda t, p, k: request.url_for("key_page", team_id=t, key_provider=p, api_key_id=k).path,
     )
     return HTMLResponse(html)
