@@ -168,6 +168,9 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     ``connections`` (finops.warehouse.db.KeptConnections) lets a batch's loads share warehouse connections, and
     ``rollups`` (finops.analytics.rollups.RollupBatch) applies their changes to the rollups together.
     """
+    from finops.attribution.allocation import allocate_rows
+    from finops.attribution.client import fetch_keys
+    from finops.attribution.store import KeysLoad
     from finops.providers import provider as provider_spec
     from finops.registry import Registry
     from finops.usage.collect import fetch_usage
@@ -189,10 +192,13 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         api_key = registry.decrypt_key(team_id, spec.name)
         stream = client.costs(api_key, window.start, window.end, scope_ids)
         usage = fetch_usage(spec.name, client, api_key, window, scope_ids, stats=stream.stats)  # fails like costs
+        keys = KeysLoad(fetch_keys(spec.name, client, api_key, scope_ids, stats=stream.stats), scope_ids)
         del api_key
-        result = replace_window(team_id, window, stream, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
+        # Anthropic's cost report has no key: token costs are allocated over the keys' usage (docs/attribution.md).
+        rows = allocate_rows(stream, usage.rows) if spec.name == "anthropic" and usage is not None else stream
+        result = replace_window(team_id, window, rows, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
                                 guard=guard, provider=spec.name, connections=connections, rollups=rollups,
-                                usage=usage)
+                                usage=usage, keys=keys)
     except Exception as exc:
         explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
         error = explained or exc

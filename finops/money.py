@@ -52,3 +52,31 @@ def plain(amount: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("", "-0") else text
+
+
+#: Allocated amounts are split at this many decimal places of the currency's unit (or the amount's own finer digit).
+ALLOCATION_PLACES = 10
+
+
+def allocate(amount: Decimal, weights: list[int], places: int = ALLOCATION_PLACES) -> list[Decimal]:
+    """``amount`` split in proportion to integer ``weights``, the parts summing to ``amount`` exactly.
+
+    The rule (largest remainder): the quantum is ``10**-ALLOCATION_PLACES`` or the amount's own last digit
+    if finer; each part gets the floor of its exact share in quanta, and the quanta left over go one each to
+    the largest remainders, ties to the earlier weight. Zero weights get zero; all-zero weights raise.
+    ``places=0`` splits whole counts (tokens) into whole parts.
+    """
+    total_weight = sum(weights)
+    if total_weight <= 0 or any(w < 0 for w in weights):
+        raise ValueError("allocate needs non-negative weights with a positive total")
+    exponent = min(amount.as_tuple().exponent, -places)
+    units = int(amount.scaleb(-exponent, EXACT))
+    sign = -1 if units < 0 else 1
+    units = abs(units)
+    shares = [divmod(units * w, total_weight) for w in weights]
+    left = units - sum(q for q, _ in shares)
+    order = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
+    parts = [q for q, _ in shares]
+    for i in order[:left]:
+        parts[i] += 1
+    return [Decimal(sign * p).scaleb(exponent, EXACT) for p in parts]

@@ -23,6 +23,14 @@ Anthropic organizations (``anthropic_api`` points at the same simulator):
 - ``STORY`` (org-story): 2 projects, no faults; a scenario (``STORY_SCENARIO``): 100 usd a weekday, weekends at
   half, a ramp of 3 %/day from 2026-02-15, a 4x spike on ``STORY_SPIKE`` (2026-03-05) that is also the restated
   day (``POST /_simulator/restate?org_id=org-story`` makes it cost 1.5x; set ``revision=0`` back when done).
+API keys (docs/attribution.md): ``HEALTHY``'s project ``proj_healthyWeb`` has ``KEY_WEB`` (user alice@example.com),
+``KEY_SPIKY`` (service account ``batch-runner``, 20x its weight on ``KEY_SPIKE``) and ``KEY_OLD`` (user
+bob@example.com, deleted on ``KEY_DELETED``); ``proj_healthyBatch`` has ``KEY_BATCH``; ``proj_healthyEvals`` the
+default single key. ``A_HEALTHY``'s ``wrkspc_healthyChat`` has ``A_KEY_ALICE`` (a user) and ``A_KEY_BOT`` (a service
+account); its other workspaces the default single key. ``POST /_simulator/clock?today=`` sets the key lists' date.
+``KEYS`` (org-keys) and ``A_KEYS`` (anth-keys): a steady scenario (200 usd a day, little noise) spent through a
+few keys, ``KEY_RUNAWAY`` / ``A_KEY_RUNAWAY`` taking 50x their weight on ``KEY_SPIKE`` (a runaway key whose spike
+the team total does not show), for the alerts end to end.
 Dates: any window works; the data is a pure function of the seed, so use fixed past dates.
 """
 
@@ -49,6 +57,12 @@ USAGE_LINE_ITEMS = ["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input
                     "gpt-4o-mini-2024-07-18, input", "gpt-4o-mini-2024-07-18, output",
                     "batch | gpt-4o-mini-2024-07-18, input", "text-embedding-3-small", "dall-e-3", "whisper-1"]
 STORY_SPIKE = date(2026, 3, 5)
+KEY_WEB, KEY_SPIKY, KEY_OLD, KEY_BATCH = "key_webAlice", "key_webBatchRunner", "key_webOldLaptop", "key_batchJobs"
+A_KEY_ALICE, A_KEY_BOT = "apikey_chatAlice", "apikey_chatBot"
+KEY_SPIKE, KEY_DELETED = date(2026, 3, 10), date(2026, 3, 15)
+KEYS, A_KEYS = "org-keys", "anth-keys"
+KEY_RUNAWAY, A_KEY_RUNAWAY = "key_runawayLoop", "apikey_runawayLoop"
+KEYS_SCENARIO = {"origin": "2026-01-01", "typical": 200, "noise_sigma": 0.02}
 STORY_SCENARIO = {"origin": "2026-01-01", "typical": 100, "weekend_factor": 0.5, "noise_sigma": 0.05,
                   "ramp_start": "2026-02-15", "ramp_per_day": 0.03, "spike_days": [STORY_SPIKE.isoformat()],
                   "spike_factor": 4, "restated_day": STORY_SPIKE.isoformat(), "restated_factor": 1.5}
@@ -72,6 +86,7 @@ def build_test_config():
         AdminKey,
         AnthropicKey,
         AnthropicOrganization,
+        ApiKeyConfig,
         Faults,
         Organization,
         ProjectConfig,
@@ -95,6 +110,8 @@ def build_test_config():
                     "api_key": random_anthropic_key(ANTHROPIC_API_KEY_PREFIX)},
         A_FAULTY: {"active": random_anthropic_key()},
         A_OTHER: {"active": random_anthropic_key()},
+        KEYS: {"active": random_key()},
+        A_KEYS: {"active": random_anthropic_key()},
     }
 
     def org(org_id: str, seed: int, projects: list[tuple[str, str]], **faults) -> Organization:
@@ -115,13 +132,34 @@ def build_test_config():
 
     anthropic_orgs = [
         anthropic(A_HEALTHY, 55, [("wrkspc_healthyChat", "Chat", None), ("wrkspc_healthyAgents", "Agents", None),
-                                  ("wrkspc_healthyOld", "Old", "2025-06-01T00:00:00Z")], unknown_fields=True),
+                                  ("wrkspc_healthyOld", "Old", "2025-06-01T00:00:00Z")], unknown_fields=True
+                  ).model_copy(update={"api_keys": [
+                      ApiKeyConfig(id=A_KEY_ALICE, name="chat-alice", scope="wrkspc_healthyChat", weight=7,
+                                   owner_id="user_alice"),
+                      ApiKeyConfig(id=A_KEY_BOT, name="chat-bot", scope="wrkspc_healthyChat", weight=3,
+                                   owner_type="service_account", owner_id="svc_chatbot")]}),
         anthropic(A_FAULTY, 66, [("wrkspc_faultyA", "A", None), ("wrkspc_faultyB", "B", None)],
                   rate_429=0.25, retry_after_seconds=0, rate_529=0.15, rate_5xx=0.1, max_consecutive_faults=2),
         anthropic(A_OTHER, 77, [("wrkspc_otherOnly", "Only", None)]),
+        anthropic(A_KEYS, 78, [("wrkspc_keysApp", "App", None)]).model_copy(update={
+            "default_workspace": False, "scenario": Scenario.model_validate(KEYS_SCENARIO),
+            "api_keys": [
+                ApiKeyConfig(id="apikey_keysApp", name="app-server", scope="wrkspc_keysApp",
+                             owner_type="service_account", owner_id="svc_app", weight=10),
+                ApiKeyConfig(id=A_KEY_RUNAWAY, name="agent-loop", scope="wrkspc_keysApp", owner_id="user_dana",
+                             weight=1, spike_days=[KEY_SPIKE], spike_factor=50)]}),
     ]
     config = SimulatorConfig(anthropic_organizations=anthropic_orgs, organizations=[
-        org(HEALTHY, 11, [("proj_healthyWeb", "Web"), ("proj_healthyBatch", "Batch"), ("proj_healthyEvals", "Evals")]),
+        org(HEALTHY, 11, [("proj_healthyWeb", "Web"), ("proj_healthyBatch", "Batch"), ("proj_healthyEvals", "Evals")]
+            ).model_copy(update={"api_keys": [
+                ApiKeyConfig(id=KEY_WEB, name="web-frontend", scope="proj_healthyWeb", owner_id="user-alice",
+                             owner_name="Alice", owner_email="alice@example.com", weight=10),
+                ApiKeyConfig(id=KEY_SPIKY, name="nightly-batch", scope="proj_healthyWeb", owner_type="service_account",
+                             owner_id="svc_acct_batch", owner_name="batch-runner", weight=4, spike_days=[KEY_SPIKE]),
+                ApiKeyConfig(id=KEY_OLD, name="old-laptop", scope="proj_healthyWeb", owner_id="user-bob",
+                             owner_name="Bob", owner_email="bob@example.com", weight=3, deleted_on=KEY_DELETED),
+                ApiKeyConfig(id=KEY_BATCH, name="batch-jobs", scope="proj_healthyBatch", owner_id="user-carol",
+                             owner_name="Carol", owner_email="carol@example.com")]}),
         org(OTHER, 22, [("proj_otherChat", "Chat"), ("proj_otherSearch", "Search")]),
         org(FAULTY, 33, [("proj_faultyAgents", "Agents"), ("proj_faultyTools", "Tools")],
             rate_429=0.3, retry_after_seconds=0, rate_5xx=0.2, max_consecutive_faults=2),
@@ -134,6 +172,15 @@ def build_test_config():
             "usage": UsageKnobs(missing_days=[USAGE_MISSING_DAY], mismatch_days=[USAGE_MISMATCH_DAY])}),
         org(USAGE_DOWN, 98, [("proj_usageDown", "Down")]).model_copy(
             update={"usage": UsageKnobs(failing=True)}),
+        org(KEYS, 79, [("proj_keysApp", "App")]).model_copy(update={
+            "scenario": Scenario.model_validate(KEYS_SCENARIO),
+            "line_items": ["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, output", "assistants api | file search"],
+            "api_keys": [
+                ApiKeyConfig(id="key_keysAppServer", name="app-server", scope="proj_keysApp",
+                             owner_type="service_account", owner_id="svc_acct_app", owner_name="app-server", weight=10),
+                ApiKeyConfig(id=KEY_RUNAWAY, name="agent-loop", scope="proj_keysApp", owner_id="user-dana",
+                             owner_name="Dana", owner_email="dana@example.com", weight=1, spike_days=[KEY_SPIKE],
+                             spike_factor=50)]}),
     ])
     return config, keys
 
@@ -183,6 +230,13 @@ class RunningSimulator:
         answer = requests.post(f"{self.base_url}/_simulator/restate", params=params, timeout=10)
         answer.raise_for_status()
         return answer.json()["revision"]
+
+    def set_today(self, today: date | None) -> None:
+        """The key lists' "today" (None: the real date), e.g. to list a key before its deletion."""
+        import requests
+
+        params = {"today": today.isoformat() if today else ""}
+        requests.post(f"{self.base_url}/_simulator/clock", params=params, timeout=10).raise_for_status()
 
     def reset_faults(self) -> None:
         """Restart every request's fault sequence (so a test sees the same faults whatever ran before)."""

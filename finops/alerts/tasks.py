@@ -222,6 +222,7 @@ def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
     from finops.alerts.budgets import budgets
     from finops.alerts.evaluate import budget_alerts_of, default_days, judge_anomalies, spend_window
     from finops.alerts.forecast import settled_before
+    from finops.alerts.keys import judge_keys, load_key_spend
     from finops.alerts.rules import AlertRules
     from finops.alerts.spend import analytics_model, collected_until, load_daily_spend
     from finops.lookup import get_variable
@@ -242,6 +243,8 @@ def evaluate_task(scope_data: Mapping[str, Any]) -> dict[str, Any]:
     alerts = budget_alerts_of(spend, changes, as_of=scope.as_of, rules=rules, months=scope.months, collected=collected)
     done = judgements.judged(min(settled), boundary, scope.teams) if settled else set()
     verdicts = judge_anomalies(spend, days, scope.as_of, rules, done)
+    # Runaway API keys (scope api_key:<id>): the same rule and identity, plus keys waking after 28 quiet days.
+    verdicts += judge_keys(load_key_spend(start, end, scope.teams), days, scope.as_of, rules, done)
     alerts += [v.alert for v in verdicts if v.alert is not None]
     result = record_alerts(alerts, on_day=scope.as_of, verdicts=verdicts)
     _metrics(spend, changes, scope, rules, result["fired"], collected)

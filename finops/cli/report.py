@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     period.add_argument("--from", dest="start", metavar="DATE", help="first day (YYYY-MM-DD), with --to")
     report.add_argument("--to", dest="end", metavar="DATE", help="last day, included (YYYY-MM-DD)")
     report.add_argument("--by", default=None, metavar="LIST",
-                        help="comma-separated: team,provider,project,model,token_kind,day (default team)")
+                        help="comma-separated: team,provider,project,model,token_kind,day (default team); or api_key "
+                             "or owner, with any of team,provider,project,day (docs/attribution.md)")
     report.add_argument("--team", metavar="TEAM_ID", help="only this team")
     report.add_argument("--provider", choices=PROVIDERS, help="only this provider")
     report.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -76,6 +77,7 @@ def _report(args: argparse.Namespace) -> int:
     from finops.analytics import report as reports
     from finops.analytics.freshness import freshness
     from finops.analytics.restatements import restated_days
+    from finops.attribution import report as attribution
     from finops.warehouse.db import connect
 
     if args.reparse or args.rebuild_rollups:
@@ -83,6 +85,8 @@ def _report(args: argparse.Namespace) -> int:
     if args.explain:
         return usage_report.explain_report(args)
     period = _period(args)
+    if attribution.wants_attribution(args.by):
+        return _key_report(args, period)
     columns = reports.parse_by(args.by or "team")
     with connect() as conn:
         if args.team and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": args.team}).fetchone():
@@ -102,4 +106,25 @@ def _report(args: argparse.Namespace) -> int:
             return usage_report.usage_report(args, conn, result, notes)
     text = {"csv": reports.to_csv, "json": reports.to_json}.get(args.format)
     sys.stdout.write(text(result) if text else reports.to_table(result, notes))
+    return 0
+
+
+def _key_report(args: argparse.Namespace, period) -> int:
+    """``--by api_key`` or ``--by owner``: spend per key or owner from finops.cost_data (docs/attribution.md)."""
+    from finops import paths
+    from finops.analytics.report import UnknownTeam
+    from finops.attribution import report as attribution
+    from finops.errors import UsageError
+    from finops.warehouse.db import connect
+
+    if args.usage:
+        raise UsageError("--usage does not go with --by api_key or owner; ask for one of them.")
+    kind, dimensions = attribution.parse_by(args.by)
+    with connect() as conn:
+        if args.team and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": args.team}).fetchone():
+            raise UnknownTeam(f"Team {args.team} is not registered; see `finops teams list`.")
+        result = attribution.build_key_report(conn, period, kind, dimensions, provider=args.provider,
+                                              team_id=args.team)
+    text = {"csv": attribution.to_csv, "json": attribution.to_json}.get(args.format, attribution.to_table)
+    sys.stdout.write(text(result))
     return 0

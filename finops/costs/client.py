@@ -57,11 +57,14 @@ class CostsClient(ApiClient):
         return OpenAIProjectNotFound(scope_id) if scope_id is not None else None
 
     def costs(
-        self, api_key: str, start: date, end: date, project_ids: Sequence[str] | None, *, limit: int = 180
+        self, api_key: str, start: date, end: date, project_ids: Sequence[str] | None, *, limit: int = 180,
+        by_api_key: bool = True,
     ) -> CostStream:
         """Daily cost rows for the UTC dates ``[start, end)``; ``project_ids=None`` means the whole org.
 
-        An empty ``project_ids`` yields nothing (a team with no registered project has no cost).
+        Grouped by project, line item and (``by_api_key``) API key: a row per key that spent, ``api_key_id``
+        None for cost without one. An empty ``project_ids`` yields nothing (a team with no registered project
+        has no cost).
         """
         check_window(start, end)
         if isinstance(project_ids, str):
@@ -73,6 +76,7 @@ class CostsClient(ApiClient):
             ("bucket_width", "1d"),
             ("group_by[]", "project_id"),
             ("group_by[]", "line_item"),
+            *([("group_by[]", "api_key_id")] if by_api_key else []),
             ("limit", str(limit)),
         ]
         ids = list(dict.fromkeys(project_ids)) if project_ids is not None else None

@@ -34,15 +34,20 @@ class CostRow(NamedTuple):
     service_tier: str | None = None
     context_window: str | None = None
     inference_geo: str | None = None
+    #: The API key that spent it (None where the provider reports none: organization-level, Playground, not per key).
+    api_key_id: str | None = None
+    #: True when the amount is a share of a billed amount allocated to the key (finops.attribution.allocation).
+    allocated: bool = False
 
     @property
-    def key(self) -> tuple[date, str, str, str]:
-        """The warehouse's natural key within a team and provider: (usage_date, project_id, line_item, currency)."""
-        return (self.usage_date, self.project_id, self.line_item, self.currency)
+    def key(self) -> tuple[date, str, str, str, str | None]:
+        """The natural key within a team and provider: (usage_date, project_id, line_item, currency, api_key_id)."""
+        return (self.usage_date, self.project_id, self.line_item, self.currency, self.api_key_id)
 
 
 #: Column names of a row's structured fields, in order (for the loader and SQL).
-DETAIL_FIELDS = ("model", "token_type", "cost_type", "service_tier", "context_window", "inference_geo")
+DETAIL_FIELDS = ("model", "token_type", "cost_type", "service_tier", "context_window", "inference_geo", "api_key_id",
+                 "allocated")
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ class _Result(msgspec.Struct, gc=False):
     quantity: int | Decimal | None = None
     quantity_unit: str | None = None
     organization_id: str | None = None
+    api_key_id: str | None = None
 
 
 class _Bucket(msgspec.Struct, gc=False):
@@ -90,6 +91,6 @@ def decode_page(body: str | bytes, *, page: int = 1, status: int | None = 200,
                                                  "not a finite number")
             append(_new_row(CostRow, (usage_date, result.project_id or UNASSIGNED, result.line_item or "",
                                       currency, value, quantity, result.quantity_unit, result.organization_id,
-                                      *_NO_DETAIL)))
+                                      *_NO_DETAIL, result.api_key_id or None, False)))
     has_more = decoded.has_more if decoded.has_more is not None else decoded.next_page is not None
     return CostsPage(rows=rows, buckets=len(decoded.data), has_more=has_more, next_page=decoded.next_page)

@@ -107,6 +107,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("x_LineItem", STRING, False, "cost_data.line_item, the raw line item (key of the data)"),
     Column("x_QuantityUnit", STRING, True, "cost_data.quantity_unit, the raw unit"),
     Column("x_CollectedAt", DATETIME, False, "cost_data.collected_at (UTC)"),
+    Column("x_ApiKeyId", STRING, True, "cost_data.api_key_id: the API key that spent it (null: none reported)"),
+    Column("x_Allocated", STRING, False, "cost_data.allocated: `true` for Anthropic amounts allocated over keys by "
+                                        "their tokens (docs/attribution.md), not billed per key"),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

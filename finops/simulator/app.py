@@ -11,8 +11,10 @@ import json
 import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated
 
+import msgspec
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
@@ -49,6 +51,8 @@ class SimulatorState:
         self.attempts: Counter[str] = Counter()
         #: Organization id -> how many times its scenario's restated day was restated (0: as first served).
         self.revisions: Counter[str] = Counter()
+        #: The key lists' "today" (None: the UTC date), set by ``POST /_simulator/clock``.
+        self.today: date | None = None
         self.lock = threading.Lock()
 
     def next_attempt(self, fingerprint: str) -> int:
@@ -70,6 +74,20 @@ class SimulatorState:
     def reset(self) -> None:
         with self.lock:
             self.attempts.clear()
+
+
+class ExactJSONResponse(JSONResponse):
+    """JSON with ``Decimal`` amounts written as exact numbers (floats as Python writes them, as before)."""
+
+    _encoder = msgspec.json.Encoder(decimal_format="number")
+
+    def render(self, content: object) -> bytes:
+        return self._encoder.encode(content)
+
+
+def _amount_text(amount: float | Decimal) -> str:
+    """An amount as the string form some live responses use."""
+    return repr(amount) if isinstance(amount, float) else format(amount, "f")
 
 
 def _state(request: Request) -> SimulatorState:
@@ -210,23 +228,25 @@ async def costs(request: Request, org: FaultyOrg) -> JSONResponse:
     data = []
     for day in page_days:
         results = bucket_results(org, day, project_ids, by_project="project_id" in group_by,
-                                 by_line_item="line_item" in group_by, revision=_state(request).revision(org.id))
+                                 by_line_item="line_item" in group_by, by_api_key="api_key_id" in group_by,
+                                 revision=_state(request).revision(org.id))
         data.append({
             "object": "bucket",
             "start_time": _midnight(day),
             "end_time": _midnight(day + timedelta(days=1)),
             "results": [{
                 "object": "organization.costs.result",
-                "amount": {"value": repr(r.amount) if as_string else r.amount, "currency": CURRENCY},
+                "amount": {"value": _amount_text(r.amount) if as_string else r.amount, "currency": CURRENCY},
                 "line_item": r.line_item,
                 "project_id": r.project_id,
-                "api_key_id": None,
+                "api_key_id": r.api_key_id,
                 "quantity": r.quantity,
                 "quantity_unit": r.quantity_unit,
                 "organization_id": org.id,
             } for r in results],
         })
-    return JSONResponse({
+    response_class = ExactJSONResponse if "api_key_id" in group_by else JSONResponse
+    return response_class({
         "object": "page",
         "data": data,
         "has_more": more,
@@ -340,6 +360,7 @@ async def expected(request: Request) -> dict:
 def create_app(config: SimulatorConfig) -> FastAPI:
     """Build the simulator app for one configuration."""
     from finops.simulator.anthropic_app import AnthropicError, anthropic_router
+    from finops.simulator.keys_app import keys_router
     from finops.simulator.usage_app import usage_router
 
     app = FastAPI(title="OpenAI and Anthropic admin API simulator", docs_url=None, redoc_url=None, openapi_url=None)
@@ -357,6 +378,6 @@ def create_app(config: SimulatorConfig) -> FastAPI:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return ApiError(exc.status_code, f"Invalid URL ({request.method} {request.url.path}).").response()
 
-    for router in (costs_router, projects_router, anthropic_router, usage_router, control_router):
+    for router in (costs_router, projects_router, keys_router, anthropic_router, usage_router, control_router):
         app.include_router(router)
     return app

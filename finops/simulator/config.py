@@ -50,6 +50,38 @@ class AdminKey(_Model):
     status: Literal["active", "revoked", "no_scope"] = "active"
 
 
+class ApiKeyConfig(_Model):
+    """A project's (OpenAI) or workspace's (Anthropic) API key, with its owner; it spends a share of its scope's costs.
+
+    ``scope`` is the project ID, the workspace ID or ``default``. ``weight`` is its share among the scope's
+    keys; on a ``spike_days`` day its weight is multiplied by ``spike_factor``. From ``deleted_on`` it spends
+    nothing, OpenAI stops listing it and Anthropic lists it as ``archived``.
+    """
+
+    id: str = Field(pattern=r"^(key_|apikey_)[A-Za-z0-9]+$")
+    name: str
+    scope: str
+    owner_type: Literal["user", "service_account"] = "user"
+    owner_id: str = ""
+    owner_name: str = ""
+    owner_email: str | None = None
+    weight: int = Field(10, ge=1)
+    created_on: date = date(2024, 1, 1)
+    deleted_on: date | None = None
+    spike_days: list[date] = Field(default_factory=list)
+    spike_factor: int = Field(20, ge=1)
+
+    def active_on(self, day: date) -> bool:
+        """Whether the key exists (and may spend) on ``day``."""
+        return self.created_on <= day and (self.deleted_on is None or day < self.deleted_on)
+
+    def weight_on(self, day: date) -> int:
+        """The key's weight among its scope's keys on ``day`` (0 when it does not exist)."""
+        if not self.active_on(day):
+            return 0
+        return self.weight * (self.spike_factor if day in self.spike_days else 1)
+
+
 class ProjectConfig(_Model):
     """A project of the organization; every project gets synthetic daily costs."""
 
@@ -191,6 +223,8 @@ class Organization(_Model):
     scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
     usage: UsageKnobs = Field(default_factory=UsageKnobs)
+    #: API keys per project (none: one key per project, ``api_key_id(project)``, as usage has always served).
+    api_keys: list[ApiKeyConfig] = Field(default_factory=list)
 
 
 class AnthropicKey(_Model):
@@ -232,6 +266,8 @@ class AnthropicOrganization(_Model):
     scenario: Scenario | None = None
     faults: Faults = Field(default_factory=Faults)
     usage: UsageKnobs = Field(default_factory=UsageKnobs)
+    #: API keys per workspace (``scope`` a workspace ID or ``default``); none: one key per workspace.
+    api_keys: list[ApiKeyConfig] = Field(default_factory=list)
 
 
 class SimulatorConfig(_Model):

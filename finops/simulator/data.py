@@ -39,9 +39,10 @@ class Result:
 
     project_id: str | None
     line_item: str | None
-    amount: float
+    amount: float | Decimal
     quantity: int | None
     quantity_unit: str | None
+    api_key_id: str | None = None
 
 
 def _scenario_charges(org: Organization, project_id: str, day: date, revision: int) -> list[Charge]:
@@ -107,10 +108,17 @@ def bucket_results(
     *,
     by_project: bool = True,
     by_line_item: bool = True,
+    by_api_key: bool = False,
     revision: int = 0,
 ) -> list[Result]:
-    """The results of one daily bucket, grouped as requested (float sums in a fixed order)."""
+    """The results of one daily bucket, grouped as requested (float sums in a fixed order).
+
+    ``by_api_key``: each charge is split over its project's keys (:mod:`finops.simulator.api_keys`) into exact
+    decimal parts that add up to the amount served without the key grouping.
+    """
     wanted = None if project_ids is None else set(project_ids)
+    if by_api_key:
+        return _key_results(org, day, wanted, by_project=by_project, by_line_item=by_line_item, revision=revision)
     groups: dict[tuple[str | None, str | None], list[Charge]] = {}
     for project in sorted(org.projects, key=lambda p: p.id):
         if wanted is not None and project.id not in wanted:
@@ -160,3 +168,50 @@ def expected_costs(
             key = (day, result.project_id or UNASSIGNED, result.line_item or "", CURRENCY)
             totals[key] = add(totals.get(key, ZERO), exact(result.amount))
     return totals
+
+
+def keyed_charge(charge: Charge) -> bool:
+    """Whether a charge is reported per API key: a keyed request's cost, not storage nor an unassigned project."""
+    from finops.simulator.usage_data import _openai_target
+
+    target = _openai_target(charge.line_item)
+    return not charge.unassigned and target is not None and target[0] != "vector_stores"
+
+
+def _key_results(org: Organization, day: date, wanted: set[str] | None, *, by_project: bool, by_line_item: bool,
+                 revision: int) -> list[Result]:
+    """A bucket's results grouped by API key too: exact decimal parts per key (null for unkeyed cost)."""
+    from finops.simulator.api_keys import split_amount, split_count
+
+    groups: dict[tuple[str | None, str | None, str | None], list] = {}
+    for project in sorted(org.projects, key=lambda p: p.id):
+        if wanted is not None and project.id not in wanted:
+            continue
+        for charge in daily_charges(org, project.id, day, revision):
+            amount = exact(charge.amount)
+            if keyed_charge(charge):
+                parts = split_amount(org, project.id, day, amount)
+                counts = dict(split_count(org, project.id, day, charge.quantity))
+            else:
+                parts, counts = [(None, amount)], {None: charge.quantity}
+            pid = charge.project_id if by_project and not charge.unassigned else None
+            item = charge.line_item if by_line_item else None
+            for key_id, part in parts:
+                group = groups.setdefault((pid, item, key_id), [ZERO, 0, set(), None])
+                if key_id is None and not keyed_charge(charge):
+                    # Unkeyed cost is added as floats in project order, as served without the key grouping.
+                    group[3] = charge.amount if group[3] is None else group[3] + charge.amount
+                else:
+                    group[0] = add(group[0], part)
+                group[1] += counts[key_id]
+                group[2].add(charge.quantity_unit)
+    results = []
+    for (pid, item, key_id), (amount, quantity, units, floats) in sorted(
+            groups.items(), key=lambda kv: tuple(k or "" for k in kv[0])):
+        if floats is not None:
+            amount = add(amount, exact(floats))
+        results.append(Result(project_id=pid, line_item=item, amount=amount,
+                              quantity=quantity if by_line_item else None,
+                              quantity_unit=units.pop() if by_line_item and len(units) == 1 else None,
+                              api_key_id=key_id))
+    return results

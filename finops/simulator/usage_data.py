@@ -15,8 +15,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from finops.simulator.anthropic_data import DESCRIPTIONS, scopes
 from finops.simulator.anthropic_data import daily_charges as anthropic_charges
-from finops.simulator.config import AnthropicOrganization, Organization, stable_id
-from finops.simulator.data import daily_charges
+from finops.simulator.api_keys import default_key_id, split_count
+from finops.simulator.config import AnthropicOrganization, Organization
+from finops.simulator.data import daily_charges, keyed_charge
 from finops.simulator.randomness import unit_hash
 
 #: OpenAI usage endpoints the simulator serves, with the ``group_by`` fields each accepts and its result fields.
@@ -49,8 +50,8 @@ class Atom:
 
 
 def api_key_id(scope: str) -> str:
-    """The (one) project or workspace API key id the simulator attributes usage to."""
-    return stable_id("key_", f"usage/{scope}", 16)
+    """The key id of a scope the configuration gives no keys (finops.simulator.api_keys.default_key_id)."""
+    return default_key_id(scope)
 
 
 def _openai_target(line_item: str) -> tuple[str, str | None, str, bool] | None:
@@ -84,15 +85,18 @@ def openai_atoms(org: Organization, day: date, endpoint: str, revision: int = 0)
                 continue
             _, model, figure, batch = target
             pid = None if charge.unassigned else project.id
-            key = (project.id, pid, model, batch)
-            atom = atoms.get(key)
-            if atom is None:
-                dims = {"project_id": pid, "user_id": None, "api_key_id": api_key_id(project.id), "model": model,
-                        "batch": batch, "service_tier": "batch" if batch else "default", "size": None,
-                        "source": None}
-                atom = atoms[key] = Atom(dims, scope=project.id)
-            quantity = charge.quantity * (_BYTES_PER_GB if figure == "usage_bytes" else 1)
-            atom.figures[figure] = atom.figures.get(figure, 0) + quantity
+            parts = (split_count(org, project.id, day, charge.quantity) if keyed_charge(charge)
+                     else [(None, charge.quantity)])
+            for key_id, count in parts:
+                key = (project.id, pid, model, batch, key_id)
+                atom = atoms.get(key)
+                if atom is None:
+                    dims = {"project_id": pid, "user_id": None, "api_key_id": key_id, "model": model,
+                            "batch": batch, "service_tier": "batch" if batch else "default", "size": None,
+                            "source": None}
+                    atom = atoms[key] = Atom(dims, scope=project.id)
+                quantity = count * (_BYTES_PER_GB if figure == "usage_bytes" else 1)
+                atom.figures[figure] = atom.figures.get(figure, 0) + quantity
     out = []
     for key, atom in sorted(atoms.items(), key=lambda kv: tuple(str(k) for k in kv[0])):
         f = atom.figures
@@ -150,16 +154,17 @@ def anthropic_atoms(org: AnthropicOrganization, day: date, revision: int = 0) ->
             spec = DESCRIPTIONS.get(name)
             if spec is None or spec.cost_type != "tokens" or spec.token_type not in _TOKEN_FIELDS:
                 continue
-            key = (workspace_id, spec.model, spec.service_tier, spec.context_window, spec.inference_geo)
-            atom = atoms.get(key)
-            if atom is None:
-                dims = {"workspace_id": workspace_id, "api_key_id": api_key_id(workspace_id or "default"),
-                        "model": spec.model, "service_tier": spec.service_tier,
-                        "context_window": spec.context_window, "inference_geo": spec.inference_geo}
-                atom = atoms[key] = Atom(dims, scope=workspace_id or "default")
             tokens = int((cents / spec.price_cents).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
             figure = _TOKEN_FIELDS[spec.token_type]
-            atom.figures[figure] = atom.figures.get(figure, 0) + tokens
+            for key_id, count in split_count(org, workspace_id or "default", day, tokens):
+                key = (workspace_id, spec.model, spec.service_tier, spec.context_window, spec.inference_geo, key_id)
+                atom = atoms.get(key)
+                if atom is None:
+                    dims = {"workspace_id": workspace_id, "api_key_id": key_id,
+                            "model": spec.model, "service_tier": spec.service_tier,
+                            "context_window": spec.context_window, "inference_geo": spec.inference_geo}
+                    atom = atoms[key] = Atom(dims, scope=workspace_id or "default")
+                atom.figures[figure] = atom.figures.get(figure, 0) + count
     out = [atoms[k] for k in sorted(atoms, key=lambda k: tuple(str(p) for p in k))]
     if out and day in org.usage.mismatch_days:
         out[0].figures["output_tokens"] = out[0].figures.get("output_tokens", 0) + org.usage.mismatch_tokens

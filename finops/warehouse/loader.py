@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 #: Column types of ``copy_cost_rows.sql``, for binary COPY (about 1.35x text COPY, measured in docs/performance.md).
 COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "text", "text", "timestamptz", "text",
-              "int8", "text", "text", "text", "text", "text", "text", "text")
+              "int8", "text", "text", "text", "text", "text", "text", "text", "text", "bool")
 
 #: Rows per spooled chunk: what is held in memory while fetching or loading (a page is up to 54,000 rows).
 SPOOL_CHUNK_ROWS = 10_000
@@ -45,7 +45,7 @@ RESTATEMENTS = "analytics/restatements_record"
 
 
 class DuplicateCostRow(FinopsError):
-    """The API returned the same (day, project, line item, currency) twice in one window."""
+    """The API returned the same (day, project, line item, currency, API key) twice in one window."""
 
 
 class SettledCostsDropped(FinopsError):
@@ -115,6 +115,7 @@ def replace_window(
     connections: KeptConnections | None = None,
     rollups: RollupBatch | None = None,
     usage=None,
+    keys=None,
 ) -> LoadResult:
     """Replace the team's rows in ``window`` with ``rows``, recording the collection run.
 
@@ -125,7 +126,8 @@ def replace_window(
     a dropped settled day, a killed process) leaves the previous rows as they were. With ``connections``
     the transaction runs on the thread's kept connection instead of a new one. The rollups get the window's
     change in the same transaction, or with ``rollups`` (a collect_team task's batch) right after it commits.
-    ``usage`` (finops.usage.load.UsageLoad) replaces the window's usage rows in the same transaction.
+    ``usage`` (finops.usage.load.UsageLoad) replaces the window's usage rows in the same transaction, and
+    ``keys`` (finops.attribution.store.KeysLoad) brings the team's key list up to date in it.
     """
     import psycopg
 
@@ -161,11 +163,13 @@ def replace_window(
                         ))
             except psycopg.errors.UniqueViolation:
                 raise DuplicateCostRow(
-                    f"The Costs API returned the same day, project, line item and currency twice for team "
+                    f"The Costs API returned the same day, project, line item, currency and API key twice for team "
                     f"{team_id} in {window}; nothing was replaced; retry the run, and report it if it persists."
                 ) from None
             if usage is not None:
                 usage.load(conn, params, run_id)
+            if keys is not None:
+                keys.load(conn, params)
             with conn.cursor() as cur:
                 cur.executemany(paths.sql("collection/run_day_insert"), [
                     {"run_id": run_id, "usage_date": d, "currency": c, "rows": v[0], "amount_total": v[1]}
@@ -222,7 +226,7 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
         chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
                       None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id,
                       row.model, row.token_type, row.cost_type, row.service_tier, row.context_window,
-                      row.inference_geo))
+                      row.inference_geo, row.api_key_id, row.allocated))
         day = per_day[(row.usage_date, row.currency)]
         day[0] += 1
         day[1] = add(day[1], row.amount)

@@ -55,6 +55,7 @@ def create_app() -> FastAPI:
     """The FinOps app: the page, teams, keys, projects, budgets and showback routers, and the stylesheet."""
     from finops.web.rendering import STATIC_DIR
     from finops.web.routes.analytics import analytics_router
+    from finops.web.routes.api_keys import api_keys_router
     from finops.web.routes.budgets import budgets_router
     from finops.web.routes.keys import keys_router
     from finops.web.routes.pages import pages_router
@@ -69,8 +70,8 @@ def create_app() -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    for router in (pages_router, analytics_router, teams_router, keys_router, projects_router, budgets_router,
-                   showback_router):
+    for router in (pages_router, analytics_router, api_keys_router, teams_router, keys_router, projects_router,
+                   budgets_router, showback_router):
         app.include_router(router, dependencies=READ_RULE)  # one read rule for every route, written once
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.middleware("http")(_security_headers)

@@ -60,8 +60,8 @@ def expected(simulator, team: str) -> tuple[dict, dict]:
 
 
 def loaded(db, team: str, provider: str = "anthropic") -> dict:
-    rows = db.execute("SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data "
-                      "WHERE team_id = %s AND provider = %s", (team, provider)).fetchall()
+    rows = db.execute("SELECT usage_date, project_id, line_item, currency, sum(amount) FROM finops.cost_data "
+                      "WHERE team_id = %s AND provider = %s GROUP BY 1, 2, 3, 4", (team, provider)).fetchall()
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
 
 

@@ -197,8 +197,9 @@ def growth_team(db, simulator):
 
 def _loaded(db, start, end) -> dict:
     rows = db.execute(
-        "SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data "
-        "WHERE team_id = 'growth' AND usage_date >= %s AND usage_date < %s", (start, end)).fetchall()
+        "SELECT usage_date, project_id, line_item, currency, sum(amount) FROM finops.cost_data "
+        "WHERE team_id = 'growth' AND usage_date >= %s AND usage_date < %s GROUP BY 1, 2, 3, 4",
+        (start, end)).fetchall()
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
 
 

@@ -61,7 +61,8 @@ def dags_test(day: date, conf: dict | None = None, env: dict | None = None) -> s
 
 def totals(db, team: str) -> dict[tuple[date, str, str, str], Decimal]:
     rows = db.execute(
-        "SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data WHERE team_id = %s", (team,)
+        "SELECT usage_date, project_id, line_item, currency, sum(amount) FROM finops.cost_data WHERE team_id = %s "
+        "GROUP BY 1, 2, 3, 4", (team,)  # one row per API key: summed
     ).fetchall()
     return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
 

@@ -120,7 +120,8 @@ def test_the_installed_wheel_migrates_and_runs_the_dag(wheel_venv, wheel_db, kms
     start, end = DAY - timedelta(days=2), DAY
     with psycopg.connect(wheel_db) as conn:
         loaded = {(r[0], r[1], r[2], r[3]): r[4] for r in conn.execute(
-            "SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data")}
+            "SELECT usage_date, project_id, line_item, currency, sum(amount) FROM finops.cost_data "
+            "GROUP BY 1, 2, 3, 4")}  # one row per API key: summed
         quality = conn.execute("SELECT teams_total, teams_succeeded FROM finops.success_rates").fetchall()
     expected = {k: v for k, v in simulator.expected(HEALTHY, start, end, simulator.project_ids(HEALTHY)).items()
                 if v is not None}

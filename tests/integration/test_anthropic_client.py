@@ -15,7 +15,7 @@ from finops.costs import AdminKeyLacksScope, AdminKeyRejected, AnthropicWorkspac
 def totals(rows) -> dict:
     out: dict = {}
     for row in rows:
-        out[row.key] = out.get(row.key, Decimal(0)) + row.amount
+        out[row.key[:4]] = out.get(row.key[:4], Decimal(0)) + row.amount
     return out
 
 

@@ -51,8 +51,8 @@ def test_an_anthropic_load_records_skipped_workspaces_and_leaves_openai_rows(reg
     with caplog.at_level("WARNING", logger="finops.collection"):
         results = collect_teams_task(["claude"], START.isoformat(), END.isoformat(), "run-1", provider="anthropic")
     kept, skipped = simulator.anthropic_expected(A_HEALTHY, START, END, ["wrkspc_healthyChat", "default"])
-    loaded = db.execute("SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data "
-                        "WHERE provider = 'anthropic' AND team_id = 'claude'").fetchall()
+    loaded = db.execute("SELECT usage_date, project_id, line_item, currency, sum(amount) FROM finops.cost_data "
+                        "WHERE provider = 'anthropic' AND team_id = 'claude' GROUP BY 1, 2, 3, 4").fetchall()
     assert {(r[0], r[1], r[2], r[3]): r[4] for r in loaded} == kept
     assert results[0]["provider"] == "anthropic"
     assert Decimal(results[0]["skipped_total"]) == sum(skipped.values()) > 0

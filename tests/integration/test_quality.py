@@ -15,7 +15,7 @@ from finops.quality.suite import WindowScope, batch_query
 from finops.warehouse.loader import Window, record_failure, replace_window
 
 D1 = date(2026, 3, 1)
-NATURAL_KEY = "provider, team_id, usage_date, project_id, line_item, currency"  # as migration 0003 left it
+NATURAL_KEY = "provider, team_id, usage_date, project_id, line_item, currency, api_key_id"  # as migration 0018 left it
 LINE_ITEMS = ("completions", "embeddings")
 
 
@@ -109,7 +109,7 @@ def relaxed_cost_data(db):
     db.execute("TRUNCATE finops.cost_data, finops.collection_run_days")
     db.execute("ALTER TABLE finops.cost_data ALTER COLUMN amount SET NOT NULL")
     db.execute(
-        f"ALTER TABLE finops.cost_data ADD CONSTRAINT cost_data_natural_key PRIMARY KEY ({NATURAL_KEY})"
+        f"ALTER TABLE finops.cost_data ADD CONSTRAINT cost_data_natural_key UNIQUE NULLS NOT DISTINCT ({NATURAL_KEY})"
     )
 
 
@@ -212,7 +212,7 @@ def test_duplicate_key_inserted_by_bypassing_the_loader_is_named(relaxed_cost_da
     assert duplicate.unexpected_count == 2  # both copies of the key
     assert (
         duplicate.sample[0]
-        == f"team_id=alpha, usage_date={day(0)}, project_id=proj_b, line_item=completions, currency=usd"
+        == f"team_id=alpha, usage_date={day(0)}, project_id=proj_b, line_item=completions, currency=usd, api_key_id=None"
     )
 
 

@@ -50,9 +50,9 @@ def test_usage_is_loaded_with_the_costs_and_a_rerun_leaves_the_same_rows(registr
     run_ids = db.execute("SELECT DISTINCT u.collection_run_id, r.status FROM finops.usage_data u "
                          "JOIN finops.collection_runs r ON r.run_id = u.collection_run_id").fetchall()
     assert run_ids == [(db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0], "success")]
-    # the run's requests count the usage endpoints' too (one page each here) besides the cost pages
+    # the run's requests count the usage endpoints' (one page each here) and the key lists' (one page per project)
     pages, requests = db.execute("SELECT pages, requests FROM finops.collection_runs").fetchone()
-    assert requests == first.requests == pages + 8
+    assert requests == first.requests == pages + 8 + 2
 
     collection.collect_team("app", WINDOW, dag_run_id="run-2")
     assert usage_rows(db, "app") == rows

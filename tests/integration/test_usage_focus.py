@@ -45,7 +45,7 @@ def test_anthropic_token_rows_carry_usage_quantities_and_the_export_passes(db, k
     assert result.report.violations == []
     rows = read_csv(tmp_path / f"billing_period={MONTH}" / "provider=anthropic" / f"focus-{MONTH}-anthropic.csv")
     costs = {(r[0].isoformat(), r[1], r[2]): r[3:] for r in db.execute(
-        "SELECT usage_date, project_id, line_item, cost_type, token_type, model, service_tier, context_window "
+        "SELECT DISTINCT usage_date, project_id, line_item, cost_type, token_type, model, service_tier, context_window "
         "FROM finops.cost_data WHERE team_id = 'claude'")}
     checked = 0
     for row in rows:
@@ -56,8 +56,10 @@ def test_anthropic_token_rows_carry_usage_quantities_and_the_export_passes(db, k
             continue
         (tokens,) = db.execute(
             f"SELECT sum({TOKEN_FIELD[token_type]}) FROM finops.usage_data WHERE team_id = 'claude' "  # noqa: S608
-            "AND usage_date = %s AND project_id = %s AND model = %s AND service_tier = %s AND context_window = %s",
-            (row["ChargePeriodStart"][:10], row["x_ProjectId"], model, tier, window)).fetchone()
+            "AND usage_date = %s AND project_id = %s AND model = %s AND service_tier = %s AND context_window = %s "
+            "AND api_key_id IS NOT DISTINCT FROM %s",  # an allocated row's own key's tokens (docs/attribution.md)
+            (row["ChargePeriodStart"][:10], row["x_ProjectId"], model, tier, window, row["x_ApiKeyId"])).fetchone()
+        assert row["x_Allocated"] == "true"  # token costs with usage are allocated over the keys, and say so
         assert Decimal(row["PricingQuantity"]) == Decimal(row["ConsumedQuantity"]) == tokens > 0
         assert (row["PricingUnit"], row["ConsumedUnit"], row["x_QuantityUnit"]) == ("Tokens", "Tokens", None)
         checked += 1

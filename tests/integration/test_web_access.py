@@ -25,7 +25,8 @@ def finops_routes() -> list[tuple[str, str]]:
     for route in create_app().routes:
         if isinstance(route, APIRoute):
             path = "/finops" + route.path.replace("{team_id}", "growth").replace("{month}", "2026-11").replace(
-                "{file_name}", "statement-growth-2026-11-v1.csv")
+                "{file_name}", "statement-growth-2026-11-v1.csv").replace("{key_provider}", "openai").replace(
+                "{api_key_id}", "key_x")
             routes += [(method, path) for method in sorted(route.methods)]
     return routes
 

@@ -102,7 +102,7 @@ def test_query_is_the_contracts_and_pages_follow_with_query_unchanged():
     assert first.url == "http://api.test/v1/organization/costs"
     assert first.params == [
         ("start_time", str(JAN1)), ("end_time", str(JAN1 + 2 * 86400)), ("bucket_width", "1d"),
-        ("group_by[]", "project_id"), ("group_by[]", "line_item"), ("limit", "1"),
+        ("group_by[]", "project_id"), ("group_by[]", "line_item"), ("group_by[]", "api_key_id"), ("limit", "1"),
         ("project_ids[]", "proj_a"), ("project_ids[]", "proj_b"),
     ]
     assert second.params == first.params + [("page", "page_2")]

@@ -94,6 +94,7 @@ def good_row(**changes) -> dict:
         "SubAccountType": "Project", "Tags": '{"team": "growth"}', "x_Provider": "openai", "x_TeamId": "growth",
         "x_TeamName": "Growth", "x_ProjectId": "proj_web", "x_OrganizationId": "org-abc",
         "x_LineItem": "gpt-4o-2024-08-06, input", "x_QuantityUnit": "tokens", "x_CollectedAt": "2026-10-02T03:04:05Z",
+        "x_ApiKeyId": "key_abc", "x_Allocated": "false",
     }
     row.update(changes)
     return row

@@ -103,6 +103,7 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
     from finops.analytics.budget_status import budget_panel
     from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS, build_overview
     from finops.analytics.usage_panels import build_usage_panels
+    from finops.attribution.panel import key_panel
     from finops.warehouse.db import connect
     from finops.web.charts import stacked_chart
 
@@ -123,6 +124,8 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
                               provider=f.provider or None, team_id=team_id, teams=teams)
         usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency,
                                    provider=f.provider or None, team_id=team_id, teams=teams)
+        keys = key_panel(conn, period.start, period.end, currency=data.currency, team_id=team_id,
+                         provider=f.provider or None, teams=teams)
     csv_url = request.url_for("overview_csv").path
     html = render(
         "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id, teams=teams), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
@@ -131,7 +134,8 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
         csv_url=csv_url, usage=usage, unit_chart=unit_cost_chart(usage),
         usage_csv_url=csv_url + "?" + urlencode(f.query(group="model", team=team_id or "", usage="1")),
         team_url=lambda t: request.url_for("team_overview", team_id=t).path,
-        static=request.url_for("page").path + "static/",
+        static=request.url_for("page").path + "static/", key_panel=keys, keys_csv_url=request.url_for("keys_csv").path,
+        key_url=lambda t, p, k: request.url_for("key_page", team_id=t, key_provider=p, api_key_id=k).path,
     )
     return HTMLResponse(html)
 

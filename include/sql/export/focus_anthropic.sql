@@ -45,7 +45,9 @@ SELECT
     c.organization_id                                                 AS "x_OrganizationId",
     c.line_item                                                       AS "x_LineItem",
     c.quantity_unit                                                   AS "x_QuantityUnit",
-    to_char(c.collected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "x_CollectedAt"
+    to_char(c.collected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "x_CollectedAt",
+    c.api_key_id                                                      AS "x_ApiKeyId",
+    c.allocated::text                                                 AS "x_Allocated"
 FROM (
     -- A quantity_unit (the cost report has none today) in FOCUS units, as for OpenAI: PricingUnit as
     -- reported, ConsumedUnit without the quantity prefix (1000 Tokens -> Tokens, quantity x 1000). An unknown
@@ -73,6 +75,7 @@ FROM (
               AND u.project_id = c.project_id AND u.model = c.model
               AND u.service_tier IS NOT DISTINCT FROM c.service_tier
               AND u.context_window IS NOT DISTINCT FROM c.context_window
+              AND (NOT c.allocated OR u.api_key_id IS NOT DISTINCT FROM c.api_key_id)  -- a key's own tokens
         ) ut ON c.cost_type = 'tokens' AND c.token_type IS NOT NULL
         WHERE c.provider = 'anthropic'
           AND c.usage_date >= %(month_start)s AND c.usage_date < %(month_end)s
@@ -90,4 +93,4 @@ FROM (
 ) c
 JOIN finops.teams t ON t.team_id = c.team_id
 LEFT JOIN finops.projects p ON p.team_id = c.team_id AND p.provider = c.provider AND p.project_id = c.project_id
-ORDER BY c.usage_date, c.team_id, c.project_id, c.line_item, c.currency
+ORDER BY c.usage_date, c.team_id, c.project_id, c.line_item, c.currency, c.api_key_id

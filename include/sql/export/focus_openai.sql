@@ -42,7 +42,9 @@ SELECT
     c.organization_id                                                 AS "x_OrganizationId",
     c.line_item                                                       AS "x_LineItem",
     c.quantity_unit                                                   AS "x_QuantityUnit",
-    to_char(c.collected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "x_CollectedAt"
+    to_char(c.collected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "x_CollectedAt",
+    c.api_key_id                                                      AS "x_ApiKeyId",
+    c.allocated::text                                                 AS "x_Allocated"
 FROM (
     -- OpenAI's quantity_unit in FOCUS units: PricingUnit as reported, ConsumedUnit without the quantity
     -- prefix (1000 Tokens -> Tokens, quantity x 1000). An unknown unit is title-cased (the raw one stays in
@@ -86,4 +88,4 @@ FROM (
 ) c
 JOIN finops.teams t ON t.team_id = c.team_id
 LEFT JOIN finops.projects p ON p.team_id = c.team_id AND p.provider = c.provider AND p.project_id = c.project_id
-ORDER BY c.usage_date, c.team_id, c.project_id, c.line_item, c.currency
+ORDER BY c.usage_date, c.team_id, c.project_id, c.line_item, c.currency, c.api_key_id

@@ -1,0 +1,111 @@
+"""The pages' view of attribution: top keys and owners with their share, unattributed spend, one key's page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from finops import paths
+from finops.money import ZERO, add, exact_sum
+
+if TYPE_CHECKING:
+    import psycopg
+
+TOP = 10
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLine:
+    """One key's (or owner's, or reason's) spend in the period and its share of the total."""
+
+    team_id: str
+    provider: str
+    label: str
+    amount: Decimal
+    share: Decimal
+    api_key_id: str | None = None
+    redacted_value: str | None = None
+    owner: str | None = None
+    allocated: bool = False
+    last_used: date | datetime | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyPanel:
+    """Top keys, top owners and spend with no key (by reason) in one currency."""
+
+    currency: str
+    total: Decimal
+    keys: list[KeyLine] = field(default_factory=list)
+    owners: list[KeyLine] = field(default_factory=list)
+    unattributed: list[KeyLine] = field(default_factory=list)
+    keys_count: int = 0
+
+
+def _share(amount: Decimal, total: Decimal) -> Decimal:
+    return amount / total if total else ZERO  # a display share, not money: divided outside the exact context
+
+
+def key_panel(conn: psycopg.Connection, start: date, end: date, *, currency: str = "usd",
+              team_id: str | None = None, provider: str | None = None, teams: list[str] | None = None) -> KeyPanel:
+    """Spend per key, owner and unattributed reason in ``[start, end)`` for ``currency``, of ``teams`` (None: all)."""
+    rows = conn.execute(paths.sql("attribution/key_spend"), {"start": start, "end": end, "team_id": team_id,
+                                                              "provider": provider, "teams": teams}).fetchall()
+    rows = [r for r in rows if r[3] == currency]
+    total = exact_sum(r[5] for r in rows)
+    keys, owners, reasons = [], {}, {}
+    for team, prov, key_id, _cur, reason, amount, allocated, name, redacted, owner, last_used, last_day, status in rows:
+        if key_id is None:
+            reasons[reason] = add(reasons.get(reason, ZERO), amount)
+            continue
+        keys.append(KeyLine(team, prov, name or key_id, amount, _share(amount, total), key_id, redacted, owner,
+                            bool(allocated), last_used or last_day, status))
+        who = (team, owner or "(unknown owner)")
+        held = owners.get(who)
+        owners[who] = (add(held[0], amount) if held else amount, prov if not held or held[1] == prov else "",
+                       bool(allocated) or (held[2] if held else False))
+    keys.sort(key=lambda k: (-k.amount, k.label))
+    owner_lines = sorted((KeyLine(t, p, o, a, _share(a, total), allocated=al) for (t, o), (a, p, al) in owners.items()),
+                         key=lambda k: (-k.amount, k.label))
+    unattributed = [KeyLine(team_id or "", provider or "", r, a, _share(a, total)) for r, a in sorted(reasons.items())]
+    return KeyPanel(currency=currency, total=total, keys=keys[:TOP], owners=owner_lines[:TOP],
+                    unattributed=unattributed, keys_count=len(keys))
+
+
+@dataclass(frozen=True)
+class KeyPage:
+    """One key: what names it, its daily spend per model, and its unit costs where usage exists."""
+
+    team_id: str
+    provider: str
+    api_key_id: str
+    key: dict[str, Any] | None
+    days: list[tuple]
+    models: list[dict[str, Any]]
+    total: Decimal
+    allocated: bool
+
+
+def key_page(conn: psycopg.Connection, team_id: str, provider: str, api_key_id: str, start: date,
+             end: date) -> KeyPage:
+    """The key's page data for ``[start, end)``."""
+    params = {"team_id": team_id, "provider": provider, "api_key_id": api_key_id, "start": start, "end": end}
+    cur = conn.execute(paths.sql("attribution/key_get"), params)
+    row = cur.fetchone()
+    key = dict(zip([c.name for c in cur.description], row, strict=True)) if row else None
+    days = conn.execute(paths.sql("attribution/key_days"), params).fetchall()
+    tokens = {m: (t, r) for m, t, r in conn.execute(paths.sql("attribution/key_tokens"), params).fetchall()}
+    per_model: dict[str, Decimal] = {}
+    for _day, model, _currency, amount, _allocated in days:
+        per_model[model] = add(per_model.get(model, ZERO), amount)
+    models = []
+    for model, amount in sorted(per_model.items(), key=lambda kv: -kv[1]):
+        count, requests = tokens.get(model, (None, None))
+        unit = (amount * 1_000_000 / count).quantize(Decimal("0.000001")) if count else None
+        models.append({"model": model, "amount": amount, "tokens": count, "requests": requests,
+                       "cost_per_1m_tokens": unit})
+    return KeyPage(team_id=team_id, provider=provider, api_key_id=api_key_id, key=key, days=days, models=models,
+                   total=exact_sum(d[3] for d in days), allocated=any(d[4] for d in days))
