@@ -51,7 +51,8 @@ def calls(statement_files: dict[str, tuple[str, str, str]]) -> list[Call]:
                 found.append(Call(method, route.path, None, route.path))
                 continue
             for team in (OWN, OTHER):
-                path = route.path.replace("{team_id}", team)
+                path = route.path.replace("{team_id}", team).replace("{key_provider}", "openai").replace(
+                    "{api_key_id}", "key_matrix")
                 if "{file_name}" in path:
                     month, html, csv = statement_files[team]
                     for name in (html, csv):

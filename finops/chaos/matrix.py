@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from finops import money
 from finops.chaos.proxy import Fault, FaultProxy
 
 TEAM = "chaos"
@@ -130,15 +131,17 @@ class ChaosEnv:
 
         with psycopg.connect(self.pg_url) as conn:
             rows = conn.execute(
-                "SELECT usage_date, project_id, line_item, currency, amount FROM finops.cost_data "
+                "SELECT usage_date, project_id, line_item, currency, api_key_id, amount FROM finops.cost_data "
                 "WHERE team_id = %s AND usage_date >= %s AND usage_date < %s", (TEAM, *WINDOW)).fetchall()
         loaded: dict = {}
+        seen: set = set()
         duplicated = 0
-        for day, project, item, currency, amount in rows:
+        for day, project, item, currency, api_key_id, amount in rows:
             key = (day, project, item, currency)
-            if key in loaded:
+            if (*key, api_key_id) in seen:  # the natural key: a row per API key of a line item is not a duplicate
                 duplicated += 1
-            loaded[key] = loaded.get(key, Decimal(0)) + amount
+            seen.add((*key, api_key_id))
+            loaded[key] = money.add(loaded.get(key, Decimal(0)), amount)
         expected = self.expected()
         lost = len(set(expected) - set(loaded))
         return lost, duplicated, loaded == expected
