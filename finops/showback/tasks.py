@@ -20,8 +20,11 @@ def _day(value: Any) -> date:
 
 
 def run_day(context: Any) -> date:
-    """The run's day: its data interval end (a scheduled or dated run), else when it was triggered; never now()."""
-    moment = context.get("data_interval_end") or context["dag_run"].run_after
+    """The run's day: its logical date (a scheduled or dated run), else when it was triggered; never now().
+
+    Not the data interval: a run triggered with a logical date gets the trigger time as its interval (Airflow 3.3).
+    """
+    moment = context.get("logical_date") or context["dag_run"].run_after
     return _day(moment)
 
 

@@ -114,3 +114,17 @@ def test_the_html_escapes_names_lists_each_line_and_says_when_it_is_amended():
     text = message(amended, "/d/x.html", "/d/x.csv", "/finops/overview/teams/growth")
     assert text.startswith("AMENDED statement for team growth, 2026-11, version 2: it replaces version 1 because 1 line")
     assert "changed: 2026-11-02 openai proj_a gpt-4o input: 2 -> 2.5 usd" in text
+
+
+def test_run_day_is_the_logical_date_not_the_trigger_time_of_a_dated_manual_run():
+    """Under the scheduler a run triggered with a logical date has the trigger time as its data interval."""
+    from datetime import UTC, date, datetime
+    from types import SimpleNamespace
+
+    from finops.showback.tasks import run_day
+
+    triggered = datetime(2026, 12, 6, 2, 15, tzinfo=UTC)
+    context = {"logical_date": datetime(2026, 4, 7, tzinfo=UTC), "data_interval_end": triggered,
+               "dag_run": SimpleNamespace(run_after=triggered)}
+    assert run_day(context) == date(2026, 4, 7)
+    assert run_day({"logical_date": None, "dag_run": SimpleNamespace(run_after=triggered)}) == date(2026, 12, 6)
