@@ -116,7 +116,7 @@ class UsagePanels:
     def cache_savings(self) -> Decimal | None:
         """The models' estimated savings added up (an estimate: plain arithmetic), None when no model has one."""
         known = [m.cache_savings for m in self.models if m.cache_savings is not None]
-        return sum(known, Decimal(0)) if known else None
+        return exact_sum(known) if known else None
 
     @property
     def cost_without_usage(self) -> list[ModelUsage]:
