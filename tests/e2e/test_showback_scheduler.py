@@ -114,10 +114,10 @@ def stack(tmp_path, db, pg_cluster, warehouse, kms_endpoint, simulator, monkeypa
     from finops.registry import Registry
     from finops.showback.channels import set_channels
 
-    receiver = WebhookReceiver().start()
     metadata = os.environ.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
-    if not metadata:
-        pytest.skip("needs the session's Airflow metadata database (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN; `make test`)")
+    if not metadata:  # make test always sets it: a missing one is a broken setup, never a silent skip
+        pytest.fail("needs the session's Airflow metadata database (AIRFLOW__DATABASE__SQL_ALCHEMY_CONN); run `make test`")
+    receiver = WebhookReceiver().start()
     api_port, log_port = free_port(), free_port()
     base = tmp_path / ".local"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW__", "PYTEST_"))}
