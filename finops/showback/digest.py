@@ -138,6 +138,7 @@ class Digest:
         """Facts for the webhook's JSON body (exact amounts as text)."""
         return {
             "week": self.week, "current_start": str(self.current_start), "current_end": str(self.current_end),
+            "current_last": str(self.current_end - timedelta(days=1)),
             "current": {c: plain(a) for c, a in self.current.items()},
             "previous": {c: plain(a) for c, a in self.previous.items()},
             "month_to_date": {c: plain(a) for c, a in self.month_to_date.items()},
