@@ -1,6 +1,6 @@
 """Every FinOps page in Debian's chromium at 1024, 1440 and 1920 px, as admin, as viewer (reads every team), as
-``lead`` (a member reader of growth) and as ``outsider`` (no team: the list and overview say whom to ask), against a real api-server; the team page with its Members, Channels and
-Statements sections filled.
+``lead`` (a member reader of growth) and as ``outsider`` (no team: the list and overview say whom to ask), against a real api-server; the team page with its Members, Channels,
+Digests and Statements sections filled.
 
 On each page: no two text boxes of different cells or sections overlap, no text is cut (outside the page or
 a clipping box), and axe-core (installed from npm by the test setup, injected with Playwright) finds no serious
@@ -151,6 +151,10 @@ def seed(db, today: date, statements_dest) -> None:
     db.execute("UPDATE finops.cost_data SET amount = amount + 0.01 WHERE team_id = 'growth' AND usage_date = %s",
                (last_month,))  # a restatement: version 2 lists the changed lines
     assert statements.issue("growth", last_month, as_of=as_of, lookback_days=2, dest=dest).outcome == "amended"
+    from finops.showback import tasks
+
+    assert tasks.compose_digests({"team_id": "growth"}, datetime.combine(today, datetime.min.time(), UTC))[
+        "recorded"] == ["growth"]
 
 
 def seed_usage(db, start: date, today: date) -> None:
@@ -288,6 +292,10 @@ def check_showback_sections(page, user: str) -> None:
         rows.first.locator("[data-testid=statement-csv]").click()
     assert download.value.suggested_filename.endswith("-v2.csv")
     page.locator("#statements").screenshot(path=str(ARTIFACTS / f"finops-team-statements-{user}.png"))
+    digests = page.locator("[data-testid=digests] tbody tr[data-digest]")
+    assert digests.count() == 1 and "pending" in digests.first.inner_text()
+    assert "weekly digest" in page.locator("[data-testid=digests] .digest-text").first.inner_text()
+    page.locator("#digests").screenshot(path=str(ARTIFACTS / f"finops-team-digests-{user}.png"))
 
 
 PAGES = {"team-list": "/finops/", "team": "/finops/teams/growth", "overview": "/finops/overview",
@@ -312,6 +320,8 @@ def test_every_page_at_every_width_as_admin_viewer_and_member(api_server, browse
                     assert page.locator("[data-testid=no-team]").is_visible() and "growth" not in page.content()
                 if page.locator("figure[data-chart]").count() and user != "outsider":  # no series: no legend
                     page.locator("figure[data-chart] .legend-toggle").first.wait_for()  # the script ran
+                if name == "team":  # the digests' text open: checked for overlap and cuts like the rest
+                    page.evaluate("document.querySelectorAll('#digests details').forEach(d => { d.open = true; })")
                 where = f"{name} as {user} at {width} px"
                 problems += [f"{where}: {p}" for p in layout_problems(page)]
                 problems += [f"{where}: axe {v}" for v in axe_violations(page, axe_source)]
