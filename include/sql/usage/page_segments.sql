@@ -1,13 +1,15 @@
--- The usage panels' segments in one pass (finops/analytics/usage_panels.py): segments.sql's cost and usage, summed
--- once per (period, team, day, model, token kind) over the current and the previous period, then read twice:
+-- The usage panels' segments in one pass (finops/analytics/usage_panels.py), read from finops.usage_model_daily (the
+-- rollup of cost_data joined to line_items and of usage_data per provider, team, day, model and token kind, migration
+-- 0019): the current and the previous period summed once per (period, team, day, model, token kind), then read twice:
 --   part 'day':    the current period per (day, model, token kind); cost and tokens meet per day over every team
 --                  in scope (segments.sql keyed by usage_date, model);
 --   part 'period': each period per (team, model, token kind); cost and tokens meet per team and day
 --                  (segments.sql keyed by team_id, or by model for one team).
--- Same rules as segments.sql: Anthropic's model ids are named as the period's cost rows' line items name them (only
--- Anthropic cost rows carry a model: the cost report's structured field), requests ride on the `input` kind, a
--- group with neither cost, tokens nor requests is left out. Usage rows are summed per (team, day, model) before the
--- unpivot and cost rows read through the primary key per provider, so a team's page reads its own rows only.
+-- The figures are segments.sql's to the last digit: the rollup holds its cost rows and unpivoted usage rows summed per
+-- provider, team, day, model and kind (requests on the `input` kind, kinds with neither tokens nor requests left out).
+-- Anthropic's model ids are named here, as the period's cost rows' line items name them (only Anthropic cost rows carry
+-- a model: the cost report's structured field): its rows' usage and cost parts are read apart for that. Other
+-- providers' rows are read as stored.
 WITH periods (period, start_day, end_day) AS (
     VALUES ('previous', %(previous_start)s::date, %(previous_end)s::date),
            ('current', %(start)s::date, %(end)s::date)
@@ -16,52 +18,34 @@ WITH periods (period, start_day, end_day) AS (
     FROM finops.cost_data c
     JOIN periods p ON c.usage_date >= p.start_day AND c.usage_date < p.end_day
     JOIN finops.line_items li ON li.provider = c.provider AND li.line_item = c.line_item
-    WHERE c.provider = 'anthropic' AND c.model IS NOT NULL AND li.model IS NOT NULL
+    WHERE c.provider = 'anthropic' AND 'anthropic' = ANY(%(providers)s::text[])
+      AND c.model IS NOT NULL AND li.model IS NOT NULL
       AND ((c.usage_date >= %(previous_start)s AND c.usage_date < %(previous_end)s)
            OR (c.usage_date >= %(start)s AND c.usage_date < %(end)s))
     ORDER BY p.period, c.provider, c.model, li.model
-), usage_days AS (
-    SELECT p.period, u.provider, u.team_id, u.usage_date, u.model, sum(u.requests) AS requests,
-           sum(u.input_tokens) AS input, sum(u.cache_read_tokens) AS cached,
-           sum(COALESCE(u.cache_write_5m_tokens, 0)) AS write_5m, sum(COALESCE(u.cache_write_1h_tokens, 0)) AS write_1h,
-           sum(u.cache_write_tokens) AS writes, sum(u.output_tokens) AS output
-    FROM finops.usage_data u
-    JOIN periods p ON u.usage_date >= p.start_day AND u.usage_date < p.end_day
-    WHERE u.provider = ANY(%(providers)s::text[])
-      AND ((u.usage_date >= %(previous_start)s AND u.usage_date < %(previous_end)s)
-           OR (u.usage_date >= %(start)s AND u.usage_date < %(end)s))
-      AND (%(team_id)s::text IS NULL OR u.team_id = %(team_id)s)
-      AND (%(teams)s::text[] IS NULL OR u.team_id = ANY(%(teams)s::text[]))
-    GROUP BY p.period, u.provider, u.team_id, u.usage_date, u.model
+), stored AS (
+    SELECT p.period, r.provider, r.team_id, r.usage_date, r.model, r.token_kind, r.cost, r.cost_rows, r.tokens,
+           r.requests, r.usage_rows
+    FROM finops.usage_model_daily r
+    JOIN periods p ON r.usage_date >= p.start_day AND r.usage_date < p.end_day
+    WHERE r.provider = ANY(%(providers)s::text[])
+      AND ((r.usage_date >= %(previous_start)s AND r.usage_date < %(previous_end)s)
+           OR (r.usage_date >= %(start)s AND r.usage_date < %(end)s))
+      AND (%(team_id)s::text IS NULL OR r.team_id = %(team_id)s)
+      AND (%(teams)s::text[] IS NULL OR r.team_id = ANY(%(teams)s::text[]))
 ), rows AS (
-    SELECT d.period, d.team_id, COALESCE(n.model, d.model) AS model, d.usage_date, k.token_kind, k.tokens,
-           CASE WHEN k.token_kind = 'input' THEN d.requests END AS requests, NULL::numeric AS cost
-    FROM usage_days d
-    LEFT JOIN names n ON n.period = d.period AND n.provider = d.provider AND n.api_model = d.model
-    CROSS JOIN LATERAL (VALUES
-        ('input', d.input),
-        ('cached input', d.cached),
-        ('cache write 5m', d.write_5m),
-        ('cache write 1h', d.write_1h),
-        ('cache write', d.writes - d.write_5m - d.write_1h),
-        ('output', d.output)
-    ) AS k (token_kind, tokens)
-    WHERE k.tokens <> 0 OR (k.token_kind = 'input' AND d.requests IS NOT NULL)  -- the others add nothing
+    SELECT period, team_id, usage_date, model, token_kind, cost, tokens, requests
+    FROM stored
+    WHERE provider <> 'anthropic'
     UNION ALL
-    SELECT c.period, c.team_id, li.model, c.usage_date,
-           CASE WHEN li.cost_kind = 'tokens' THEN li.token_kind END, 0, NULL, c.cost
-    FROM (
-        SELECT p.period, c.provider, c.team_id, c.usage_date, c.line_item, sum(c.amount) AS cost
-        FROM finops.cost_data c
-        JOIN periods p ON c.usage_date >= p.start_day AND c.usage_date < p.end_day
-        WHERE c.provider = ANY(%(providers)s::text[])
-          AND ((c.usage_date >= %(previous_start)s AND c.usage_date < %(previous_end)s)
-               OR (c.usage_date >= %(start)s AND c.usage_date < %(end)s))
-          AND (%(team_id)s::text IS NULL OR c.team_id = %(team_id)s)
-          AND (%(teams)s::text[] IS NULL OR c.team_id = ANY(%(teams)s::text[]))
-        GROUP BY p.period, c.provider, c.team_id, c.usage_date, c.line_item
-    ) AS c
-    JOIN finops.line_items li ON li.provider = c.provider AND li.line_item = c.line_item
+    SELECT s.period, s.team_id, s.usage_date, COALESCE(n.model, s.model), s.token_kind, NULL, s.tokens, s.requests
+    FROM stored s
+    LEFT JOIN names n ON n.period = s.period AND n.provider = s.provider AND n.api_model = s.model
+    WHERE s.provider = 'anthropic' AND s.usage_rows > 0
+    UNION ALL
+    SELECT period, team_id, usage_date, model, token_kind, cost, 0, NULL
+    FROM stored
+    WHERE provider = 'anthropic' AND cost_rows > 0
 ), daily AS MATERIALIZED (
     SELECT period, team_id, usage_date, model, token_kind, sum(cost) AS cost, sum(tokens) AS tokens,
            sum(requests) AS requests
