@@ -82,7 +82,7 @@ SELECT 'period', period, team_id, NULL, model, token_kind, COALESCE(sum(cost), 0
        COALESCE(sum(cost) FILTER (WHERE tokens > 0 AND cost <> 0), 0),
        COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND cost <> 0), 0)::bigint,
        COALESCE(sum(cost) FILTER (WHERE tokens = 0 AND cost <> 0), 0),
-       COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND cost = 0), 0)::bigint
+       COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND COALESCE(cost, 0) = 0), 0)::bigint
 FROM team_days
 WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0
 GROUP BY period, team_id, model, token_kind
