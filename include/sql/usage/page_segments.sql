@@ -69,21 +69,28 @@ WITH names AS (
     GROUP BY usage_date, model, token_kind
     HAVING sum(cost) IS NOT NULL OR sum(tokens) <> 0 OR sum(requests) <> 0
 )
+-- Costs travel once per row: `matched_is_cost` says the matched cost is the row's cost (then `matched_cost` is NULL),
+-- and a NULL matched cost or cost without usage is 0 (page_segments turns them into Decimals; a numeric is the
+-- costliest column to read, and most rows match whole).
 SELECT 'day' AS part, 'current' AS period, NULL AS team_id, usage_date, model, token_kind, cost, tokens::bigint,
-       requests::bigint,
-       CASE WHEN tokens > 0 AND cost <> 0 THEN cost ELSE 0 END AS matched_cost,
+       requests::bigint, tokens > 0 AND cost <> 0 AS matched_is_cost, NULL::numeric AS matched_cost,
        (CASE WHEN tokens > 0 AND cost <> 0 THEN tokens ELSE 0 END)::bigint AS matched_tokens,
-       CASE WHEN tokens = 0 AND cost <> 0 THEN cost ELSE 0 END AS cost_without_usage,
+       CASE WHEN tokens = 0 AND cost <> 0 THEN cost END AS cost_without_usage,
        (CASE WHEN tokens > 0 AND cost = 0 THEN tokens ELSE 0 END)::bigint AS tokens_without_cost
 FROM by_day
 UNION ALL
-SELECT 'period', period, team_id, NULL, model, token_kind, COALESCE(sum(cost), 0), sum(tokens)::bigint,
-       sum(requests)::bigint,
-       COALESCE(sum(cost) FILTER (WHERE tokens > 0 AND cost <> 0), 0),
-       COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND cost <> 0), 0)::bigint,
-       COALESCE(sum(cost) FILTER (WHERE tokens = 0 AND cost <> 0), 0),
-       COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND COALESCE(cost, 0) = 0), 0)::bigint
-FROM team_days
-WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0
-GROUP BY period, team_id, model, token_kind
+SELECT 'period', period, team_id, NULL, model, token_kind, COALESCE(cost, 0), tokens, requests,
+       matched = cost AND scale(matched) = scale(cost),
+       CASE WHEN matched = cost AND scale(matched) = scale(cost) THEN NULL ELSE matched END,
+       matched_tokens, without, unpriced
+FROM (
+    SELECT period, team_id, model, token_kind, sum(cost) AS cost, sum(tokens)::bigint AS tokens,
+           sum(requests)::bigint AS requests, sum(cost) FILTER (WHERE tokens > 0 AND cost <> 0) AS matched,
+           COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND cost <> 0), 0)::bigint AS matched_tokens,
+           sum(cost) FILTER (WHERE tokens = 0 AND cost <> 0) AS without,
+           COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND COALESCE(cost, 0) = 0), 0)::bigint AS unpriced
+    FROM team_days
+    WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0
+    GROUP BY period, team_id, model, token_kind
+) AS g
 ORDER BY part, period, team_id, usage_date, model, token_kind;
