@@ -7,6 +7,7 @@ it equals ``segments.sql`` over the raw tables."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from test_analytics_rollups import (
@@ -20,6 +21,7 @@ from test_analytics_rollups import (
 
 from finops.analytics import rollups
 from finops.analytics.report import Period
+from finops.costs.models import CostRow
 from finops.usage.load import DuplicateUsageRow, UsageLoad
 from finops.usage.models import UsageRow
 from finops.usage.report import page_segments, segments
@@ -163,3 +165,45 @@ def test_the_migration_fills_the_rollup_and_the_page_read_equals_segments(teams,
                 assert order(read.daily) == order(segments(conn, current, ("usage_date", "model"), **scope))
                 assert order(read.previous) == order(segments(conn, previous, by, **scope))
                 assert order(read.current) == order(segments(conn, current, by, **scope))
+
+
+def test_a_team_on_both_providers_reads_as_segments_with_anthropic_names(teams, db):
+    """growth spends on OpenAI and Anthropic: their non-token costs share (team, day, no model, no kind), Anthropic's
+    usage names its models by API id (named after the cost rows' line items when read), one model has usage only."""
+    growth, search = teams
+    load(growth, rows("1"), usage(1))
+    load(search, rows("2"), usage(2))
+    anthropic_costs, anthropic_usage = [], []
+    for d in range(3):
+        day = WINDOW.start + timedelta(days=d)
+        for description, amount, token_type in (("Claude Sonnet 4 Usage - Input Tokens", "1.2378912", "uncached_input_tokens"),
+                                                ("Claude Sonnet 4 Usage - Output Tokens", "0.00004", "output_tokens"),
+                                                ("Web Search Usage", "0.01", None)):
+            anthropic_costs.append(CostRow(day, "default", description, "usd", Decimal(amount) * (d + 1), None, None,
+                                           None, "claude-sonnet-4-20250514" if token_type else None, token_type))
+        anthropic_usage += [UsageRow(day, "default", "messages", model="claude-sonnet-4-20250514", requests=4,
+                                     input_tokens=1000 * (d + 1), output_tokens=70),
+                            UsageRow(day, "default", "messages", model="claude-haiku-4-5-20251001", requests=1,
+                                     input_tokens=5)]  # usage without any cost row: its id stays as is
+    load(growth, anthropic_costs, anthropic_usage, provider="anthropic")
+    assert_rollups_equal_cost_data(db)
+
+    current = Period(WINDOW.start + timedelta(days=1), WINDOW.end)
+    previous = Period(WINDOW.start, WINDOW.start + timedelta(days=1))
+
+    def order(found):
+        return sorted(found, key=lambda s: (tuple(map(str, s.key)), str(s.model), str(s.token_kind)))
+
+    with connect() as conn:
+        for team_id, by in ((None, ("team_id",)), (growth, ("model",)), (search, ("model",))):
+            for provider in (None, "openai", "anthropic"):
+                scope = {"provider": provider, "team_id": team_id}
+                read = page_segments(conn, current, previous, by, **scope)
+                assert order(read.daily) == order(segments(conn, current, ("usage_date", "model"), **scope))
+                assert order(read.previous) == order(segments(conn, previous, by, **scope))
+                assert order(read.current) == order(segments(conn, current, by, **scope))
+        read = page_segments(conn, current, previous, ("model",), team_id=growth)
+    models = {s.model for s in read.current}
+    assert "claude-sonnet-4" in models and "claude-sonnet-4-20250514" not in models  # named: cost and tokens meet
+    assert any(s.model == "claude-sonnet-4" and s.matched_tokens for s in read.current)
+    assert "claude-haiku-4-5-20251001" in models  # no cost row names it
