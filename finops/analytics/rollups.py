@@ -12,7 +12,12 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 - ``spend_project_monthly``: the same per month, so a period's teams and projects read a row per month
   instead of one per day;
 - ``spend_model_daily``: provider, day, model, ..., currency over all teams, so the overview reads a few rows
-  per day whatever the number of teams.
+  per day whatever the number of teams;
+- ``usage_model_daily`` (migration 0019): provider, team, day, model, token kind with the line items' cost beside
+  usage_data's tokens and requests, for the usage panels (``include/sql/usage/page_segments.sql``). Not kept by
+  changes: each load's team window is recomputed from cost_data and usage_data (:func:`refresh_usage_windows`) by
+  the batch that applies the load's change (or the load's own transaction), under a per-team lock, so cost and usage
+  replaced together stay exact whatever changed; a recompute (repair, re-parse, rebuild) covers it with the others.
 """
 
 from __future__ import annotations
@@ -140,6 +145,7 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
         (emptied,) = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchone()
         if emptied:  # a group lost its last cost row
             conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
+    refresh_usage_windows(conn, _load_windows(conn, changes))  # every load's window, claimed or not, changed or not
     return len(claimed)
 
 
@@ -310,7 +316,8 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
     """
     claimed = conn.execute(paths.sql("analytics/claim_pending")).fetchall()
     days: dict[str, set[date]] = {p: set(d) for p, d in (model_days or {}).items()}
-    for provider, team_id, start, end in sorted({*windows, *(tuple(row[1:]) for row in claimed)}):
+    team_windows = sorted({*windows, *(tuple(row[1:]) for row in claimed)})
+    for provider, team_id, start, end in team_windows:
         conn.execute(paths.sql("analytics/recompute_project_window"), _window(provider, team_id, start, end))
         days.setdefault(provider, set()).update(start + timedelta(days=n) for n in range((end - start).days))
     for provider, provider_days in sorted(days.items()):
@@ -319,6 +326,8 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
                                {"provider": provider, "days": ordered}).fetchall()
         store_line_items(conn, [(provider, item) for (item,) in missing])
         conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": ordered})
+    refresh_usage_windows(conn, team_windows)
+    recompute_usage_days(conn, model_days or {})
     return [run_id for run_id, *_ in claimed]
 
 
@@ -353,6 +362,7 @@ def rebuild(conn: psycopg.Connection) -> None:
     # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
+    rebuild_usage(conn)
 
 
 def _has_pending_table(conn: psycopg.Connection) -> bool:
@@ -376,8 +386,8 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
 
     A line item of cost_data with no dimensions at all (whatever lost them) is parsed and stored, and its days
     recomputed, too. Everything is read under the recompute's lock, so a load committing meanwhile is either
-    seen here or applied after. Only spend_model_daily depends on the dimensions (spend_project_* do not,
-    spend_daily is a view).
+    seen here or applied after. Only spend_model_daily and usage_model_daily depend on the dimensions
+    (spend_project_* do not, spend_daily is a view).
     """
     conn.execute(paths.sql("analytics/lock_model_daily"))  # no load or batch changes cost_data or the rollups now
     stored = conn.execute(paths.sql("analytics/line_items_all")).fetchall()
@@ -401,3 +411,57 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
         _settle_pending(conn, model_days={provider: set(provider_days) for provider, provider_days in affected})
         days = sum(len(provider_days) for _, provider_days in affected)
     return ReparseResult(parsed=len(stored), changed=len(changed), days=days, missing=len(missing))
+
+
+# -- usage_model_daily: the usage panels' rollup (migration 0019), recomputed per team window -------------------------
+
+def _load_windows(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> list[tuple[str, str, date, date]]:
+    """The (provider, team, window start, window end) of the loads behind ``changes`` (their collection runs)."""
+    return [tuple(row) for row in conn.execute(paths.sql("analytics/usage_model_windows"),
+                                               {"run_ids": sorted({c.run_id for c in changes})})]
+
+
+def _has_usage_rollup(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT to_regclass('finops.usage_model_daily')").fetchone()[0])
+
+
+def refresh_usage_windows(conn: psycopg.Connection, windows: Iterable[tuple[str, str, date, date]]) -> int:
+    """Recompute ``usage_model_daily`` over team windows (provider, team, start, end) from cost_data, line_items
+    and usage_data, in the caller's transaction; returns the windows recomputed.
+
+    Called where a load's change is applied (its batch, or the load's own transaction) and by every recompute
+    (repair, :func:`refresh_rollups`), after the windows' line items are stored. The result depends only on the
+    tables it reads: applied twice, or for a load a recompute claimed already, it changes nothing. The teams' usage
+    lock (``usage_model_lock_teams.sql``, sorted) keeps two recomputes of a team apart, so the last one to run reads
+    every committed load; the caller holds the rollups' lock, so no re-parse or rebuild runs meanwhile.
+    """
+    windows = sorted(set(windows))
+    if not windows or not _has_usage_rollup(conn):
+        return 0
+    teams = sorted({(provider, team_id) for provider, team_id, *_ in windows})
+    with conn.pipeline():
+        conn.execute(paths.sql("analytics/usage_model_lock_teams"),
+                     {"providers": [p for p, _ in teams], "team_ids": [t for _, t in teams]})
+        for provider, team_id, start, end in windows:
+            conn.execute(paths.sql("analytics/usage_model_refresh_window"),
+                         {"provider": provider, "team_id": team_id, "window_start": start, "window_end": end})
+    return len(windows)
+
+
+def recompute_usage_days(conn: psycopg.Connection, days: dict[str, set[date]]) -> None:
+    """Recompute ``usage_model_daily`` on some days of each provider over all teams (a re-parse changed line items,
+    or stored missing ones); the caller holds the recompute's lock (``lock_model_daily.sql``)."""
+    if not any(days.values()) or not _has_usage_rollup(conn):
+        return
+    for provider, provider_days in sorted(days.items()):
+        if provider_days:
+            conn.execute(paths.sql("analytics/usage_model_recompute_days"),
+                         {"provider": provider, "days": sorted(provider_days)})
+
+
+def rebuild_usage(conn: psycopg.Connection) -> None:
+    """Recompute ``usage_model_daily`` whole (part of :func:`rebuild`; alone after a bulk load of usage rows, under
+    the recompute's lock). Migration 0006 rebuilds before 0019 creates it (which then fills itself)."""
+    if _has_usage_rollup(conn):
+        conn.execute(paths.sql("analytics/lock_model_daily"))
+        conn.execute(paths.sql("analytics/usage_model_rebuild"))
