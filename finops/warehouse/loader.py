@@ -2,31 +2,47 @@
 
 from __future__ import annotations
 
-import marshal
 import tempfile
 import time
+from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from operator import itemgetter
 from typing import IO, TYPE_CHECKING
 
 from finops import paths
 from finops.errors import FinopsError
-from finops.money import EXACT
+from finops.money import EXACT, ZERO
 from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 
 if TYPE_CHECKING:
     import psycopg
 
-    from finops.analytics.rollups import RollupBatch
+    from finops.analytics.rollups import RollupBatch, WindowSums
     from finops.costs.models import CostRow
 
 
 #: Column types of ``copy_cost_rows.sql``, for binary COPY (about 1.35x text COPY, measured in docs/performance.md).
 COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "text", "text", "timestamptz", "text",
               "int8", "text", "text", "text", "text", "text", "text", "text", "text", "bool")
+#: ``copy_spooled_rows.sql``: the columns a load's rows have in common (one prefix per load), then a CostRow's fields
+#: in the named tuple's order (formatted while spooling).
+PREFIX_TYPES = ("int8", "text", "timestamptz", "text", "text")
+ROW_TYPES = ("date", "text", "text", "text", "numeric", "numeric", "text", "text", "text", "text", "text", "text",
+             "text", "text", "text", "bool")
+_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)  # binary COPY's header: signature, flags, extension length
+
+#: The rollup groups whose ``[rows, amount]`` the spool sums (``finops.analytics.rollups.WindowSums``' fields): the
+#: CostRow fields of each group's key, in order. Adding a rollup group is one entry here and a field of WindowSums.
+SPOOL_GROUPS: dict[str, tuple[int, ...]] = {
+    "by_project": (0, 1, 3),  # usage_date, project_id, currency
+    "by_item": (0, 2, 3),  # usage_date, line_item, currency
+}
+#: The group whose keys begin with (day, ...) and end with currency: the per-day totals are summed from its sums.
+DAY_GROUP = "by_project"
 
 #: Rows per spooled chunk: what is held in memory while fetching or loading (a page is up to 54,000 rows).
 SPOOL_CHUNK_ROWS = 10_000
@@ -95,10 +111,14 @@ class _Spool:
     rows: int = 0
     amount_total: Decimal = Decimal(0)
     per_day: dict[tuple[date, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-    #: [rows, amount] per (day, project, currency) and per (day, line item, currency): the window's new
-    #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
-    by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-    by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    #: [rows, amount] per key of each of SPOOL_GROUPS (per (day, project, currency), per (day, line item, currency)):
+    #: the window's new contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
+    groups: dict[str, dict[tuple, list]] = field(default_factory=lambda: {name: {} for name in SPOOL_GROUPS})
+
+    def sums(self) -> WindowSums:
+        from finops.analytics.rollups import WindowSums
+
+        return WindowSums(**self.groups)
 
 
 def replace_window(
@@ -132,7 +152,7 @@ def replace_window(
     import psycopg
 
     from finops.analytics.restatements import record_found
-    from finops.analytics.rollups import WindowSums, apply_changes, deleted_sums, window_change
+    from finops.analytics.rollups import apply_changes, deleted_sums, window_change
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -153,14 +173,10 @@ def replace_window(
             summed = window.days > DELETED_ROWS_MAX_DAYS or spooled.rows > SPOOL_CHUNK_ROWS
             deleted = conn.execute(paths.sql(DELETE_WINDOW_SUMMED if summed else DELETE_WINDOW), params).fetchall()
             try:
-                with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
-                    copy.set_types(COPY_TYPES)
-                    for d, project, item, currency, amount, quantity, unit, org, *details in _read_spool(spool):
-                        copy.write_row((
-                            team_id, date.fromordinal(d), project, item, currency, Decimal(amount),
-                            None if quantity is None else Decimal(quantity), unit, org, collected_at, dag_run_id,
-                            run_id, provider, *details,
-                        ))
+                with conn.cursor().copy(paths.sql("collection/copy_spooled_rows")) as copy:
+                    copy.write(_BINARY_SIGNATURE)
+                    for data in _read_spool(spool, _row_prefix(run_id, team_id, collected_at, dag_run_id, provider)):
+                        copy.write(data)
             except psycopg.errors.UniqueViolation:
                 raise DuplicateCostRow(
                     f"The Costs API returned the same day, project, line item, currency and API key twice for team "
@@ -183,7 +199,7 @@ def replace_window(
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
             change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed),
-                                   WindowSums(spooled.by_project, spooled.by_item))
+                                   spooled.sums())
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
                 conn.execute(paths.sql("collection/run_finish"), {
@@ -208,54 +224,125 @@ def replace_window(
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
-    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency (and per
-    the rollups' groups).
+    """Write the window's rows to ``spool`` as binary COPY data, in chunks, summed per rollup group (and so per day
+    and currency).
 
-    Plain values (ordinal days, amounts as exact decimal text) in ``marshal`` chunks cost a fraction
-    of binary COPY formatting, which then runs inside the transaction, overlapped with the server's
-    own work (docs/performance.md, section 1).
+    Each row is formatted while fetching, by psycopg's own (C) binary formatter, from the ``CostRow`` tuple itself
+    (``copy_spooled_rows.sql`` takes its fields in the tuple's order): the transaction then only streams bytes with
+    ``copy.write``. The columns a load has in common (the run's id, known only in the transaction) are one prefix
+    joined in front of each row there (:func:`_read_spool`). Amounts are summed per group and chunk with ``sum`` in
+    the exact context, once per group rather than once per row and group (docs/performance.md, section 1).
     """
+    from psycopg import postgres
+    from psycopg.adapt import Transformer
+    from psycopg.pq import Format
+    try:
+        from psycopg._copy_base import format_row_binary  # the C formatter where psycopg[binary] provides it
+    except ImportError:  # pragma: no cover - a psycopg that moved it
+        format_row_binary = None
+
+    tx = Transformer()
+    tx.set_dumper_types([postgres.types[name].oid for name in ROW_TYPES], Format.BINARY)
     out = _Spool()
-    per_day, by_project, by_item = out.per_day, out.by_project, out.by_item
-    add = EXACT.add  # every total exact whatever its digits (equal to sum(amount) in SQL); not the caller's context
-    count, total = 0, Decimal(0)
-    chunk: list[tuple] = []
+    keys = [(name, itemgetter(*fields)) for name, fields in SPOOL_GROUPS.items()]
+    start, end = window.start, window.end
+    count = 0
+    buffer = bytearray()
+    starts = array("Q")
+    mark = starts.append
+    grouped: list[dict] = [{} for _ in keys]  # per group: key -> the chunk's amounts
     for row in rows:
-        if not (window.start <= row.usage_date < window.end):
+        if not (start <= row[0] < end):
             continue  # a bucket outside the asked window is not ours to replace
-        chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
-                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id,
-                      row.model, row.token_type, row.cost_type, row.service_tier, row.context_window,
-                      row.inference_geo, row.api_key_id, row.allocated))
-        day = per_day[(row.usage_date, row.currency)]
-        day[0] += 1
-        day[1] = add(day[1], row.amount)
-        for group in (by_project[(row.usage_date, row.project_id, row.currency)],
-                      by_item[(row.usage_date, row.line_item, row.currency)]):
-            group[0] += 1
-            group[1] = add(group[1], row.amount)
+        mark(len(buffer))
+        if format_row_binary is not None:
+            format_row_binary(row, tx, buffer)
+        else:  # pragma: no cover
+            buffer += _format_row(row, tx)
+        amount = row[4]
+        for (_, key_of), amounts in zip(keys, grouped, strict=True):
+            key = key_of(row)
+            if (found := amounts.get(key)) is None:
+                amounts[key] = [amount]
+            else:
+                found.append(amount)
         count += 1
-        total = add(total, row.amount)
-        if len(chunk) >= SPOOL_CHUNK_ROWS:
-            _write_chunk(spool, chunk)
-            chunk = []
-    if chunk:
-        _write_chunk(spool, chunk)
-    out.rows, out.amount_total = count, total
+        if len(starts) >= SPOOL_CHUNK_ROWS:
+            _write_chunk(spool, buffer, starts)
+            _add_sums(out, keys, grouped)
+            buffer, starts = bytearray(), array("Q")
+            mark = starts.append
+            grouped = [{} for _ in keys]
+    if starts:
+        _write_chunk(spool, buffer, starts)
+        _add_sums(out, keys, grouped)
+    with localcontext(EXACT):  # every total exact whatever its digits (equal to sum(amount) in SQL)
+        per_day = out.per_day
+        for (day, _, currency), (n, amount) in out.groups[DAY_GROUP].items():
+            found = per_day[(day, currency)]
+            found[0] += n
+            found[1] += amount
+        out.amount_total = sum((v[1] for v in per_day.values()), ZERO)
+    out.rows = count
     return out
 
 
-def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> None:
-    data = marshal.dumps(chunk)
-    spool.write(len(data).to_bytes(8, "little"))
-    spool.write(data)
+def _add_sums(out: _Spool, keys: list, grouped: list[dict]) -> None:
+    """Add a chunk's amounts to the spool's ``[rows, amount]`` per group: each group's amounts summed at once, in the
+    exact context (not the caller's)."""
+    with localcontext(EXACT):
+        for (name, _), amounts in zip(keys, grouped, strict=True):
+            sums = out.groups[name]
+            for key, values in amounts.items():
+                if (found := sums.get(key)) is None:
+                    sums[key] = [len(values), sum(values, ZERO)]
+                else:
+                    found[0] += len(values)
+                    found[1] += sum(values, ZERO)
 
 
-def _read_spool(spool: IO[bytes]) -> Iterator[tuple]:
-    """The spooled rows, one chunk in memory at a time (only this process wrote the file)."""
+def _format_row(row: tuple, tx) -> bytes:  # pragma: no cover - psycopg without its C formatter
+    from psycopg.adapt import PyFormat
+
+    data = bytearray(len(row).to_bytes(2, "big"))
+    for value in tx.dump_sequence(row, [PyFormat.BINARY] * len(row)):
+        data += b"\xff\xff\xff\xff" if value is None else len(value).to_bytes(4, "big") + value
+    return bytes(data)
+
+
+def _write_chunk(spool: IO[bytes], buffer: bytearray, starts: array) -> None:
+    """A chunk: its sizes, then its rows' binary COPY data, then where each row starts."""
+    spool.write(len(buffer).to_bytes(8, "little") + len(starts).to_bytes(8, "little"))
+    spool.write(buffer)
+    spool.write(starts.tobytes())
+
+
+def _read_spool(spool: IO[bytes], prefix: bytes) -> Iterator[bytes]:
+    """The spooled rows as binary COPY data, a chunk at a time, each row's field count replaced by ``prefix``
+    (the field count and the load's common columns); only this process wrote the file."""
     spool.seek(0)
-    while header := spool.read(8):
-        yield from marshal.loads(spool.read(int.from_bytes(header, "little")))  # noqa: S302 - our own file
+    while header := spool.read(16):
+        data = spool.read(int.from_bytes(header[:8], "little"))
+        starts = array("Q")
+        starts.frombytes(spool.read(int.from_bytes(header[8:], "little") * starts.itemsize))
+        # Row i is data[starts[i] + 2:starts[i + 1]] (its own field count left out).
+        starts.append(len(data))
+        yield prefix + prefix.join([data[a + 2:b] for a, b in zip(starts, starts[1:], strict=False)])
+
+
+def _row_prefix(run_id: int, team_id: str, collected_at: datetime, dag_run_id: str | None, provider: str) -> bytes:
+    """What every row of a load begins with in ``copy_spooled_rows.sql``: its field count and the common columns."""
+    from psycopg import postgres
+    from psycopg.adapt import PyFormat, Transformer
+    from psycopg.pq import Format
+
+    tx = Transformer()
+    tx.set_dumper_types([postgres.types[name].oid for name in PREFIX_TYPES], Format.BINARY)
+    data = bytearray((len(PREFIX_TYPES) + len(ROW_TYPES)).to_bytes(2, "big"))
+    for value in tx.dump_sequence((run_id, team_id, collected_at, dag_run_id, provider),
+                                  [PyFormat.BINARY] * len(PREFIX_TYPES)):
+        data += b"\xff\xff\xff\xff" if value is None else len(value).to_bytes(4, "big") + bytes(value)
+    return bytes(data)
 
 
 def _check_drops(conn: psycopg.Connection, params: dict, window: Window, guard: DropGuard, spooled: _Spool) -> None:
