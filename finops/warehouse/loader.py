@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
 import tempfile
 import time
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,12 +28,6 @@ if TYPE_CHECKING:
 #: Column types of ``copy_cost_rows.sql``, for binary COPY (about 1.35x text COPY, measured in docs/performance.md).
 COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "text", "text", "timestamptz", "text",
               "int8", "text", "text", "text", "text", "text", "text", "text", "text", "bool")
-#: ``copy_spooled_rows.sql``: the columns a load's rows have in common (one prefix per load), then a CostRow's fields
-#: in the named tuple's order (formatted while spooling).
-PREFIX_TYPES = ("int8", "text", "timestamptz", "text", "text")
-ROW_TYPES = ("date", "text", "text", "text", "numeric", "numeric", "text", "text", "text", "text", "text", "text",
-             "text", "text", "text", "bool")
-_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\0" + bytes(8)  # binary COPY's header: signature, flags, extension length
 
 #: The rollup groups whose ``[rows, amount]`` the spool sums (``finops.analytics.rollups.WindowSums``' fields): the
 #: CostRow fields of each group's key, in order. Adding a rollup group is one entry here and a field of WindowSums.
@@ -174,9 +168,9 @@ def replace_window(
             deleted = conn.execute(paths.sql(DELETE_WINDOW_SUMMED if summed else DELETE_WINDOW), params).fetchall()
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_spooled_rows")) as copy:
-                    copy.write(_BINARY_SIGNATURE)
+                    recode = conn.info.encoding not in ("utf-8", "ascii")  # the spool is UTF-8
                     for data in _read_spool(spool, _row_prefix(run_id, team_id, collected_at, dag_run_id, provider)):
-                        copy.write(data)
+                        copy.write(data.decode().encode(conn.info.encoding) if recode else data)
             except psycopg.errors.UniqueViolation:
                 raise DuplicateCostRow(
                     f"The Costs API returned the same day, project, line item, currency and API key twice for team "
@@ -224,61 +218,36 @@ def replace_window(
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
-    """Write the window's rows to ``spool`` as binary COPY data, in chunks, summed per rollup group (and so per day
+    """Write the window's rows to ``spool`` as CSV COPY data, in chunks, summed per rollup group (and so per day
     and currency).
 
-    Each row is formatted while fetching, by psycopg's own (C) binary formatter, from the ``CostRow`` tuple itself
-    (``copy_spooled_rows.sql`` takes its fields in the tuple's order): the transaction then only streams bytes with
-    ``copy.write``. The columns a load has in common (the run's id, known only in the transaction) are one prefix
-    joined in front of each row there (:func:`_read_spool`). Amounts are summed per group and chunk with ``sum`` in
+    A chunk's rows are formatted at once, each ``CostRow`` tuple with one ``%`` (:func:`_write_chunk`: CSV, the
+    fields in the tuple's order, exact decimal text, ISO days). The transaction then only streams bytes with
+    ``copy.write`` (no per-row work in it);
+    the columns every row of a load shares, the run's id among them, known only in the transaction, are one prefix
+    put in front of each row there (:func:`_read_spool`). Amounts are summed per group and chunk with ``sum`` in
     the exact context, once per group rather than once per row and group (docs/performance.md, section 1).
     """
-    from psycopg import postgres
-    from psycopg.adapt import Transformer
-    from psycopg.pq import Format
-    try:
-        from psycopg._copy_base import format_row_binary  # the C formatter where psycopg[binary] provides it
-    except ImportError:  # pragma: no cover - a psycopg that moved it
-        format_row_binary = None
-
-    tx = Transformer()
-    tx.set_dumper_types([postgres.types[name].oid for name in ROW_TYPES], Format.BINARY)
     out = _Spool()
     keys = [(name, itemgetter(*fields)) for name, fields in SPOOL_GROUPS.items()]
     start, end = window.start, window.end
     count = 0
-    buffer = bytearray()
-    starts = array("Q")
-    mark = starts.append
-    grouped: list[dict] = [{} for _ in keys]  # per group: key -> the chunk's amounts
+    chunk: list[tuple] = []
+    keep = chunk.append
     for row in rows:
-        if not (start <= row[0] < end):
-            continue  # a bucket outside the asked window is not ours to replace
-        mark(len(buffer))
-        if format_row_binary is not None:
-            format_row_binary(row, tx, buffer)
-        else:  # pragma: no cover
-            buffer += _format_row(row, tx)
-        amount = row[4]
-        for (_, key_of), amounts in zip(keys, grouped, strict=True):
-            key = key_of(row)
-            if (found := amounts.get(key)) is None:
-                amounts[key] = [amount]
-            else:
-                found.append(amount)
-        count += 1
-        if len(starts) >= SPOOL_CHUNK_ROWS:
-            _write_chunk(spool, buffer, starts)
-            _add_sums(out, keys, grouped)
-            buffer, starts = bytearray(), array("Q")
-            mark = starts.append
-            grouped = [{} for _ in keys]
-    if starts:
-        _write_chunk(spool, buffer, starts)
-        _add_sums(out, keys, grouped)
+        if start <= row[0] < end:  # a bucket outside the asked window is not ours to replace
+            keep(row)
+            if len(chunk) >= SPOOL_CHUNK_ROWS:
+                count += _write_chunk(spool, chunk)
+                _add_sums(out, keys, chunk)
+                chunk = []
+                keep = chunk.append
+    if chunk:
+        count += _write_chunk(spool, chunk)
+        _add_sums(out, keys, chunk)
     with localcontext(EXACT):  # every total exact whatever its digits (equal to sum(amount) in SQL)
         per_day = out.per_day
-        for (day, _, currency), (n, amount) in out.groups[DAY_GROUP].items():
+        for (day, *_, currency), (n, amount) in out.groups[DAY_GROUP].items():
             found = per_day[(day, currency)]
             found[0] += n
             found[1] += amount
@@ -287,11 +256,17 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
     return out
 
 
-def _add_sums(out: _Spool, keys: list, grouped: list[dict]) -> None:
-    """Add a chunk's amounts to the spool's ``[rows, amount]`` per group: each group's amounts summed at once, in the
-    exact context (not the caller's)."""
+_AMOUNT = itemgetter(4)
+
+
+def _add_sums(out: _Spool, keys: list, chunk: list[tuple]) -> None:
+    """Add a chunk's rows to the spool's ``[rows, amount]`` per group: the amounts of each group listed, then summed
+    at once, in the exact context (not the caller's)."""
     with localcontext(EXACT):
-        for (name, _), amounts in zip(keys, grouped, strict=True):
+        for name, key_of in keys:
+            amounts: defaultdict = defaultdict(list)
+            for key, amount in zip(map(key_of, chunk), map(_AMOUNT, chunk), strict=True):
+                amounts[key].append(amount)
             sums = out.groups[name]
             for key, values in amounts.items():
                 if (found := sums.get(key)) is None:
@@ -301,48 +276,57 @@ def _add_sums(out: _Spool, keys: list, grouped: list[dict]) -> None:
                     found[1] += sum(values, ZERO)
 
 
-def _format_row(row: tuple, tx) -> bytes:  # pragma: no cover - psycopg without its C formatter
-    from psycopg.adapt import PyFormat
-
-    data = bytearray(len(row).to_bytes(2, "big"))
-    for value in tx.dump_sequence(row, [PyFormat.BINARY] * len(row)):
-        data += b"\xff\xff\xff\xff" if value is None else len(value).to_bytes(4, "big") + value
-    return bytes(data)
+#: A CostRow as one CSV line of ``copy_spooled_rows.sql`` (tab-separated, ' quotes, NULL None): days, decimals and
+#: booleans as ``str`` gives them, text fields as ``repr`` does ('text' quoted, None unquoted: the NULL).
+_LINE = "\t".join(("%r" if text else "%s") for text in (
+    False, True, True, True, False, False, True, True, True, True, True, True, True, True, True, False))
+_FAST, _ROWS = b"F", b"R"
 
 
-def _write_chunk(spool: IO[bytes], buffer: bytearray, starts: array) -> None:
-    """A chunk: its sizes, then its rows' binary COPY data, then where each row starts."""
-    spool.write(len(buffer).to_bytes(8, "little") + len(starts).to_bytes(8, "little"))
-    spool.write(buffer)
-    spool.write(starts.tobytes())
+def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> int:
+    """Write a chunk of rows as CSV COPY data (UTF-8), preceded by its size and kind; returns its rows.
+
+    One ``%`` per row: ``repr`` quotes a text with ' and escapes only what CSV would read otherwise with a
+    backslash (a quote, a tab, a newline, a control character), or switches to " quotes; a chunk with either is
+    quoted field by field instead (:func:`_csv_field`), its rows kept apart (a quoted field may hold a newline).
+    """
+    text = "\n".join(map(_LINE.__mod__, chunk)) + "\n"
+    if "\\" in text or '"' in text:
+        kind, data = _ROWS, marshal.dumps(["\t".join(map(_csv_field, row)) + "\n" for row in chunk])
+    else:
+        kind, data = _FAST, text.encode()
+    spool.write(len(data).to_bytes(8, "little") + kind)
+    spool.write(data)
+    return len(chunk)
+
+
+def _csv_field(value) -> str:
+    """A field of ``copy_spooled_rows.sql``: None unquoted (the NULL), text in ' quotes (' doubled), the rest as
+    ``str`` gives it."""
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
 
 
 def _read_spool(spool: IO[bytes], prefix: bytes) -> Iterator[bytes]:
-    """The spooled rows as binary COPY data, a chunk at a time, each row's field count replaced by ``prefix``
-    (the field count and the load's common columns); only this process wrote the file."""
+    """The spooled rows as CSV COPY data, a chunk at a time, ``prefix`` (the load's common columns) put in front of
+    each row; only this process wrote the file."""
     spool.seek(0)
-    while header := spool.read(16):
+    with_prefix = b"\n" + prefix
+    while header := spool.read(9):
         data = spool.read(int.from_bytes(header[:8], "little"))
-        starts = array("Q")
-        starts.frombytes(spool.read(int.from_bytes(header[8:], "little") * starts.itemsize))
-        # Row i is data[starts[i] + 2:starts[i + 1]] (its own field count left out).
-        starts.append(len(data))
-        yield prefix + prefix.join([data[a + 2:b] for a, b in zip(starts, starts[1:], strict=False)])
+        if header[8:] == _FAST:  # no field holds a newline (repr escapes it): each one ends a row
+            yield prefix + data[:-1].replace(b"\n", with_prefix) + b"\n"
+        else:
+            yield prefix + prefix.join(row.encode() for row in marshal.loads(data))  # noqa: S302 - our own file
 
 
 def _row_prefix(run_id: int, team_id: str, collected_at: datetime, dag_run_id: str | None, provider: str) -> bytes:
-    """What every row of a load begins with in ``copy_spooled_rows.sql``: its field count and the common columns."""
-    from psycopg import postgres
-    from psycopg.adapt import PyFormat, Transformer
-    from psycopg.pq import Format
-
-    tx = Transformer()
-    tx.set_dumper_types([postgres.types[name].oid for name in PREFIX_TYPES], Format.BINARY)
-    data = bytearray((len(PREFIX_TYPES) + len(ROW_TYPES)).to_bytes(2, "big"))
-    for value in tx.dump_sequence((run_id, team_id, collected_at, dag_run_id, provider),
-                                  [PyFormat.BINARY] * len(PREFIX_TYPES)):
-        data += b"\xff\xff\xff\xff" if value is None else len(value).to_bytes(4, "big") + bytes(value)
-    return bytes(data)
+    """The columns every row of a load begins with in ``copy_spooled_rows.sql``, as CSV fields."""
+    return "".join(_csv_field(v) + "\t" for v in (run_id, team_id, collected_at.isoformat(), dag_run_id,
+                                                   provider)).encode()
 
 
 def _check_drops(conn: psycopg.Connection, params: dict, window: Window, guard: DropGuard, spooled: _Spool) -> None:
