@@ -98,6 +98,9 @@ class LoadResult:
     restated: list = field(default_factory=list)
     #: What unregistered scopes cost in the window (finops.costs.models.SkippedCost), as recorded.
     skipped: list = field(default_factory=list)
+    #: Seconds per step: spool (fetch, parse, format and sum, outside the transaction), then in the transaction
+    #: lock, delete, copy, record (run days, restatements, run), rollups (the change, and applying it), commit.
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -151,11 +154,21 @@ def replace_window(
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
               "dag_run_id": dag_run_id, "started_at": started_at, "provider": provider}
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - mark
+        mark = now
+
     with tempfile.TemporaryFile(prefix="finops-spool-") as spool:
         spooled = _spool_rows(spool, rows, window)
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
         with connections.transaction() if connections else connect(conn_id) as conn:
+            phase("spool")
             began = time.perf_counter()
             with conn.pipeline():  # one round trip: the team's lock, then the rollups' (before the delete)
                 conn.execute(paths.sql("collection/lock_team"), params)
@@ -163,9 +176,11 @@ def replace_window(
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
+            phase("lock")
             # A short window of an ordinary team: its old rows come back as rows (memory stays a chunk's).
             summed = window.days > DELETED_ROWS_MAX_DAYS or spooled.rows > SPOOL_CHUNK_ROWS
             deleted = conn.execute(paths.sql(DELETE_WINDOW_SUMMED if summed else DELETE_WINDOW), params).fetchall()
+            phase("delete")
             try:
                 with conn.cursor().copy(paths.sql("collection/copy_spooled_rows")) as copy:
                     recode = conn.info.encoding not in ("utf-8", "ascii")  # the spool is UTF-8
@@ -176,6 +191,7 @@ def replace_window(
                     f"The Costs API returned the same day, project, line item, currency and API key twice for team "
                     f"{team_id} in {window}; nothing was replaced; retry the run, and report it if it persists."
                 ) from None
+            phase("copy")
             if usage is not None:
                 usage.load(conn, params, run_id)
             if keys is not None:
@@ -192,8 +208,10 @@ def replace_window(
                     ])
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
+            phase("record")
             change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed),
                                    spooled.sums())
+            phase("rollups")
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
                 conn.execute(paths.sql("collection/run_finish"), {
@@ -202,9 +220,12 @@ def replace_window(
                     "retries": getattr(stats, "retries", 0),
                 })
             restated = record_found(provider, team_id, run_id, restated_cur.fetchall())
+            phase("record")
             if rollups is None:
                 apply_changes(conn, [change])
+            phase("rollups")
             conn.commit()
+            phase("commit")
             transaction_seconds = time.perf_counter() - began
     if rollups is not None:
         rollups.add(change)  # committed: the batch may apply it now, or with the task's next loads
@@ -214,7 +235,7 @@ def replace_window(
             conn.execute("ANALYZE finops.cost_data")
     return LoadResult(run_id=run_id, rows=spooled.rows, amount_total=spooled.amount_total,
                       per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds, restated=restated,
-                      skipped=skipped)
+                      skipped=skipped, phases=phases)
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
