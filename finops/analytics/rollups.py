@@ -23,7 +23,6 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 from __future__ import annotations
 
 import decimal
-import json
 import logging
 import threading
 import time
@@ -33,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from finops import paths
 from finops.analytics.line_items import PARSER_VERSION, parse
@@ -200,11 +201,15 @@ def _deltas(new: dict, old: dict) -> dict:
     """``key -> (rows, amount)`` of new minus old, for the keys whose rows or amount differ."""
     out = {}
     with decimal.localcontext(EXACT):
-        for key in new.keys() | old.keys():
-            new_rows, new_amount = new.get(key, (0, ZERO))
-            old_rows, old_amount = old.get(key, (0, ZERO))
-            if new_rows != old_rows or new_amount != old_amount:
-                out[key] = (new_rows - old_rows, new_amount - old_amount)
+        for key, (new_rows, new_amount) in new.items():
+            if (found := old.get(key)) is None:
+                if new_rows or new_amount:
+                    out[key] = (new_rows, new_amount)
+            elif new_rows != found[0] or new_amount != found[1]:
+                out[key] = (new_rows - found[0], new_amount - found[1])
+        for key, (old_rows, old_amount) in old.items():
+            if key not in new and (old_rows or old_amount):
+                out[key] = (-old_rows, -old_amount)
     return out
 
 
@@ -213,9 +218,12 @@ def _grouped(deltas: Iterable[tuple[tuple, tuple]], key) -> dict:
     out: dict = {}
     with decimal.localcontext(EXACT):
         for old_key, (rows, amount) in deltas:
-            group = out.setdefault(key(old_key), [0, ZERO])
-            group[0] += rows
-            group[1] += amount
+            new_key = key(old_key)
+            if (group := out.get(new_key)) is None:
+                out[new_key] = [rows, amount]
+            else:
+                group[0] += rows
+                group[1] += amount
     return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
 
 
@@ -227,12 +235,11 @@ def _arrays(changes: list[RollupChange], dims: dict[str, tuple]) -> dict[str, st
     models = _grouped(((k, v) for c in changes for k, v in c.items.items()), lambda k: (k[0], *dims[k[1]], k[2]))
     if not (days or months or models):
         return {}
+    encode = msgspec.json.encode  # exact decimals as their str(), days as ISO text: what the SQL casts back
     return {
-        "days": json.dumps([[t, d.isoformat(), p, c, str(amount), rows] for (t, d, p, c), (rows, amount) in days.items()]),
-        "months": json.dumps([[t, m.isoformat(), p, c, str(amount), rows]
-                              for (t, m, p, c), (rows, amount) in months.items()]),
-        "models": json.dumps([[d.isoformat(), *dims_, str(amount), rows]
-                              for (d, *dims_), (rows, amount) in models.items()]),
+        "days": encode([[t, d, p, c, amount, rows] for (t, d, p, c), (rows, amount) in days.items()]).decode(),
+        "months": encode([[t, m, p, c, amount, rows] for (t, m, p, c), (rows, amount) in months.items()]).decode(),
+        "models": encode([[*key, amount, rows] for key, (rows, amount) in models.items()]).decode(),
     }
 
 
