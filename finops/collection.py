@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from finops import defaults, paths
+from finops import defaults, paths, timings
 from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.money import EXACT, exact_sum, plain
 from finops.warehouse.db import connect
@@ -181,7 +181,8 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     started_at = datetime.now(UTC)
     stream = None
     try:
-        scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name)]
+        with timings.step("registry"):
+            scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name)]
         if not scope_ids:
             option = "" if spec.name == "openai" else f" --provider {spec.name}"
             raise NoProjectsRegistered(
@@ -189,16 +190,27 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
                 f"add them with `finops projects add {team_id} {spec.scope_example.split()[0]}{option}` or on the "
                 "FinOps page."
             )
-        api_key = registry.decrypt_key(team_id, spec.name)
+        with timings.step("registry"):  # the ciphertext's lookup; the KMS call is its own step
+            api_key = registry.decrypt_key(team_id, spec.name)
         stream = client.costs(api_key, window.start, window.end, scope_ids)
-        usage = fetch_usage(spec.name, client, api_key, window, scope_ids, stats=stream.stats)  # fails like costs
-        keys = KeysLoad(fetch_keys(spec.name, client, api_key, scope_ids, stats=stream.stats), scope_ids)
+        with timings.step("usage"):  # normalising; its requests are "fetch" and its copy "load_usage"
+            usage = fetch_usage(spec.name, client, api_key, window, scope_ids, stats=stream.stats)  # fails like costs
+        with timings.step("keys"):
+            keys = KeysLoad(fetch_keys(spec.name, client, api_key, scope_ids, stats=stream.stats), scope_ids)
         del api_key
         # Anthropic's cost report has no key: token costs are allocated over the keys' usage (docs/attribution.md).
         rows = allocate_rows(stream, usage.rows) if spec.name == "anthropic" and usage is not None else stream
-        result = replace_window(team_id, window, rows, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
-                                guard=guard, provider=spec.name, connections=connections, rollups=rollups,
-                                usage=usage, keys=keys)
+        record = timings.current()
+        inner = record.seconds.get("load_usage", 0.0) + record.seconds.get("load_keys", 0.0) if record else 0.0
+        with timings.step("spool"):  # the stream's fetch and parse, and the rollups' batch, are steps of their own
+            result = replace_window(team_id, window, rows, dag_run_id=dag_run_id, started_at=started_at,
+                                    stats=stream, guard=guard, provider=spec.name, connections=connections,
+                                    rollups=rollups, usage=timings.timed_load(usage, "load_usage"),
+                                    keys=timings.timed_load(keys, "load_keys"))
+        if record is not None:  # the transaction's own seconds (less the usage and key loads in it) are "load"
+            inner = record.seconds.get("load_usage", 0.0) + record.seconds.get("load_keys", 0.0) - inner
+            record.add("spool", -(result.transaction_seconds - inner))
+            record.add("load", result.transaction_seconds - inner)
     except Exception as exc:
         explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
         error = explained or exc

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from finops import collection, defaults
+from finops import collection, defaults, timings
 from finops.errors import FinopsError
 from finops.warehouse.loader import DropGuard, Window
 
@@ -119,15 +119,18 @@ def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
 
 
 def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
-                       facts: RunFacts | None = None, provider: str = "openai") -> list[dict]:
+                       facts: RunFacts | None = None, provider: str = "openai",
+                       task_timings: dict | None = None) -> list[dict]:
     """Collect a batch of teams (one team by default), each in its own transaction and collection record.
 
     A retry within one try sequence skips the teams this run already collected, so it redoes only
     what failed; the first try (a new run, or a run or task cleared in Airflow) collects every team.
     Any transient failure makes the task retry; otherwise a permanent one (bad key, no scope,
     undecryptable key, no projects, a settled day that dropped) fails it at once. The message names
-    every failed team.
+    every failed team. ``task_timings`` (a dict) receives the task's own steps' seconds and the sum of its
+    teams' steps (finops.timings); each team's result carries its own under ``timings``.
     """
+    import time
     from concurrent.futures import ThreadPoolExecutor
 
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -139,6 +142,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     from finops.registry import Registry
     from finops.warehouse.db import KeptConnections
 
+    began = time.perf_counter()
     facts = facts or RunFacts()
     window = _window(window_start, window_end)
     done = collection.succeeded_teams(dag_run_id, window, provider) if facts.retry and len(team_ids) > 1 else set()
@@ -159,29 +163,41 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
 
     def collect_one(team_id: str):
-        client = client_for(provider)
-        try:
-            result = collection.collect_team(team_id, window, dag_run_id=dag_run_id, registry=Registry(kms=kms),
-                                             client=client, guard=guard, provider=provider, connections=connections,
-                                             rollups=rollups)
-            return team_id, result, None
-        except Exception as exc:  # reported per team below; the batch decides retry or fail
-            return team_id, None, exc
-        finally:
-            client.close()
+        with timings.recording() as record:
+            began_team = time.perf_counter()
+            with timings.step("client"):
+                client = client_for(provider)
+            try:
+                result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
+                                                 registry=Registry(kms=kms), client=client, guard=guard,
+                                                 provider=provider, connections=connections, rollups=timed_rollups)
+                return team_id, result, None, _team_record(record, began_team)
+            except Exception as exc:  # reported per team below; the batch decides retry or fail
+                return team_id, None, exc, _team_record(record, began_team)
+            finally:
+                client.close()
 
     threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
     # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team);
     # their changes to the rollups are applied a batch at a time, the last ones once every team is done.
+    own: dict[str, float] = {"setup": time.perf_counter() - began}
     with KeptConnections() as connections:
         rollups = RollupBatch(connections)
+        timed_rollups = _TimedRollups(rollups)
+        mark = time.perf_counter()
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
             outcomes = list(pool.map(collect_one, todo))
+        own["teams"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         _update_rollups(rollups, connections, provider, dag_run_id, team_ids)
+        own["rollups"] = time.perf_counter() - mark
 
+    mark = time.perf_counter()
     stats = _stats()
     results, transient, permanent = [], [], []
-    for team_id, result, exc in outcomes:
+    team_steps: dict[str, dict] = {}
+    for team_id, result, exc, record in outcomes:
+        timings.merge(team_steps, record)
         if exc is None:
             stats.incr("finops.collection.rows_loaded", result.rows)
             if result.retries:
@@ -189,7 +205,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             for project_id in collection.silent_projects(team_id, window, provider):
                 log.warning("Team %s: registered scope %s returned no costs in %s (normal when idle; otherwise "
                             "check the ID belongs to this key's organization).", team_id, project_id, window)
-            results.append(result.as_xcom())
+            results.append({**result.as_xcom(), "timings": record})
             continue
         stats.incr("finops.collection.team_failed", tags={"team_id": team_id})
         message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}: see the log"
@@ -197,11 +213,38 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             log.error("Team %s failed", team_id, exc_info=exc)
         (transient if not isinstance(exc, FinopsError) or exc.retryable else permanent).append(
             f"Team {team_id}: {message}")
+    own["silent_projects"] = time.perf_counter() - mark
+    own["threads"] = threads
+    if task_timings is not None:
+        task_timings.update({"task": own, "teams": team_steps, "team_count": len(todo)})
+    log.info("Timings of this task (s): %s; its teams' steps summed over threads: %s.", own, team_steps.get("seconds"))
     if transient:
         raise AirflowException("; ".join(transient + permanent) + " (will retry; the teams collected are skipped)")
     if permanent:
         raise AirflowFailException("; ".join(permanent))
     return results
+
+
+def _team_record(record, began: float) -> dict:
+    """The team's steps, and under ``other`` the rest of its wall time in its thread."""
+    import time
+
+    record.add("other", max(0.0, time.perf_counter() - began - sum(record.seconds.values())))
+    return record.as_dict()
+
+
+class _TimedRollups:
+    """The task's RollupBatch, its ``add`` (which may apply a batch) timed as the team's ``rollups`` step."""
+
+    def __init__(self, batch) -> None:
+        self._batch = batch
+
+    def add(self, change) -> None:
+        with timings.step("rollups"):
+            self._batch.add(change)
+
+    def __getattr__(self, attr: str):
+        return getattr(self._batch, attr)
 
 
 def _update_rollups(rollups, connections, provider: str, dag_run_id: str, team_ids: list[str]) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from finops import paths
+from finops import paths, timings
 from finops.hooks.kms import admin_key_context
 from finops.providers import ANTHROPIC, OPENAI, PROVIDERS
 from finops.providers import provider as provider_spec
@@ -243,7 +243,8 @@ class Registry:
                 f"Team {team_id} has no active {_label(spec.name)}Admin key; register one with "
                 f"`finops keys register {team_id}{_option(spec.name)}` or on the FinOps page."
             )
-        return self.kms.decrypt(row[1], admin_key_context(team_id, spec.name))
+        with timings.step("kms_decrypt"):
+            return self.kms.decrypt(row[1], admin_key_context(team_id, spec.name))
 
     def mark_verified(self, team_id: str, provider: str = OPENAI) -> None:
         with connect(self.conn_id) as conn:
