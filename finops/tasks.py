@@ -128,7 +128,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     Any transient failure makes the task retry; otherwise a permanent one (bad key, no scope,
     undecryptable key, no projects, a settled day that dropped) fails it at once. The message names
     every failed team. ``task_timings`` (a dict) receives the task's own steps' seconds and the sum of its
-    teams' steps (finops.timings); each team's result carries its own under ``timings``.
+    teams' steps (finops.timings), pushed by the DAG as the XCom ``timings``; the results stay counts only.
     """
     import time
     from concurrent.futures import ThreadPoolExecutor
@@ -159,8 +159,10 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             raise AirflowFailException(str(exc)) from None
     else:
         log.warning("The param allow_drops is set: settled days may load lower totals than were loaded before.")
+    mark = time.perf_counter()
     kms = KmsHook()
     kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
+    kms_client_s = time.perf_counter() - mark
 
     def collect_one(team_id: str):
         with timings.recording() as record:
@@ -180,7 +182,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
     # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team);
     # their changes to the rollups are applied a batch at a time, the last ones once every team is done.
-    own: dict[str, float] = {"setup": time.perf_counter() - began}
+    own: dict[str, float] = {"setup": time.perf_counter() - began - kms_client_s, "kms_client": kms_client_s}
     with KeptConnections() as connections:
         rollups = RollupBatch(connections)
         timed_rollups = _TimedRollups(rollups)
@@ -191,8 +193,10 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         mark = time.perf_counter()
         _update_rollups(rollups, connections, provider, dag_run_id, team_ids)
         own["rollups"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        silent = _silent_projects([o[0] for o in outcomes if o[2] is None], window, provider, connections)
+        own["silent_projects"] = time.perf_counter() - mark
 
-    mark = time.perf_counter()
     stats = _stats()
     results, transient, permanent = [], [], []
     team_steps: dict[str, dict] = {}
@@ -202,10 +206,10 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             stats.incr("finops.collection.rows_loaded", result.rows)
             if result.retries:
                 stats.incr("finops.api.retries", result.retries)
-            for project_id in collection.silent_projects(team_id, window, provider):
+            for project_id in silent.get(team_id, ()):
                 log.warning("Team %s: registered scope %s returned no costs in %s (normal when idle; otherwise "
                             "check the ID belongs to this key's organization).", team_id, project_id, window)
-            results.append({**result.as_xcom(), "timings": record})
+            results.append(result.as_xcom())
             continue
         stats.incr("finops.collection.team_failed", tags={"team_id": team_id})
         message = str(exc) if isinstance(exc, FinopsError) else f"unexpected {type(exc).__name__}: see the log"
@@ -213,7 +217,6 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             log.error("Team %s failed", team_id, exc_info=exc)
         (transient if not isinstance(exc, FinopsError) or exc.retryable else permanent).append(
             f"Team {team_id}: {message}")
-    own["silent_projects"] = time.perf_counter() - mark
     own["threads"] = threads
     if task_timings is not None:
         task_timings.update({"task": own, "teams": team_steps, "team_count": len(todo)})
@@ -223,6 +226,12 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     if permanent:
         raise AirflowFailException("; ".join(permanent))
     return results
+
+
+def _silent_projects(team_ids: list[str], window: Window, provider: str, connections) -> dict[str, list[str]]:
+    """Each collected team's registered scopes without costs in the window, on the task's kept connection."""
+    with connections.transaction() as conn:
+        return {t: collection.silent_projects(t, window, provider, conn=conn) for t in team_ids}
 
 
 def _team_record(record, began: float) -> dict:

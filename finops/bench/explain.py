@@ -35,6 +35,7 @@ TEAM_STEPS = {
     "parse": "parse cost pages",
     "usage": "normalise usage",
     "keys": "read key lists",
+    "side_wait": "wait for the team's side-by-side requests",
     "spool": "spool (+ connection)",
     "load": "load transaction (costs, run records)",
     "load_usage": "load usage rows (in the transaction)",
@@ -62,24 +63,27 @@ def _simulator_thread() -> int | None:
     return None
 
 
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _postgres_cpu(pid: int | None) -> float:
+    """The postmaster's CPU, its ended children's (reaped: cutime/cstime) and its live backends'."""
     if not pid:
         return 0.0
-    import psutil
-
-    try:
-        main = psutil.Process(pid)
-        times = main.cpu_times()
-        total = times.user + times.system + times.children_user + times.children_system
-        for child in main.children():
-            try:
-                t = child.cpu_times()
-                total += t.user + t.system
-            except psutil.Error:
-                pass
-        return total
-    except psutil.Error:
+    main = _proc_stat(pid)
+    if main is None:
         return 0.0
+    ticks = sum(int(v) for v in main[11:15])
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != pid:
+            fields = _proc_stat(int(entry.name))
+            if fields is not None and fields[1] == str(pid):  # field 4: the parent's pid
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
 
 
 @dataclass(frozen=True)
@@ -198,10 +202,12 @@ def wall_breakdown(steps: RunSteps, total_s: float) -> list[tuple[str, float]]:
     for name in TEAM_STEPS:
         if name in team_seconds:
             out[f"collect: {TEAM_STEPS[name]}"] = pool_wall * team_seconds[name] / thread_total
-    out["collect: task set-up (guard, KMS client)"] = steps.task_steps.get("setup", 0.0)
+    out["collect: task set-up (retry check, drop guard)"] = steps.task_steps.get("setup", 0.0)
+    out["collect: KMS client per task"] = steps.task_steps.get("kms_client", 0.0)
     out["collect: rollups flush + orphan check"] = steps.task_steps.get("rollups", 0.0)
     out["collect: silent-project checks"] = steps.task_steps.get("silent_projects", 0.0)
-    accounted = pool_wall + sum(steps.task_steps.get(k, 0.0) for k in ("setup", "rollups", "silent_projects"))
+    accounted = pool_wall + sum(steps.task_steps.get(k, 0.0) for k in ("setup", "kms_client", "rollups",
+                                                                          "silent_projects"))
     out["collect: Airflow task overhead (instance wall - the above)"] = max(0.0, collect_wall - accounted)
     # Between tasks (Airflow's scheduling loop in dags test), and after the last one.
     span = last - first
