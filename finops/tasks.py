@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -160,8 +161,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     else:
         log.warning("The param allow_drops is set: settled days may load lower totals than were loaded before.")
     mark = time.perf_counter()
-    kms = KmsHook()
-    kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
+    kms = _kms_hook(KmsHook)
     kms_client_s = time.perf_counter() - mark
 
     def collect_one(team_id: str):
@@ -226,6 +226,34 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     if permanent:
         raise AirflowFailException("; ".join(permanent))
     return results
+
+
+_KMS_HOOKS: dict[str, Any] = {}
+_KMS_LOCK = threading.Lock()
+
+
+def _kms_hook(hook_class):
+    """One KMS hook (one boto3 client, thread-safe) per worker process, shared by every batch it runs: creating
+    one costs ~0.2-0.35 s of CPU (docs/performance.md, section 2). Under a scheduler each task is its own process
+    anyway; ``airflow dags test`` runs every instance in one."""
+    import hashlib
+    import json
+
+    try:  # reused only while the connection is the same (a changed endpoint or credentials get a new client)
+        conn = hook_class.get_connection(hook_class.default_conn_name)
+        identity = hashlib.sha256(json.dumps([conn.conn_type, conn.host, conn.login, conn.password, conn.extra],
+                                             default=str).encode()).hexdigest()
+    except Exception:  # noqa: BLE001 - no connection (an IAM role): a client of its own, as before
+        identity = None
+    with _KMS_LOCK:
+        hook = _KMS_HOOKS.get(identity) if identity else None
+        if hook is None:
+            hook = hook_class()
+            hook.conn  # noqa: B018 - the client, created before the threads share it
+            if identity:
+                _KMS_HOOKS.clear()
+                _KMS_HOOKS[identity] = hook
+        return hook
 
 
 def _silent_projects(team_ids: list[str], window: Window, provider: str, connections) -> dict[str, list[str]]:
