@@ -285,8 +285,8 @@ def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_i
         stats.requests += own.requests
         stats.retries += own.retries
         if team is not None:
-            for name, seconds in record.seconds.items():
-                team.add(name, seconds)
+            for name, seconds in record.seconds.items():  # the helper threads' own, apart from the team thread's
+                team.add(f"side {name}", seconds)
             for name, n in record.counts.items():
                 team.counts[name] = team.counts.get(name, 0) + n
     failed = next((exc for _, exc, _, _ in done if exc is not None), None)

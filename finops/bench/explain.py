@@ -197,7 +197,8 @@ def wall_breakdown(steps: RunSteps, total_s: float) -> list[tuple[str, float]]:
             out[name] = out.get(name, 0.0) + end - start
     # collect_team: its own steps, then the team steps apportioned to the pool's wall time.
     pool_wall = steps.task_steps.get("teams", 0.0)
-    team_seconds = dict(steps.team_steps.get("seconds") or {})
+    # The team threads' steps sum to their wall time; the helper threads' ("side ...") overlap side_wait.
+    team_seconds = {k: v for k, v in (steps.team_steps.get("seconds") or {}).items() if not k.startswith("side ")}
     thread_total = sum(team_seconds.values()) or 1.0
     for name in TEAM_STEPS:
         if name in team_seconds:
