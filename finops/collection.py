@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from finops import defaults, paths
+from finops import defaults, paths, timings
 from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.money import EXACT, exact_sum, plain
 from finops.warehouse.db import connect
@@ -169,11 +170,9 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     ``rollups`` (finops.analytics.rollups.RollupBatch) applies their changes to the rollups together.
     """
     from finops.attribution.allocation import allocate_rows
-    from finops.attribution.client import fetch_keys
     from finops.attribution.store import KeysLoad
     from finops.providers import provider as provider_spec
     from finops.registry import Registry
-    from finops.usage.collect import fetch_usage
 
     spec = provider_spec(provider)
     registry = registry or Registry()
@@ -181,7 +180,9 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     started_at = datetime.now(UTC)
     stream = None
     try:
-        scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name)]
+        # The registry's reads on the thread's kept connection (a batch's), else on new connections.
+        with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
+            scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name, conn=kept)]
         if not scope_ids:
             option = "" if spec.name == "openai" else f" --provider {spec.name}"
             raise NoProjectsRegistered(
@@ -189,16 +190,26 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
                 f"add them with `finops projects add {team_id} {spec.scope_example.split()[0]}{option}` or on the "
                 "FinOps page."
             )
-        api_key = registry.decrypt_key(team_id, spec.name)
+        with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
+            ciphertext = registry.key_ciphertext(team_id, spec.name, conn=kept)
+        api_key = registry.decrypt_key(team_id, spec.name, ciphertext=ciphertext)  # the kms_decrypt step
         stream = client.costs(api_key, window.start, window.end, scope_ids)
-        usage = fetch_usage(spec.name, client, api_key, window, scope_ids, stats=stream.stats)  # fails like costs
-        keys = KeysLoad(fetch_keys(spec.name, client, api_key, scope_ids, stats=stream.stats), scope_ids)
+        usage, key_list = _usage_and_keys(spec.name, client, api_key, window, scope_ids, stream.stats)
+        keys = KeysLoad(key_list, scope_ids)
         del api_key
         # Anthropic's cost report has no key: token costs are allocated over the keys' usage (docs/attribution.md).
         rows = allocate_rows(stream, usage.rows) if spec.name == "anthropic" and usage is not None else stream
-        result = replace_window(team_id, window, rows, dag_run_id=dag_run_id, started_at=started_at, stats=stream,
-                                guard=guard, provider=spec.name, connections=connections, rollups=rollups,
-                                usage=usage, keys=keys)
+        record = timings.current()
+        inner = record.seconds.get("load_usage", 0.0) + record.seconds.get("load_keys", 0.0) if record else 0.0
+        with timings.step("spool"):  # the stream's fetch and parse, and the rollups' batch, are steps of their own
+            result = replace_window(team_id, window, rows, dag_run_id=dag_run_id, started_at=started_at,
+                                    stats=stream, guard=guard, provider=spec.name, connections=connections,
+                                    rollups=rollups, usage=timings.timed_load(usage, "load_usage"),
+                                    keys=timings.timed_load(keys, "load_keys"))
+        if record is not None:  # the transaction's own seconds (less the usage and key loads in it) are "load"
+            inner = record.seconds.get("load_usage", 0.0) + record.seconds.get("load_keys", 0.0) - inner
+            record.add("spool", -(result.transaction_seconds - inner))
+            record.add("load", result.transaction_seconds - inner)
     except Exception as exc:
         explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
         error = explained or exc
@@ -228,6 +239,66 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
         provider=spec.name, skipped_total=str(exact_sum(sk.amount for sk in result.skipped)),
     )
+
+
+#: A team's independent requests (one a usage endpoint, one a project's key list) in flight at once: the API's
+#: limits are per organization (a team's key), and the collect_team pool caps the teams at once (docs/performance.md).
+TEAM_REQUESTS_IN_FLIGHT = 4
+
+
+def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_ids: list[str], stats):
+    """The team's usage (None when no usage endpoint is enabled) and key list, as fetched one after the other
+    but with up to TEAM_REQUESTS_IN_FLIGHT of the OpenAI requests side by side (an endpoint's or a project's
+    pages stay in order). Any failure raises the first one in that order, as fetching in sequence would.
+    ``stats`` (the cost stream's) counts every request and retry."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from finops.attribution.client import fetch_keys
+    from finops.costs.http import RequestStats
+    from finops.usage.collect import configured_endpoints, fetch_usage
+    from finops.usage.load import UsageLoad
+
+    endpoints = configured_endpoints(provider)
+    if provider != "openai" or TEAM_REQUESTS_IN_FLIGHT <= 1:
+        usage = fetch_usage(provider, client, api_key, window, scope_ids, endpoints=endpoints, stats=stats)
+        return usage, fetch_keys(provider, client, api_key, scope_ids, stats=stats)
+
+    def job(fetch, part):
+        def run():
+            own = RequestStats()
+            with timings.recording() as record:  # this thread's steps, added to the team's below
+                try:
+                    return fetch(part, own), None, own, record
+                except Exception as exc:  # raised below in the sequential order
+                    return None, exc, own, record
+        return run
+
+    jobs = [job(lambda e, own: fetch_usage(provider, client, api_key, window, scope_ids, endpoints=(e,), stats=own),
+                e) for e in endpoints]
+    jobs += [job(lambda pid, own: fetch_keys(provider, client, api_key, [pid], stats=own), pid)
+             for pid in dict.fromkeys(scope_ids)]
+    with timings.step("side_wait"), ThreadPoolExecutor(max_workers=TEAM_REQUESTS_IN_FLIGHT,
+                                                       thread_name_prefix="team-requests") as pool:
+        done = list(pool.map(lambda run: run(), jobs))
+    team = timings.current()
+    for _, _, own, record in done:
+        stats.requests += own.requests
+        stats.retries += own.retries
+        if team is not None:
+            for name, seconds in record.seconds.items():  # the helper threads' own, apart from the team thread's
+                team.add(f"side {name}", seconds)
+            for name, n in record.counts.items():
+                team.counts[name] = team.counts.get(name, 0) + n
+    failed = next((exc for _, exc, _, _ in done if exc is not None), None)
+    if failed is not None:
+        raise failed
+    usage = None
+    if endpoints:
+        parts = [value for value, _, _, _ in done[:len(endpoints)]]
+        usage = UsageLoad([row for part in parts for row in part.rows], requests=sum(p.requests for p in parts),
+                          pages=sum(p.pages for p in parts))
+    key_list = [key for value, _, _, _ in done[len(endpoints):] for key in value]
+    return usage, key_list
 
 
 def exact_text(amount: Decimal) -> str:
@@ -293,9 +364,10 @@ def collected_summary(provider: str, dag_run_id: str, window: Window) -> dict[st
     }
 
 
-def silent_projects(team_id: str, window: Window, provider: str = "openai") -> list[str]:
-    """Registered scopes of ``provider`` with no cost row in the window (a warning: idle projects are normal)."""
-    with connect() as conn:
+def silent_projects(team_id: str, window: Window, provider: str = "openai", conn=None) -> list[str]:
+    """Registered scopes of ``provider`` with no cost row in the window (a warning: idle projects are normal);
+    ``conn``: on this open connection instead of a new one."""
+    with nullcontext(conn) if conn is not None else connect() as conn:
         rows = conn.execute(paths.sql("collection/silent_projects"), {
             "team_id": team_id, "start": window.start, "end": window.end, "provider": provider}).fetchall()
     return [r[0] for r in rows]

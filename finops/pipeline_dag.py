@@ -88,8 +88,13 @@ def costs_daily_dag(provider: str, *, doc_md: str):
 
             context = get_current_context()
             context["team_label"] = batch_label(team_ids)
-            return collect_teams_task(team_ids, window_start, window_end, context["run_id"], run_facts(context),
-                                      provider=name)
+            steps: dict = {}
+            try:
+                return collect_teams_task(team_ids, window_start, window_end, context["run_id"], run_facts(context),
+                                          provider=name, task_timings=steps)
+            finally:
+                if steps:  # seconds per step and requests per endpoint kind: numbers only (docs/performance.md)
+                    context["ti"].xcom_push(key="timings", value=steps)
 
         @task(trigger_rule="all_done")
         def check_data_quality(team_ids: list[str], window_start: str, window_end: str) -> dict:

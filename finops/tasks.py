@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from finops import collection, defaults
+from finops import collection, defaults, timings
 from finops.errors import FinopsError
 from finops.warehouse.loader import DropGuard, Window
 
@@ -119,15 +120,18 @@ def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
 
 
 def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
-                       facts: RunFacts | None = None, provider: str = "openai") -> list[dict]:
+                       facts: RunFacts | None = None, provider: str = "openai",
+                       task_timings: dict | None = None) -> list[dict]:
     """Collect a batch of teams (one team by default), each in its own transaction and collection record.
 
     A retry within one try sequence skips the teams this run already collected, so it redoes only
     what failed; the first try (a new run, or a run or task cleared in Airflow) collects every team.
     Any transient failure makes the task retry; otherwise a permanent one (bad key, no scope,
     undecryptable key, no projects, a settled day that dropped) fails it at once. The message names
-    every failed team.
+    every failed team. ``task_timings`` (a dict) receives the task's own steps' seconds and the sum of its
+    teams' steps (finops.timings), pushed by the DAG as the XCom ``timings``; the results stay counts only.
     """
+    import time
     from concurrent.futures import ThreadPoolExecutor
 
     from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -139,6 +143,7 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     from finops.registry import Registry
     from finops.warehouse.db import KeptConnections
 
+    began = time.perf_counter()
     facts = facts or RunFacts()
     window = _window(window_start, window_end)
     done = collection.succeeded_teams(dag_run_id, window, provider) if facts.retry and len(team_ids) > 1 else set()
@@ -155,38 +160,53 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             raise AirflowFailException(str(exc)) from None
     else:
         log.warning("The param allow_drops is set: settled days may load lower totals than were loaded before.")
-    kms = KmsHook()
-    kms.conn  # noqa: B018 - one boto3 client for the batch, created before the threads share it
+    mark = time.perf_counter()
+    kms = _kms_hook(KmsHook)
+    kms_client_s = time.perf_counter() - mark
 
     def collect_one(team_id: str):
-        client = client_for(provider)
-        try:
-            result = collection.collect_team(team_id, window, dag_run_id=dag_run_id, registry=Registry(kms=kms),
-                                             client=client, guard=guard, provider=provider, connections=connections,
-                                             rollups=rollups)
-            return team_id, result, None
-        except Exception as exc:  # reported per team below; the batch decides retry or fail
-            return team_id, None, exc
-        finally:
-            client.close()
+        with timings.recording() as record:
+            began_team = time.perf_counter()
+            with timings.step("client"):
+                client = client_for(provider)
+            try:
+                result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
+                                                 registry=Registry(kms=kms), client=client, guard=guard,
+                                                 provider=provider, connections=connections, rollups=timed_rollups)
+                return team_id, result, None, _team_record(record, began_team)
+            except Exception as exc:  # reported per team below; the batch decides retry or fail
+                return team_id, None, exc, _team_record(record, began_team)
+            finally:
+                client.close()
 
     threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
     # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team);
     # their changes to the rollups are applied a batch at a time, the last ones once every team is done.
+    own: dict[str, float] = {"setup": time.perf_counter() - began - kms_client_s, "kms_client": kms_client_s}
     with KeptConnections() as connections:
         rollups = RollupBatch(connections)
+        timed_rollups = _TimedRollups(rollups)
+        mark = time.perf_counter()
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
             outcomes = list(pool.map(collect_one, todo))
+        own["teams"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         _update_rollups(rollups, connections, provider, dag_run_id, team_ids)
+        own["rollups"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        silent = _silent_projects([o[0] for o in outcomes if o[2] is None], window, provider, connections)
+        own["silent_projects"] = time.perf_counter() - mark
 
     stats = _stats()
     results, transient, permanent = [], [], []
-    for team_id, result, exc in outcomes:
+    team_steps: dict[str, dict] = {}
+    for team_id, result, exc, record in outcomes:
+        timings.merge(team_steps, record)
         if exc is None:
             stats.incr("finops.collection.rows_loaded", result.rows)
             if result.retries:
                 stats.incr("finops.api.retries", result.retries)
-            for project_id in collection.silent_projects(team_id, window, provider):
+            for project_id in silent.get(team_id, ()):
                 log.warning("Team %s: registered scope %s returned no costs in %s (normal when idle; otherwise "
                             "check the ID belongs to this key's organization).", team_id, project_id, window)
             results.append(result.as_xcom())
@@ -197,11 +217,71 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             log.error("Team %s failed", team_id, exc_info=exc)
         (transient if not isinstance(exc, FinopsError) or exc.retryable else permanent).append(
             f"Team {team_id}: {message}")
+    own["threads"] = threads
+    if task_timings is not None:
+        task_timings.update({"task": own, "teams": team_steps, "team_count": len(todo)})
+    log.info("Timings of this task (s): %s; its teams' steps summed over threads: %s.", own, team_steps.get("seconds"))
     if transient:
         raise AirflowException("; ".join(transient + permanent) + " (will retry; the teams collected are skipped)")
     if permanent:
         raise AirflowFailException("; ".join(permanent))
     return results
+
+
+_KMS_HOOKS: dict[str, Any] = {}
+_KMS_LOCK = threading.Lock()
+
+
+def _kms_hook(hook_class):
+    """One KMS hook (one boto3 client, thread-safe) per worker process, shared by every batch it runs: creating
+    one costs ~0.2-0.35 s of CPU (docs/performance.md, section 2). Under a scheduler each task is its own process
+    anyway; ``airflow dags test`` runs every instance in one."""
+    import hashlib
+    import json
+
+    try:  # reused only while the connection is the same (a changed endpoint or credentials get a new client)
+        conn = hook_class.get_connection(hook_class.default_conn_name)
+        identity = hashlib.sha256(json.dumps([conn.conn_type, conn.host, conn.login, conn.password, conn.extra],
+                                             default=str).encode()).hexdigest()
+    except Exception:  # noqa: BLE001 - no connection (an IAM role): a client of its own, as before
+        identity = None
+    with _KMS_LOCK:
+        hook = _KMS_HOOKS.get(identity) if identity else None
+        if hook is None:
+            hook = hook_class()
+            hook.conn  # noqa: B018 - the client, created before the threads share it
+            if identity:
+                _KMS_HOOKS.clear()
+                _KMS_HOOKS[identity] = hook
+        return hook
+
+
+def _silent_projects(team_ids: list[str], window: Window, provider: str, connections) -> dict[str, list[str]]:
+    """Each collected team's registered scopes without costs in the window, on the task's kept connection."""
+    with connections.transaction() as conn:
+        return {t: collection.silent_projects(t, window, provider, conn=conn) for t in team_ids}
+
+
+def _team_record(record, began: float) -> dict:
+    """The team's steps, and under ``other`` the rest of its wall time in its thread."""
+    import time
+
+    record.add("other", max(0.0, time.perf_counter() - began - sum(record.seconds.values())))
+    return record.as_dict()
+
+
+class _TimedRollups:
+    """The task's RollupBatch, its ``add`` (which may apply a batch) timed as the team's ``rollups`` step."""
+
+    def __init__(self, batch) -> None:
+        self._batch = batch
+
+    def add(self, change) -> None:
+        with timings.step("rollups"):
+            self._batch.add(change)
+
+    def __getattr__(self, attr: str):
+        return getattr(self._batch, attr)
 
 
 def _update_rollups(rollups, connections, provider: str, dag_run_id: str, team_ids: list[str]) -> None:

@@ -92,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="scheduler: days of `airflow backfill create`, one run each (default 30)")
     parser.add_argument("--table-sizes", type=_int_list, default=[100_000, 1_000_000],
                         help="validation: cost_data sizes (default 100000,1000000; add 10000000 for the target)")
+    parser.add_argument("--keys-per-project", type=int, default=20,
+                        help="API keys in each simulated OpenAI project: per-key cost rows (default 20; 0: one key)")
+    parser.add_argument("--no-usage-compare", action="store_true",
+                        help="daily: skip the second run without usage (finops_usage_endpoints=none)")
+    parser.add_argument("--script-limit", action="store_true",
+                        help="daily, backfill: also time the bare script (python -m finops.bench.limit)")
     parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per request (default 100)")
     parser.add_argument("--pool", type=int, default=4, help="concurrency of the limit script (openai_api pool: 4)")
     parser.add_argument("--repeat", type=int, default=5, help="parse: fresh interpreters per measurement (median)")
@@ -122,8 +128,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if min(args.rows, args.alert_teams, args.alert_dag_teams, args.anthropic_teams, args.backfill_teams, args.backfill_days, args.backfill_create_days, args.repeat, args.pool) <= 0:
         build_parser().error("--rows, --alert-teams, --alert-dag-teams, --anthropic-teams, --backfill-teams, --backfill-days, --backfill-create-days, --repeat and --pool "
                              "must be positive")
-    if args.latency_ms < 0:
-        build_parser().error("--latency-ms must be 0 or more")
+    if args.latency_ms < 0 or args.keys_per_project < 0:
+        build_parser().error("--latency-ms and --keys-per-project must be 0 or more")
     return args
 
 
@@ -150,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
                        1 if "memory" in args.case else 0])
     anthropic_teams = args.anthropic_teams if "anthropic" in args.case else 0
     env = BenchEnv(teams=max(needs_teams, anthropic_teams), latency_ms=args.latency_ms, home=home,
+                   keys_per_project=args.keys_per_project,
                    anthropic_teams=anthropic_teams, keep_database=args.analytics_keep and set(args.case) <= {"analytics", "page"})
     rows: list[Measurement] = []
     failed = False

@@ -16,6 +16,7 @@ from finops.simulator.config import (
     AdminKey,
     AnthropicKey,
     AnthropicOrganization,
+    ApiKeyConfig,
     Faults,
     Organization,
     ProjectConfig,
@@ -66,17 +67,25 @@ def anthropic_organizations(teams: int, latency_ms: int) -> tuple[list[Anthropic
     return orgs, keys
 
 
-def simulator_config(teams: int, latency_ms: int, anthropic_teams: int = 0
+def api_keys(n: int, per_project: int) -> list[ApiKeyConfig]:
+    """``per_project`` API keys in each of team ``n``'s projects (none: the simulator's one key a project)."""
+    return [ApiKeyConfig(id=f"key_bench{n:04d}p{p:02d}k{k:02d}", name=f"service {k}", scope=pid,
+                         owner_type="service_account", owner_name=f"svc-{k}", weight=1 + k % 5)
+            for p, pid in enumerate(project_ids(n)) for k in range(per_project)]
+
+
+def simulator_config(teams: int, latency_ms: int, anthropic_teams: int = 0, keys_per_project: int = 0
                      ) -> tuple[SimulatorConfig, dict[str, str], dict[str, str]]:
-    """One organization per team (10 projects, 30 line items each), one Anthropic one for the first
-    ``anthropic_teams``; returns the config, team -> OpenAI key and team -> Anthropic key."""
+    """One organization per team (10 projects, 30 line items each, ``keys_per_project`` API keys in each
+    project), one Anthropic one for the first ``anthropic_teams``; returns the config, team -> OpenAI key and
+    team -> Anthropic key."""
     keys = {team_id(n): random_key() for n in range(teams)}
     items = line_items()
     orgs = [
         Organization(
             id=f"org-bench{n:04d}", name=team_id(n), seed=1000 + n, keys=[AdminKey(key=keys[team_id(n)])],
             projects=[ProjectConfig(id=pid, name=pid) for pid in project_ids(n)], line_items=items,
-            faults=Faults(latency_ms=latency_ms),
+            faults=Faults(latency_ms=latency_ms), api_keys=api_keys(n, keys_per_project),
         )
         for n in range(teams)
     ]
@@ -92,6 +101,8 @@ class BenchEnv:
     latency_ms: int
     home: Path
     anthropic_teams: int = 0
+    #: API keys in each OpenAI project of the simulator (0: one key a project, the simulator's default).
+    keys_per_project: int = 0
     #: Reuse the database of the previous run (the analytics case's warehouse) instead of creating it anew.
     keep_database: bool = False
     pg_url: str = ""
@@ -108,7 +119,8 @@ class BenchEnv:
             self._stops.append(cluster.stop)
         self._database(cluster)
         self._kms()
-        config, self.keys, self.anthropic_keys = simulator_config(self.teams, self.latency_ms, self.anthropic_teams)
+        config, self.keys, self.anthropic_keys = simulator_config(self.teams, self.latency_ms, self.anthropic_teams,
+                                                                        self.keys_per_project)
         from finops.simulator.server import run_in_thread
 
         self.base_url, stop = run_in_thread(config)
@@ -120,7 +132,7 @@ class BenchEnv:
         started = time.perf_counter()
         self._register()
         log(f"services up: database {BENCH_DB}, KMS, simulator at {self.base_url} ({self.latency_ms} ms latency); "
-            f"{self.teams} teams registered in {time.perf_counter() - started:.1f} s")
+            f"{self.keys_per_project or 1} API key(s) a project; {self.teams} teams registered in {time.perf_counter() - started:.1f} s")
         return self
 
     def _database(self, cluster) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from finops.bench import Measurement, verdict
+from finops.bench import Measurement
 from finops.bench.env import BenchEnv
 
 Log = Callable[[str], None]
@@ -133,7 +133,8 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
         today = datetime.now(UTC).date()
         start, end = daily_window(today)
         truncate(env)
-        limit_s, detail = limit_script(env, log, teams, start, end, args.pool, "bench-limit-scheduled")
+        limit_s, detail = (limit_script(env, log, teams, start, end, args.pool, "bench-limit-scheduled")
+                           if args.script_limit else (0.0, {}))
         truncate(env)
         began = time.perf_counter()
         stack.airflow("dags", "unpause", DAG_ID)
@@ -146,8 +147,9 @@ def case_scheduler(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
         out.append(Measurement(
             f"scheduler: daily run, {len(teams)} teams, {per_task}",
             f"{daily_s:.1f} s from unpause ({(run_end - run_start).total_seconds():.1f} s as dag_run), {ok}/{len(teams)} ok",
-            f"script {limit_s:.1f} s", daily_s / limit_s, "<= 3x",
-            verdict(daily_s / limit_s <= 3) if state == "success" else f"run {state}"))
+            f"script {limit_s:.1f} s" if limit_s else "-", daily_s / limit_s if limit_s else None,
+            "<= 1.5x the dags test time (daily case)",
+            ("info" if state == "success" else f"run {state}")))
 
         # 2. `airflow backfill create`, day by day, 4 runs at once (the DAG's max_active_runs).
         days = args.backfill_create_days

@@ -27,7 +27,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from finops import money
+from finops import money, timings
 from finops.costs.errors import (
     AdminKeyLacksScope,
     AdminKeyRejected,
@@ -76,6 +76,17 @@ def shown_origin(url: str) -> str:
     scheme, host, port = origin(url)
     default = _DEFAULT_PORTS.get(scheme)
     return f"{scheme}://{host}" + (f":{port}" if port not in (None, default, -1) else "")
+
+
+def _kind(path: str) -> str:
+    """A request's endpoint kind for the timings: costs, usage, keys or other (never the path's IDs)."""
+    if "api_keys" in path:
+        return "keys"
+    if "usage" in path:
+        return "usage"
+    if "cost" in path:
+        return "costs"
+    return "other"
 
 
 def is_retryable(status: int) -> bool:
@@ -330,8 +341,10 @@ class ApiClient:
             truncated = False
             cut: IncompleteJsonBody | None = None
             wait: float | None = None
+            timings.count(f"requests:{_kind(path)}")
             try:
-                response = self._send(url, params, headers, what=what)
+                with timings.step("fetch"):
+                    response = self._send(url, params, headers, what=what)
             except RETRY_EXCEPTIONS as exc:
                 truncated = isinstance(exc, _TRUNCATED)
                 failure = f"{type(exc).__name__} on {what}" if not truncated else f"a truncated body for {what}"
@@ -341,7 +354,8 @@ class ApiClient:
                     return response
                 if status < 300:
                     try:
-                        return decode(response)
+                        with timings.step("parse"):
+                            return decode(response)
                     except IncompleteJsonBody as exc:  # a body cut on the way, like a connection closed mid-body
                         truncated, cut = True, exc
                         failure = f"a truncated body for {what}"

@@ -4,9 +4,11 @@ validation, encryption and auditing, for every provider."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from finops import paths
+from finops import paths, timings
 from finops.hooks.kms import admin_key_context
 from finops.providers import ANTHROPIC, OPENAI, PROVIDERS
 from finops.providers import provider as provider_spec
@@ -231,10 +233,21 @@ class Registry:
         found = [name for name in PROVIDERS if name in keys | scopes]
         return found or [OPENAI]
 
-    def decrypt_key(self, team_id: str, provider: str = OPENAI) -> str:
-        """The team's plaintext Admin key for a provider, for the task or request that uses it (masked in logs)."""
+    def decrypt_key(self, team_id: str, provider: str = OPENAI, *, ciphertext: bytes | None = None) -> str:
+        """The team's plaintext Admin key for a provider, for the task or request that uses it (masked in logs).
+
+        ``ciphertext``: the one :meth:`key_ciphertext` read (a collection reads it on its kept connection).
+        """
         spec = provider_spec(provider)
-        with connect(self.conn_id) as conn:
+        blob = ciphertext if ciphertext is not None else self.key_ciphertext(team_id, spec.name)
+        with timings.step("kms_decrypt"):
+            return self.kms.decrypt(blob, admin_key_context(team_id, spec.name))
+
+    def key_ciphertext(self, team_id: str, provider: str = OPENAI, *, conn: psycopg.Connection | None = None
+                       ) -> bytes:
+        """The ciphertext of the team's active Admin key (``conn``: on this open connection, else a new one)."""
+        spec = provider_spec(provider)
+        with _reuse(conn, self.conn_id) as conn:
             self._team(conn, team_id, active=False)
             row = conn.execute(paths.sql("registry/key_ciphertext"),
                                {"team_id": team_id, "provider": spec.name}).fetchone()
@@ -243,7 +256,7 @@ class Registry:
                 f"Team {team_id} has no active {_label(spec.name)}Admin key; register one with "
                 f"`finops keys register {team_id}{_option(spec.name)}` or on the FinOps page."
             )
-        return self.kms.decrypt(row[1], admin_key_context(team_id, spec.name))
+        return row[1]
 
     def mark_verified(self, team_id: str, provider: str = OPENAI) -> None:
         with connect(self.conn_id) as conn:
@@ -305,9 +318,10 @@ class Registry:
             self._audit(conn, actor, "project.remove", team_id, detail=project_id, provider=spec.name)
 
     def projects(self, team_id: str | None = None, include_removed: bool = False, *,
-                 provider: str | None = OPENAI) -> list[Project]:
-        """Registered scopes of one team (or all teams) for one provider (OpenAI by default; ``None``: every provider)."""
-        with connect(self.conn_id) as conn:
+                 provider: str | None = OPENAI, conn: psycopg.Connection | None = None) -> list[Project]:
+        """Registered scopes of one team (or all teams) for one provider (OpenAI by default; ``None``: every provider);
+        ``conn``: on this open connection instead of a new one."""
+        with _reuse(conn, self.conn_id) as conn:
             if team_id is not None:
                 self._team(conn, team_id, active=False)
             return self._rows(conn, "project_list", Project, team_id=team_id, include_removed=include_removed,
@@ -323,6 +337,16 @@ class Registry:
         with connect(self.conn_id) as conn:
             rows = self._rows(conn, "audit_recent", AuditEntry, team_ids=list(team_ids), limit=limit)
         return _by_team(rows, team_ids)
+
+
+@contextmanager
+def _reuse(conn: psycopg.Connection | None, conn_id: str) -> Iterator[psycopg.Connection]:
+    """``conn`` as it is (its owner commits and closes it), else a new connection for the block."""
+    if conn is not None:
+        yield conn
+        return
+    with connect(conn_id) as new:
+        yield new
 
 
 def _by_team(rows: list, team_ids: list[str]) -> dict[str, list]:
