@@ -160,7 +160,7 @@ class TeamResult:
 
 def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None,
                  guard: DropGuard | None = None, provider: str = "openai", connections=None,
-                 rollups=None) -> TeamResult:
+                 rollups=None, requests_in_flight: int = 1) -> TeamResult:
     """Decrypt the team's key for ``provider``, fetch its costs for the window and replace them in the warehouse.
 
     Every attempt is recorded in ``collection_runs``; a failure (a settled day dropping beyond the
@@ -168,6 +168,8 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     reports every workspace) is recorded with the run and logged, so an admin notices a missing one.
     ``connections`` (finops.warehouse.db.KeptConnections) lets a batch's loads share warehouse connections, and
     ``rollups`` (finops.analytics.rollups.RollupBatch) applies their changes to the rollups together.
+    ``requests_in_flight`` (the variable ``finops_team_requests_in_flight``) lets that many of the team's usage and
+    key-list requests run side by side.
     """
     from finops.attribution.allocation import allocate_rows
     from finops.attribution.store import KeysLoad
@@ -194,7 +196,8 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
             ciphertext = registry.key_ciphertext(team_id, spec.name, conn=kept)
         api_key = registry.decrypt_key(team_id, spec.name, ciphertext=ciphertext)  # the kms_decrypt step
         stream = client.costs(api_key, window.start, window.end, scope_ids)
-        usage, key_list = _usage_and_keys(spec.name, client, api_key, window, scope_ids, stream.stats)
+        usage, key_list = _usage_and_keys(spec.name, client, api_key, window, scope_ids, stream.stats,
+                                          in_flight=requests_in_flight)
         keys = KeysLoad(key_list, scope_ids)
         del api_key
         # Anthropic's cost report has no key: token costs are allocated over the keys' usage (docs/attribution.md).
@@ -241,15 +244,11 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     )
 
 
-#: A team's independent requests (one a usage endpoint, one a project's key list) in flight at once: the API's
-#: limits are per organization (a team's key), and the collect_team pool caps the teams at once (docs/performance.md).
-TEAM_REQUESTS_IN_FLIGHT = 4
-
-
-def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_ids: list[str], stats):
+def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_ids: list[str], stats, *,
+                    in_flight: int = 1):
     """The team's usage (None when no usage endpoint is enabled) and key list, as fetched one after the other
-    but with up to TEAM_REQUESTS_IN_FLIGHT of the OpenAI requests side by side (an endpoint's or a project's
-    pages stay in order). Any failure raises the first one in that order, as fetching in sequence would.
+    but with up to ``in_flight`` of the OpenAI requests side by side (an endpoint's or a project's pages stay in
+    order; 1: one after the other). Any failure raises the first one in that order, as fetching in sequence would.
     ``stats`` (the cost stream's) counts every request and retry."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -259,7 +258,7 @@ def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_i
     from finops.usage.load import UsageLoad
 
     endpoints = configured_endpoints(provider)
-    if provider != "openai" or TEAM_REQUESTS_IN_FLIGHT <= 1:
+    if provider != "openai" or in_flight <= 1:
         usage = fetch_usage(provider, client, api_key, window, scope_ids, endpoints=endpoints, stats=stats)
         return usage, fetch_keys(provider, client, api_key, scope_ids, stats=stats)
 
@@ -277,7 +276,7 @@ def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_i
                 e) for e in endpoints]
     jobs += [job(lambda pid, own: fetch_keys(provider, client, api_key, [pid], stats=own), pid)
              for pid in dict.fromkeys(scope_ids)]
-    with timings.step("side_wait"), ThreadPoolExecutor(max_workers=TEAM_REQUESTS_IN_FLIGHT,
+    with timings.step("side_wait"), ThreadPoolExecutor(max_workers=in_flight,
                                                        thread_name_prefix="team-requests") as pool:
         done = list(pool.map(lambda run: run(), jobs))
     team = timings.current()

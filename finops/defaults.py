@@ -28,9 +28,16 @@ DEFAULT_TEAMS_PER_TASK = "auto"
 THREADS_PER_TASK_VARIABLE = "finops_threads_per_task"
 DEFAULT_THREADS_PER_TASK = 4
 
+#: ``finops_team_requests_in_flight``: a team's usage and key-list requests in flight at once (1: one after the
+#: other). Concurrent calls to a provider are at most pool slots x threads per task x this.
+TEAM_REQUESTS_IN_FLIGHT_VARIABLE = "finops_team_requests_in_flight"
+DEFAULT_TEAM_REQUESTS_IN_FLIGHT = 1
+MAX_TEAM_REQUESTS_IN_FLIGHT = 8
+
 #: Every variable with a default, as ``finops validate-setup`` and the settings files show them.
 VARIABLE_DEFAULTS: dict[str, str] = {
     KMS_KEY_VARIABLE: DEFAULT_KMS_KEY_ID,
     SUCCESS_RATE_THRESHOLD_VARIABLE: str(DEFAULT_SUCCESS_RATE_THRESHOLD),
     LOOKBACK_DAYS_VARIABLE: str(DEFAULT_LOOKBACK_DAYS),
+    TEAM_REQUESTS_IN_FLIGHT_VARIABLE: str(DEFAULT_TEAM_REQUESTS_IN_FLIGHT),
 }

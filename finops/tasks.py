@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from finops import collection, defaults, timings
-from finops.errors import FinopsError
+from finops.errors import ConfigurationError, FinopsError
 from finops.warehouse.loader import DropGuard, Window
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,19 @@ def batch_teams_task(team_ids: list[str]) -> list[list[str]]:
     return result
 
 
+def _requests_in_flight(value: object) -> int:
+    """``finops_team_requests_in_flight`` as a number from 1 to MAX_TEAM_REQUESTS_IN_FLIGHT, or one sentence."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= defaults.MAX_TEAM_REQUESTS_IN_FLIGHT:
+        raise ConfigurationError(
+            f"The Airflow variable `{defaults.TEAM_REQUESTS_IN_FLIGHT_VARIABLE}` is {str(value)[:20]!r}; set a whole "
+            f"number from 1 (one request after the other) to {defaults.MAX_TEAM_REQUESTS_IN_FLIGHT}.")
+    return number
+
+
 def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
                        facts: RunFacts | None = None, provider: str = "openai",
                        task_timings: dict | None = None) -> list[dict]:
@@ -160,6 +173,11 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             raise AirflowFailException(str(exc)) from None
     else:
         log.warning("The param allow_drops is set: settled days may load lower totals than were loaded before.")
+    try:
+        in_flight = _requests_in_flight(get_variable(defaults.TEAM_REQUESTS_IN_FLIGHT_VARIABLE,
+                                                     defaults.DEFAULT_TEAM_REQUESTS_IN_FLIGHT))
+    except FinopsError as exc:
+        raise AirflowFailException(str(exc)) from None
     mark = time.perf_counter()
     kms = _kms_hook(KmsHook)
     kms_client_s = time.perf_counter() - mark
@@ -172,7 +190,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
             try:
                 result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
                                                  registry=Registry(kms=kms), client=client, guard=guard,
-                                                 provider=provider, connections=connections, rollups=timed_rollups)
+                                                 provider=provider, connections=connections, rollups=timed_rollups,
+                                                 requests_in_flight=in_flight)
                 return team_id, result, None, _team_record(record, began_team)
             except Exception as exc:  # reported per team below; the batch decides retry or fail
                 return team_id, None, exc, _team_record(record, began_team)

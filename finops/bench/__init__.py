@@ -7,6 +7,7 @@ printed, never asserted; docs/performance.md records what was measured and on wh
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -94,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="validation: cost_data sizes (default 100000,1000000; add 10000000 for the target)")
     parser.add_argument("--keys-per-project", type=int, default=20,
                         help="API keys in each simulated OpenAI project: per-key cost rows (default 20; 0: one key)")
+    parser.add_argument("--team-requests-in-flight", type=int, default=None,
+                        help="the variable finops_team_requests_in_flight for the runs (default: unset, the product's "
+                             "default of 1)")
     parser.add_argument("--no-usage-compare", action="store_true",
                         help="daily: skip the second run without usage (finops_usage_endpoints=none)")
     parser.add_argument("--script-limit", action="store_true",
@@ -160,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
                    anthropic_teams=anthropic_teams, keep_database=args.analytics_keep and set(args.case) <= {"analytics", "page"})
     rows: list[Measurement] = []
     failed = False
+    if args.team_requests_in_flight is not None:  # the runs' children inherit it (BenchEnv.child_env)
+        os.environ["AIRFLOW_VAR_FINOPS_TEAM_REQUESTS_IN_FLIGHT"] = str(args.team_requests_in_flight)
+        _log(f"finops_team_requests_in_flight = {args.team_requests_in_flight}")
     try:
         if set(args.case) - STANDALONE_CASES:
             env.start(_log)

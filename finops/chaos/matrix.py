@@ -199,10 +199,11 @@ def read_timeout(env: ChaosEnv) -> Row:
 
 
 def server_error_storm(env: ChaosEnv) -> Row:
-    from finops.collection import TEAM_REQUESTS_IN_FLIGHT
+    from finops.defaults import MAX_TEAM_REQUESTS_IN_FLIGHT
 
-    # A team's usage and key-list requests run side by side: the storm outlasts the retries of each one in flight.
-    storm = [Fault("status", status=503)] * ((CONNECTION_EXTRA["max_retries"] + 2) * TEAM_REQUESTS_IN_FLIGHT)
+    # A team's usage and key-list requests may run side by side (finops_team_requests_in_flight): the storm
+    # outlasts the retries of each one in flight at the most the variable allows.
+    storm = [Fault("status", status=503)] * ((CONNECTION_EXTRA["max_retries"] + 2) * MAX_TEAM_REQUESTS_IN_FLIGHT)
     return _with_retry(env, "5xx storm longer than retries", f"{len(storm)} x HTTP 503 in a row, then recovery",
                        list(storm), task_retry=True)
 

@@ -140,3 +140,19 @@ def test_anthropic_usage_keeps_the_registered_workspaces_with_cache_writes_apart
     costs = db.execute("SELECT model, count(*) FROM finops.cost_data WHERE team_id = 'claude' AND model IS NOT NULL "
                        "GROUP BY 1").fetchall()
     assert {m for m, _ in costs} == set(tokens)
+
+
+KEYS = "SELECT provider, team_id, api_key_id, project_id, name, redacted_value, owner_type, owner_id, owner_name, status " \
+       "FROM finops.api_keys ORDER BY 1, 2, 3"
+
+
+def test_requests_side_by_side_load_what_one_after_the_other_loads(registry, db):
+    # finops_team_requests_in_flight > 1: the same rows and request counts; a failing endpoint still fails the team.
+    sequential = collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    rows, keys = usage_rows(db, "app"), db.execute(KEYS).fetchall()
+    side = collection.collect_team("app", WINDOW, dag_run_id="run-2", requests_in_flight=4)
+    assert usage_rows(db, "app") == rows and side.requests == sequential.requests and side.rows == sequential.rows
+    assert db.execute(KEYS).fetchall() == keys
+    with pytest.raises(Exception, match="HTTP 500"):
+        collection.collect_team("down", WINDOW, dag_run_id="run-3", requests_in_flight=4)
+    assert db.execute("SELECT count(*) FROM finops.cost_data WHERE team_id = 'down'").fetchone()[0] == 0

@@ -2,6 +2,8 @@
 
 import time
 
+import pytest
+
 from finops import timings
 
 
@@ -31,3 +33,13 @@ def test_merge_sums_records():
     total = timings.merge({}, {"seconds": {"fetch": 1.0}, "counts": {"requests:keys": 2}})
     timings.merge(total, {"seconds": {"fetch": 0.5, "load": 1.0}, "counts": {"requests:keys": 1}})
     assert total == {"seconds": {"fetch": 1.5, "load": 1.0}, "counts": {"requests:keys": 3}}
+
+
+def test_the_requests_in_flight_variable_is_a_small_whole_number_or_one_sentence():
+    from finops.errors import ConfigurationError
+    from finops.tasks import _requests_in_flight
+
+    assert _requests_in_flight(1) == 1 and _requests_in_flight(" 4 ") == 4 and _requests_in_flight("8") == 8
+    for bad in ("0", "9", "four", "", None):
+        with pytest.raises(ConfigurationError, match="finops_team_requests_in_flight"):
+            _requests_in_flight(bad)
