@@ -12,7 +12,11 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 - ``spend_project_monthly``: the same per month, so a period's teams and projects read a row per month
   instead of one per day;
 - ``spend_model_daily``: provider, day, model, ..., currency over all teams, so the overview reads a few rows
-  per day whatever the number of teams.
+  per day whatever the number of teams;
+- ``spend_key_daily`` and ``spend_key_monthly`` (migration 0020): provider, team, day or month, project, API key
+  (None: no key), allocated, line item (only for spend with no key outside ``unassigned``: its reason depends on
+  it; '' otherwise) and currency, for the top keys, owners and unattributed panel (:func:`key_group`; the
+  ``_key_*`` functions below keep them, next to the project rollups' statements).
 """
 
 from __future__ import annotations
@@ -65,11 +69,22 @@ def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, 
 
 @dataclass(frozen=True)
 class WindowSums:
-    """What a window's new rows hold per rollup group: ``[rows, amount]`` per (day, project, currency) and per
-    (day, line item, currency), summed by the loader while it spools them (exact decimals)."""
+    """What a window's new rows hold per rollup group: ``[rows, amount]`` per (day, project, currency), per
+    (day, line item, currency) and per key group (:func:`key_group`), summed by the loader while it spools them
+    (exact decimals)."""
 
     by_project: dict[tuple[date, str, str], list]
     by_item: dict[tuple[date, str, str], list]
+    by_key: dict[tuple, list] = field(default_factory=dict)
+
+
+def key_group(day: date, project_id: str, line_item: str, currency: str, api_key_id: str | None,
+              allocated: bool) -> tuple:
+    """A cost row's group in spend_key_daily: (day, project, key, allocated, line item or '', currency). The line
+    item is kept only for spend with no key outside ``unassigned`` (the panel's reason for it depends on its kind
+    of cost); the same rule as the SQL of ``include/sql/attribution/rollup_*.sql``."""
+    return (day, project_id, api_key_id, bool(allocated),
+            line_item if api_key_id is None and project_id != "unassigned" else "", currency)
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,8 @@ class RollupChange:
     team_id: str
     days: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
     items: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
+    #: Per key group (:func:`key_group`): spend_key_daily and spend_key_monthly.
+    keys: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
 
 
 def deleted_sums(deleted: list[tuple], *, summed: bool) -> WindowSums:
@@ -90,25 +107,27 @@ def deleted_sums(deleted: list[tuple], *, summed: bool) -> WindowSums:
     already summed (``collection/delete_window_summed.sql``)."""
     by_project: dict = defaultdict(lambda: [0, ZERO])
     by_item: dict = defaultdict(lambda: [0, ZERO])
+    by_key: dict = defaultdict(lambda: [0, ZERO])
     if summed:
-        for grain, day, key, currency, amount, rows in deleted:
-            (by_project if grain == "p" else by_item)[(day, key, currency)] = [rows, amount]
-        return WindowSums(by_project, by_item)
+        for grain, day, key, currency, amount, rows, api_key_id, allocated, key_item in deleted:
+            if grain == "k":
+                by_key[(day, key, api_key_id, allocated, key_item, currency)] = [rows, amount]
+            else:
+                (by_project if grain == "p" else by_item)[(day, key, currency)] = [rows, amount]
+        return WindowSums(by_project, by_item, by_key)
     with decimal.localcontext(EXACT):
-        for day, project, item, currency, amount in deleted:
-            group = by_project[(day, project, currency)]
-            group[0] += 1
-            group[1] += amount
-            group = by_item[(day, item, currency)]
-            group[0] += 1
-            group[1] += amount
-    return WindowSums(by_project, by_item)
+        for day, project, item, currency, amount, api_key_id, allocated in deleted:
+            for group in (by_project[(day, project, currency)], by_item[(day, item, currency)],
+                          by_key[key_group(day, project, item, currency, api_key_id, allocated)]):
+                group[0] += 1
+                group[1] += amount
+    return WindowSums(by_project, by_item, by_key)
 
 
 def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums) -> RollupChange:
     """A load's change: its new rows' sums minus its deleted rows' (:func:`deleted_sums`), where they differ."""
     return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old.by_project),
-                        items=_deltas(new.by_item, old.by_item))
+                        items=_deltas(new.by_item, old.by_item), keys=_deltas(new.by_key, old.by_key))
 
 
 def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, repair: bool = False) -> int:
@@ -134,6 +153,7 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
     claimed = {run_id for (run_id,) in claim.fetchall()}
     for provider in sorted({c.provider for c in changes}):
         mine = [c for c in changes if c.provider == provider and c.run_id in claimed]
+        _key_apply(conn, provider, mine)
         arrays = _arrays(mine, _dimensions(conn, provider, {k[1] for c in mine for k in c.items}))
         if not arrays:
             continue
@@ -312,6 +332,7 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
     days: dict[str, set[date]] = {p: set(d) for p, d in (model_days or {}).items()}
     for provider, team_id, start, end in sorted({*windows, *(tuple(row[1:]) for row in claimed)}):
         conn.execute(paths.sql("analytics/recompute_project_window"), _window(provider, team_id, start, end))
+        _key_recompute_window(conn, provider, team_id, start, end)
         days.setdefault(provider, set()).update(start + timedelta(days=n) for n in range((end - start).days))
     for provider, provider_days in sorted(days.items()):
         ordered = sorted(provider_days)
@@ -353,6 +374,45 @@ def rebuild(conn: psycopg.Connection) -> None:
     # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
+    _key_rebuild(conn)
+
+
+# The key rollups (spend_key_daily, spend_key_monthly; migration 0020): kept by the same changes, recomputes and
+# rebuilds as the project rollups, their statements in include/sql/attribution/rollup_*.sql. They hold raw line
+# items, not their parsed dimensions, so a re-parse changes nothing in them.
+
+def _has_key_rollups(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT to_regclass('finops.spend_key_daily')").fetchone()[0])
+
+
+def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChange]) -> None:
+    """The claimed changes' key groups, summed per (team, group) and per (team, month), added to the key rollups
+    in one statement (``rollup_refresh.sql``); groups left with no row removed."""
+    days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.keys.items()), lambda k: k)
+    if not days:
+        return
+    months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), *k[2:]))
+    arrays = {
+        "key_days": json.dumps([[t, d.isoformat(), p, key, a, li, c, str(amount), rows]
+                                for (t, d, p, key, a, li, c), (rows, amount) in days.items()]),
+        "key_months": json.dumps([[t, m.isoformat(), p, key, a, li, c, str(amount), rows]
+                                  for (t, m, p, key, a, li, c), (rows, amount) in months.items()]),
+    }
+    (emptied,) = conn.execute(paths.sql("attribution/rollup_refresh"), {"provider": provider, **arrays}).fetchone()
+    if emptied:
+        conn.execute(paths.sql("attribution/rollup_drop_empty"), {"provider": provider, **arrays})
+
+
+def _key_recompute_window(conn: psycopg.Connection, provider: str, team_id: str, start: date, end: date) -> None:
+    """A team window's key rollups (its days and months) recomputed from cost_data, under the recompute's lock."""
+    if _has_key_rollups(conn):
+        conn.execute(paths.sql("attribution/rollup_recompute_window"), _window(provider, team_id, start, end))
+
+
+def _key_rebuild(conn: psycopg.Connection) -> None:
+    """Both key rollups recomputed from cost_data (a rebuild; migrations before 0020 have no such table)."""
+    if _has_key_rollups(conn):
+        conn.execute(paths.sql("attribution/rollup_rebuild"))
 
 
 def _has_pending_table(conn: psycopg.Connection) -> bool:

@@ -99,6 +99,8 @@ class _Spool:
     #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
     by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
     by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    #: [rows, amount] per key group (finops.analytics.rollups.key_group): spend_key_daily's change.
+    by_key: dict[tuple, list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
 
 
 def replace_window(
@@ -183,7 +185,7 @@ def replace_window(
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
             change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed),
-                                   WindowSums(spooled.by_project, spooled.by_item))
+                                   WindowSums(spooled.by_project, spooled.by_item, spooled.by_key))
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
                 conn.execute(paths.sql("collection/run_finish"), {
@@ -216,7 +218,7 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
     own work (docs/performance.md, section 1).
     """
     out = _Spool()
-    per_day, by_project, by_item = out.per_day, out.by_project, out.by_item
+    per_day, by_project, by_item, by_key = out.per_day, out.by_project, out.by_item, out.by_key
     add = EXACT.add  # every total exact whatever its digits (equal to sum(amount) in SQL); not the caller's context
     count, total = 0, Decimal(0)
     chunk: list[tuple] = []
@@ -230,8 +232,11 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
         day = per_day[(row.usage_date, row.currency)]
         day[0] += 1
         day[1] = add(day[1], row.amount)
+        key = row.api_key_id  # the key group: finops.analytics.rollups.key_group, inlined (per row)
         for group in (by_project[(row.usage_date, row.project_id, row.currency)],
-                      by_item[(row.usage_date, row.line_item, row.currency)]):
+                      by_item[(row.usage_date, row.line_item, row.currency)],
+                      by_key[(row.usage_date, row.project_id, key, bool(row.allocated),
+                              row.line_item if key is None and row.project_id != "unassigned" else "", row.currency)]):
             group[0] += 1
             group[1] = add(group[1], row.amount)
         count += 1
