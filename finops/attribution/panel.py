@@ -124,9 +124,10 @@ def key_panel_from_cost_data(conn: psycopg.Connection, start: date, end: date, *
         held = owners.get(who)
         owners[who] = (add(held[0], amount) if held else amount, prov if not held or held[1] == prov else "",
                        bool(allocated) or (held[2] if held else False))
-    keys.sort(key=lambda k: (-k.amount, k.label))
+    # Ties by label, then team, provider and key (before the rollups: by label, then the GROUP BY's order).
+    keys.sort(key=lambda k: (-k.amount, k.label, k.team_id, k.provider, k.api_key_id))
     owner_lines = sorted((KeyLine(t, p, o, a, _share(a, total), allocated=al) for (t, o), (a, p, al) in owners.items()),
-                         key=lambda k: (-k.amount, k.label))
+                         key=lambda k: (-k.amount, k.label, k.team_id))
     unattributed = [KeyLine(team_id or "", provider or "", r, a, _share(a, total)) for r, a in sorted(reasons.items())]
     return KeyPanel(currency=currency, total=total, keys=keys[:TOP], owners=owner_lines[:TOP],
                     unattributed=unattributed, keys_count=len(keys))

@@ -57,9 +57,11 @@ UNION ALL
  ORDER BY amount DESC, label COLLATE "C", team_id COLLATE "C", provider, api_key_id COLLATE "C"
  LIMIT %(top)s)
 UNION ALL
-(SELECT 'owner', team_id, CASE WHEN count(DISTINCT provider) = 1 THEN min(provider) ELSE '' END, NULL,
-        COALESCE(NULLIF(owner, ''), '(unknown owner)'), sum(amount), bool_or(allocated), NULL, NULL, NULL, NULL, NULL
- FROM keys
- GROUP BY team_id, COALESCE(NULLIF(owner, ''), '(unknown owner)')
- ORDER BY 6 DESC, 5 COLLATE "C", 2 COLLATE "C"
+(SELECT 'owner', team_id, provider, NULL, owner, amount, allocated, NULL, NULL, NULL, NULL, NULL
+ FROM (SELECT team_id, CASE WHEN count(DISTINCT provider) = 1 THEN min(provider) ELSE '' END AS provider,
+              COALESCE(NULLIF(owner, ''), '(unknown owner)') AS owner, sum(amount) AS amount,
+              bool_or(allocated) AS allocated
+       FROM keys
+       GROUP BY team_id, COALESCE(NULLIF(owner, ''), '(unknown owner)')) AS o
+ ORDER BY amount DESC, owner COLLATE "C", team_id COLLATE "C"
  LIMIT %(top)s);
