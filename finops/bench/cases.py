@@ -115,7 +115,7 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
     now = datetime.now(UTC)
     tuples = [(team, r.usage_date, r.project_id, r.line_item, r.currency, r.amount, r.quantity, r.quantity_unit,
                r.organization_id, now, "bench-copy", None, "openai", r.model, r.token_type, r.cost_type,
-               r.service_tier, r.context_window, r.inference_geo) for r in rows]
+               r.service_tier, r.context_window, r.inference_geo, r.api_key_id, r.allocated) for r in rows]
     # Alternating, best of REPEATS: the table, the WAL and the garbage collector see the same history.
     loader_s = copy_s = load_only_s = math.inf
     for _ in range(LOAD_REPEATS):
