@@ -14,8 +14,8 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 - ``spend_model_daily``: provider, day, model, ..., currency over all teams, so the overview reads a few rows
   per day whatever the number of teams;
 - ``spend_key_daily`` and ``spend_key_monthly`` (migration 0020): provider, team, day or month, project, API key
-  (None: no key), allocated, line item (only for spend with no key outside ``unassigned``: its reason depends on
-  it; '' otherwise) and currency, for the top keys, owners and unattributed panel (:func:`key_group`; the
+  (None: no key), allocated, kind of cost (only for spend with no key outside ``unassigned``: its reason depends
+  on it; '' otherwise) and currency, for the top keys, owners and unattributed panel (:func:`key_group`; the
   ``_key_*`` functions below keep them, next to the project rollups' statements).
 """
 
@@ -80,9 +80,10 @@ class WindowSums:
 
 def key_group(day: date, project_id: str, line_item: str, currency: str, api_key_id: str | None,
               allocated: bool) -> tuple:
-    """A cost row's group in spend_key_daily: (day, project, key, allocated, line item or '', currency). The line
-    item is kept only for spend with no key outside ``unassigned`` (the panel's reason for it depends on its kind
-    of cost); the same rule as the SQL of ``include/sql/attribution/rollup_*.sql``."""
+    """A cost row's key group in a load's change: (day, project, key, allocated, line item or '', currency). The
+    line item is kept only for spend with no key outside ``unassigned`` (the panel's reason for it depends on its
+    kind of cost, which :func:`_key_apply` reads from ``line_items`` as the model rollup's dimensions are); the
+    same rule as the SQL of ``include/sql/attribution/rollup_*.sql``."""
     return (day, project_id, api_key_id, bool(allocated),
             line_item if api_key_id is None and project_id != "unassigned" else "", currency)
 
@@ -153,8 +154,9 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
     claimed = {run_id for (run_id,) in claim.fetchall()}
     for provider in sorted({c.provider for c in changes}):
         mine = [c for c in changes if c.provider == provider and c.run_id in claimed]
-        _key_apply(conn, provider, mine)
-        arrays = _arrays(mine, _dimensions(conn, provider, {k[1] for c in mine for k in c.items}))
+        dims = _dimensions(conn, provider, {k[1] for c in mine for k in c.items})
+        _key_apply(conn, provider, mine, dims)
+        arrays = _arrays(mine, dims)
         if not arrays:
             continue
         (emptied,) = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchone()
@@ -330,9 +332,9 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
     """
     claimed = conn.execute(paths.sql("analytics/claim_pending")).fetchall()
     days: dict[str, set[date]] = {p: set(d) for p, d in (model_days or {}).items()}
-    for provider, team_id, start, end in sorted({*windows, *(tuple(row[1:]) for row in claimed)}):
+    recomputed = sorted({*windows, *(tuple(row[1:]) for row in claimed)})
+    for provider, team_id, start, end in recomputed:
         conn.execute(paths.sql("analytics/recompute_project_window"), _window(provider, team_id, start, end))
-        _key_recompute_window(conn, provider, team_id, start, end)
         days.setdefault(provider, set()).update(start + timedelta(days=n) for n in range((end - start).days))
     for provider, provider_days in sorted(days.items()):
         ordered = sorted(provider_days)
@@ -340,6 +342,7 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
                                {"provider": provider, "days": ordered}).fetchall()
         store_line_items(conn, [(provider, item) for (item,) in missing])
         conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": ordered})
+    _key_recompute(conn, recomputed, model_days or {})  # after the line items were stored
     return [run_id for run_id, *_ in claimed]
 
 
@@ -378,17 +381,20 @@ def rebuild(conn: psycopg.Connection) -> None:
 
 
 # The key rollups (spend_key_daily, spend_key_monthly; migration 0020): kept by the same changes, recomputes and
-# rebuilds as the project rollups, their statements in include/sql/attribution/rollup_*.sql. They hold raw line
-# items, not their parsed dimensions, so a re-parse changes nothing in them.
+# rebuilds as the project rollups, their statements in include/sql/attribution/rollup_*.sql. Spend with no key is
+# grouped by its line items' kind of cost, so the days a re-parse recomputes in spend_model_daily are recomputed
+# here too.
 
 def _has_key_rollups(conn: psycopg.Connection) -> bool:
     return bool(conn.execute("SELECT to_regclass('finops.spend_key_daily')").fetchone()[0])
 
 
-def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChange]) -> None:
-    """The claimed changes' key groups, summed per (team, group) and per (team, month), added to the key rollups
-    in one statement (``rollup_refresh.sql``); groups left with no row removed."""
-    days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.keys.items()), lambda k: k)
+def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChange], dims: dict[str, tuple]) -> None:
+    """The claimed changes' key groups, their line items replaced by their kind of cost (``dims``, as stored in
+    ``line_items``), summed per (team, group) and per (team, month), added to the key rollups in one statement
+    (``rollup_refresh.sql``); groups left with no row removed."""
+    days = _grouped((((c.team_id, d, p, key, a, dims[item][4] if item else "", cur), v)
+                     for c in changes for (d, p, key, a, item, cur), v in c.keys.items()), lambda k: k)
     if not days:
         return
     months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), *k[2:]))
@@ -403,10 +409,21 @@ def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChan
         conn.execute(paths.sql("attribution/rollup_drop_empty"), {"provider": provider, **arrays})
 
 
-def _key_recompute_window(conn: psycopg.Connection, provider: str, team_id: str, start: date, end: date) -> None:
-    """A team window's key rollups (its days and months) recomputed from cost_data, under the recompute's lock."""
-    if _has_key_rollups(conn):
+def _key_recompute(conn: psycopg.Connection, windows: list[tuple[str, str, date, date]],
+                   item_days: dict[str, set[date]]) -> None:
+    """Under the recompute's lock, with the line items stored: each team window's key rollups (days and months)
+    recomputed from cost_data, and the days whose line items a re-parse changed or stored (``item_days``, per
+    provider) over all teams, their months summed again from the days."""
+    if not _has_key_rollups(conn):
+        return
+    for provider, team_id, start, end in windows:
         conn.execute(paths.sql("attribution/rollup_recompute_window"), _window(provider, team_id, start, end))
+    for provider, provider_days in sorted(item_days.items()):
+        if provider_days:
+            ordered = sorted(provider_days)
+            conn.execute(paths.sql("attribution/rollup_recompute_days"), {"provider": provider, "days": ordered})
+            conn.execute(paths.sql("attribution/rollup_recompute_months"),
+                         {"provider": provider, "months": sorted({d.replace(day=1) for d in ordered})})
 
 
 def _key_rebuild(conn: psycopg.Connection) -> None:

@@ -49,16 +49,19 @@ EXPECTED = {
         "SELECT provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency, amount, rows "
         "FROM finops.spend_model_daily"),
     "spend_key_daily": (
-        "SELECT provider, team_id, usage_date, project_id, api_key_id, allocated, "
-        "CASE WHEN api_key_id IS NULL AND project_id <> 'unassigned' THEN line_item ELSE '' END, currency, "
-        "sum(amount), count(*) FROM finops.cost_data GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-        "SELECT provider, team_id, usage_date, project_id, api_key_id, allocated, line_item, currency, amount, rows "
+        "SELECT c.provider, c.team_id, c.usage_date, c.project_id, c.api_key_id, c.allocated, "
+        "CASE WHEN c.api_key_id IS NULL AND c.project_id <> 'unassigned' THEN d.cost_kind ELSE '' END, c.currency, "
+        "sum(c.amount), count(*) FROM finops.cost_data c LEFT JOIN finops.line_items d USING (provider, line_item) "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        "SELECT provider, team_id, usage_date, project_id, api_key_id, allocated, cost_kind, currency, amount, rows "
         "FROM finops.spend_key_daily"),
     "spend_key_monthly": (
-        "SELECT provider, team_id, date_trunc('month', usage_date)::date, project_id, api_key_id, allocated, "
-        "CASE WHEN api_key_id IS NULL AND project_id <> 'unassigned' THEN line_item ELSE '' END, currency, "
-        "sum(amount), count(*) FROM finops.cost_data GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-        "SELECT provider, team_id, month, project_id, api_key_id, allocated, line_item, currency, amount, rows "
+        "SELECT c.provider, c.team_id, date_trunc('month', c.usage_date)::date, c.project_id, c.api_key_id, "
+        "c.allocated, CASE WHEN c.api_key_id IS NULL AND c.project_id <> 'unassigned' THEN d.cost_kind ELSE '' END, "
+        "c.currency, sum(c.amount), count(*) "
+        "FROM finops.cost_data c LEFT JOIN finops.line_items d USING (provider, line_item) "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        "SELECT provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency, amount, rows "
         "FROM finops.spend_key_monthly"),
 }
 
@@ -114,8 +117,8 @@ def row_versions(db) -> dict[str, dict[tuple, str]]:
     keys = {"spend_project_daily": "provider, team_id, usage_date, project_id, currency",
             "spend_project_monthly": "provider, team_id, month, project_id, currency",
             "spend_model_daily": "provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency",
-            "spend_key_daily": "provider, team_id, usage_date, project_id, api_key_id, allocated, line_item, currency",
-            "spend_key_monthly": "provider, team_id, month, project_id, api_key_id, allocated, line_item, currency"}
+            "spend_key_daily": "provider, team_id, usage_date, project_id, api_key_id, allocated, cost_kind, currency",
+            "spend_key_monthly": "provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency"}
     return {table: {tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {key}, xmin::text FROM finops.{table}")}  # noqa: S608
             for table, key in keys.items()}
 
@@ -603,9 +606,15 @@ def test_key_rollups_equal_cost_data_after_loads_reruns_failures_rebuild_and_rep
     with connect() as conn:
         rebuild(conn)
     assert_rollups_equal_cost_data(db)
+    # a re-parse that changes a line item's kind of cost moves its spend with no key between reasons
     db.execute("UPDATE finops.line_items SET cost_kind = 'other' WHERE line_item = %s", (ITEMS[0],))
     with connect() as conn:
-        reparse(conn)
+        rebuild(conn)
+    tokens = "SELECT sum(amount) FROM finops.spend_key_daily WHERE cost_kind = 'tokens'"
+    stale = db.execute(tokens).fetchone()[0]
+    with connect() as conn:
+        assert reparse(conn).changed == 1
+    assert db.execute(tokens).fetchone()[0] > stale
     assert_rollups_equal_cost_data(db)
     # every row gone: no key group left at zero
     load(growth, [], window=long_window)

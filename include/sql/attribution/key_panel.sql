@@ -5,14 +5,14 @@
 -- in 'rows'), the top keys and top owners by amount (ties by label, byte order as Python's sort), every
 -- unattributed reason.
 WITH src AS (
-    SELECT team_id, provider::text AS provider, project_id, api_key_id, allocated, line_item, amount
+    SELECT team_id, provider::text AS provider, project_id, api_key_id, allocated, cost_kind, amount
     FROM finops.spend_key_monthly
     WHERE month = ANY (%(months)s::date[]) AND currency = %(currency)s
       AND (%(provider)s::text IS NULL OR provider = %(provider)s::finops.provider)
       AND (%(team_id)s::text IS NULL OR team_id = %(team_id)s)
       AND (%(teams)s::text[] IS NULL OR team_id = ANY (%(teams)s::text[]))
     UNION ALL
-    SELECT k.team_id, k.provider::text, k.project_id, k.api_key_id, k.allocated, k.line_item, k.amount
+    SELECT k.team_id, k.provider::text, k.project_id, k.api_key_id, k.allocated, k.cost_kind, k.amount
     FROM unnest(%(range_starts)s::date[], %(range_ends)s::date[]) AS r (first_day, stop)
     JOIN finops.spend_key_daily AS k ON k.usage_date >= r.first_day AND k.usage_date < r.stop
     WHERE k.currency = %(currency)s
@@ -35,12 +35,10 @@ WITH src AS (
     SELECT CASE
                WHEN s.project_id = 'unassigned' THEN 'organization-level'
                WHEN s.provider = 'anthropic' AND s.allocated THEN 'Console/Workbench'
-               WHEN s.provider = 'openai' AND li.cost_kind = 'tokens' THEN 'Playground'
+               WHEN s.provider = 'openai' AND s.cost_kind = 'tokens' THEN 'Playground'
                ELSE 'not reported per key'
            END AS reason, sum(s.amount) AS amount
     FROM src AS s
-    LEFT JOIN finops.line_items AS li
-           ON s.line_item <> '' AND li.provider = s.provider::finops.provider AND li.line_item = s.line_item
     WHERE s.api_key_id IS NULL
     GROUP BY 1
 )
