@@ -78,14 +78,35 @@ class WindowSums:
     by_key: dict[tuple, list] = field(default_factory=dict)
 
 
+class CostKinds(dict):
+    """Line item -> kind of cost, for the key rollups' groups of spend with no key: as ``line_items`` stores it
+    (:func:`stored_cost_kinds`), or as the current parser gives it for a line item not stored yet (what
+    :func:`store_line_items` will store; a batch whose load brings it recomputes instead)."""
+
+    def __init__(self, provider: str, stored: dict[str, str] | None = None) -> None:
+        super().__init__(stored or {})
+        self.provider = provider
+
+    def __missing__(self, item: str) -> str:
+        kind = self[item] = parse(self.provider, item).cost_kind
+        return kind
+
+
+def stored_cost_kinds(conn: psycopg.Connection, provider: str, items: Iterable[str]) -> CostKinds:
+    """The kinds of cost ``line_items`` holds for ``items`` (the others parsed when asked for)."""
+    items = sorted(set(items))
+    stored = {item: rest[-1] for item, *rest in conn.execute(
+        paths.sql("analytics/line_item_dimensions"), {"provider": provider, "line_items": items})} if items else {}
+    return CostKinds(provider, stored)
+
+
 def key_group(day: date, project_id: str, line_item: str, currency: str, api_key_id: str | None,
-              allocated: bool) -> tuple:
-    """A cost row's key group in a load's change: (day, project, key, allocated, line item or '', currency). The
-    line item is kept only for spend with no key outside ``unassigned`` (the panel's reason for it depends on its
-    kind of cost, which :func:`_key_apply` reads from ``line_items`` as the model rollup's dimensions are); the
-    same rule as the SQL of ``include/sql/attribution/rollup_*.sql``."""
+              allocated: bool, kinds: CostKinds) -> tuple:
+    """A cost row's group in spend_key_daily: (day, project, key, allocated, kind of cost or '', currency). The
+    kind of cost (``kinds``) is kept only for spend with no key outside ``unassigned`` (the panel's reason for it
+    depends on it); the same rule as the SQL of ``include/sql/attribution/rollup_*.sql``."""
     return (day, project_id, api_key_id, bool(allocated),
-            line_item if api_key_id is None and project_id != "unassigned" else "", currency)
+            kinds[line_item] if api_key_id is None and project_id != "unassigned" else "", currency)
 
 
 @dataclass(frozen=True)
@@ -103,23 +124,27 @@ class RollupChange:
     keys: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
 
 
-def deleted_sums(deleted: list[tuple], *, summed: bool) -> WindowSums:
+def deleted_sums(deleted: list[tuple], *, summed: bool, kinds: CostKinds | None = None) -> WindowSums:
     """What a window's deleted rows held per rollup group: from their rows (``collection/delete_window.sql``) or
-    already summed (``collection/delete_window_summed.sql``)."""
+    already summed (``collection/delete_window_summed.sql``, the key groups' kinds of cost as stored, or the line
+    item where none is). ``kinds``: the load's (:class:`CostKinds`)."""
+    kinds = kinds if kinds is not None else CostKinds("openai")
     by_project: dict = defaultdict(lambda: [0, ZERO])
     by_item: dict = defaultdict(lambda: [0, ZERO])
     by_key: dict = defaultdict(lambda: [0, ZERO])
     if summed:
-        for grain, day, key, currency, amount, rows, api_key_id, allocated, key_item in deleted:
+        for grain, day, key, currency, amount, rows, api_key_id, allocated, kind, unstored in deleted:
             if grain == "k":
-                by_key[(day, key, api_key_id, allocated, key_item, currency)] = [rows, amount]
+                group = by_key[(day, key, api_key_id, allocated, kinds[unstored] if unstored else kind, currency)]
+                group[0] += rows
+                group[1] = EXACT.add(group[1], amount)
             else:
                 (by_project if grain == "p" else by_item)[(day, key, currency)] = [rows, amount]
         return WindowSums(by_project, by_item, by_key)
     with decimal.localcontext(EXACT):
         for day, project, item, currency, amount, api_key_id, allocated in deleted:
             for group in (by_project[(day, project, currency)], by_item[(day, item, currency)],
-                          by_key[key_group(day, project, item, currency, api_key_id, allocated)]):
+                          by_key[key_group(day, project, item, currency, api_key_id, allocated, kinds)]):
                 group[0] += 1
                 group[1] += amount
     return WindowSums(by_project, by_item, by_key)
@@ -154,9 +179,8 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
     claimed = {run_id for (run_id,) in claim.fetchall()}
     for provider in sorted({c.provider for c in changes}):
         mine = [c for c in changes if c.provider == provider and c.run_id in claimed]
-        dims = _dimensions(conn, provider, {k[1] for c in mine for k in c.items})
-        _key_apply(conn, provider, mine, dims)
-        arrays = _arrays(mine, dims)
+        _key_apply(conn, provider, mine)
+        arrays = _arrays(mine, _dimensions(conn, provider, {k[1] for c in mine for k in c.items}))
         if not arrays:
             continue
         (emptied,) = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchone()
@@ -389,12 +413,10 @@ def _has_key_rollups(conn: psycopg.Connection) -> bool:
     return bool(conn.execute("SELECT to_regclass('finops.spend_key_daily')").fetchone()[0])
 
 
-def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChange], dims: dict[str, tuple]) -> None:
-    """The claimed changes' key groups, their line items replaced by their kind of cost (``dims``, as stored in
-    ``line_items``), summed per (team, group) and per (team, month), added to the key rollups in one statement
-    (``rollup_refresh.sql``); groups left with no row removed."""
-    days = _grouped((((c.team_id, d, p, key, a, dims[item][4] if item else "", cur), v)
-                     for c in changes for (d, p, key, a, item, cur), v in c.keys.items()), lambda k: k)
+def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChange]) -> None:
+    """The claimed changes' key groups summed per (team, group) and per (team, month), added to the key rollups
+    in one statement (``rollup_refresh.sql``); groups left with no row removed."""
+    days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.keys.items()), lambda k: k)
     if not days:
         return
     months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), *k[2:]))

@@ -21,8 +21,9 @@ def generate(conn, teams: int, first: date, last: date, keys: int, log: Log) -> 
     """Insert the per-key cost rows of the two projects and the keys' list (after ``analytics_generate.sql``)."""
     started = time.perf_counter()
     conn.execute("SELECT setseed(0.35)")
-    conn.execute(paths.sql("bench/analytics_keys_generate"), {"teams": teams, "first": first, "last": last,
-                                                              "keys": keys})
+    params = {"teams": teams, "first": first, "last": last, "keys": keys}
+    conn.execute(paths.sql("bench/analytics_keys_generate"), params)
+    conn.execute(paths.sql("bench/analytics_keys_list"), params)
     log(f"analytics: per-key cost rows ({keys} keys a project) generated in {time.perf_counter() - started:.1f} s")
 
 

@@ -99,8 +99,10 @@ class _Spool:
     #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
     by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
     by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-    #: [rows, amount] per key group (finops.analytics.rollups.key_group): spend_key_daily's change.
+    #: [rows, amount] per key group (finops.analytics.rollups.key_group): spend_key_daily's change, with the
+    #: parser's kinds of cost of the line items of spend with no key (``kinds``: those it was asked for).
     by_key: dict[tuple, list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    kinds: dict = field(default_factory=dict)
 
 
 def replace_window(
@@ -134,13 +136,13 @@ def replace_window(
     import psycopg
 
     from finops.analytics.restatements import record_found
-    from finops.analytics.rollups import WindowSums, apply_changes, deleted_sums, window_change
+    from finops.analytics.rollups import CostKinds, WindowSums, apply_changes, deleted_sums, window_change
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
               "dag_run_id": dag_run_id, "started_at": started_at, "provider": provider}
     with tempfile.TemporaryFile(prefix="finops-spool-") as spool:
-        spooled = _spool_rows(spool, rows, window)
+        spooled = _spool_rows(spool, rows, window, CostKinds(provider))
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
         with connections.transaction() if connections else connect(conn_id) as conn:
@@ -184,7 +186,8 @@ def replace_window(
                     ])
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
-            change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed),
+            kinds = _key_kinds(conn, spool, spooled, provider, deleted, summed)
+            change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed, kinds=kinds),
                                    WindowSums(spooled.by_project, spooled.by_item, spooled.by_key))
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
@@ -209,7 +212,32 @@ def replace_window(
                       skipped=skipped)
 
 
-def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
+def _key_kinds(conn: psycopg.Connection, spool: IO[bytes], spooled: _Spool, provider: str, deleted: list[tuple],
+               summed: bool):
+    """The kinds of cost of the window's line items as ``line_items`` stores them, read under the rollups' lock
+    (finops.analytics.rollups.CostKinds): the key rollups' groups of spend with no key. The spool grouped its rows
+    by the parser's kinds; where a stored one differs (dimensions a re-parse has not updated yet), its key groups
+    are summed again from the spool with the stored kinds."""
+    from finops.analytics.rollups import stored_cost_kinds
+
+    items = set(spooled.kinds)
+    if not summed:
+        items.update(row[2] for row in deleted if row[5] is None and row[1] != "unassigned")
+    kinds = stored_cost_kinds(conn, provider, items)
+    if any(kinds[item] != kind for item, kind in spooled.kinds.items()):
+        by_key = spooled.by_key
+        by_key.clear()
+        add = EXACT.add
+        for d, project, item, currency, amount, *rest in _read_spool(spool):
+            key, allocated = rest[-2], rest[-1]
+            group = by_key[(date.fromordinal(d), project, key, bool(allocated),
+                            kinds[item] if key is None and project != "unassigned" else "", currency)]
+            group[0] += 1
+            group[1] = add(group[1], Decimal(amount))
+    return kinds
+
+
+def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window, kinds=None) -> _Spool:
     """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency (and per
     the rollups' groups).
 
@@ -218,7 +246,12 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
     own work (docs/performance.md, section 1).
     """
     out = _Spool()
-    per_day, by_project, by_item, by_key = out.per_day, out.by_project, out.by_item, out.by_key
+    if kinds is None:
+        from finops.analytics.rollups import CostKinds
+
+        kinds = CostKinds("openai")
+    out.kinds = kinds
+    per_day, by_project, by_item, by_key, kinds = out.per_day, out.by_project, out.by_item, out.by_key, out.kinds
     add = EXACT.add  # every total exact whatever its digits (equal to sum(amount) in SQL); not the caller's context
     count, total = 0, Decimal(0)
     chunk: list[tuple] = []
@@ -236,7 +269,8 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
         for group in (by_project[(row.usage_date, row.project_id, row.currency)],
                       by_item[(row.usage_date, row.line_item, row.currency)],
                       by_key[(row.usage_date, row.project_id, key, bool(row.allocated),
-                              row.line_item if key is None and row.project_id != "unassigned" else "", row.currency)]):
+                              kinds[row.line_item] if key is None and row.project_id != "unassigned" else "",
+                              row.currency)]):
             group[0] += 1
             group[1] = add(group[1], row.amount)
         count += 1
