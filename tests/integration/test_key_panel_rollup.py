@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from simulator_fixtures import A_HEALTHY, HEALTHY
+from test_analytics_rollups import assert_rollups_equal_cost_data
 
 from finops import collection
 from finops.attribution.panel import _month_plan, key_panel, key_panel_from_cost_data
@@ -70,12 +71,18 @@ def test_the_rollup_panel_equals_the_cost_data_panel_on_collected_keys(collected
     db = collected
     assert db.execute("SELECT count(*) FROM finops.cost_data WHERE api_key_id IS NOT NULL").fetchone()[0] > 0
     assert db.execute("SELECT count(*) FROM finops.cost_data WHERE allocated").fetchone()[0] > 0
+    # Anthropic's allocated parts reach the key rollups through the collection's batches like any cost row
+    assert_rollups_equal_cost_data(db)
+    assert db.execute("SELECT count(*) FROM finops.spend_key_daily WHERE allocated").fetchone()[0] > 0
     assert_same_panels([{}, {"team_id": "web"}, {"team_id": "claude"}, {"provider": "openai"},
                         {"provider": "anthropic"}, {"teams": ["web"]}, {"teams": []}, {"currency": "eur"},
                         {"team_id": "web", "provider": "anthropic"}])
     # a rerun that changes what the keys spent: still equal
     collection.collect_team("web", Window(date(2026, 3, 1), date(2026, 3, 3)), dag_run_id="panel-2")
-    assert_same_panels([{}, {"team_id": "web"}])
+    collection.collect_team("claude", Window(date(2026, 2, 27), date(2026, 3, 2)), dag_run_id="panel-2",
+                            provider="anthropic")
+    assert_rollups_equal_cost_data(db)
+    assert_same_panels([{}, {"team_id": "web"}, {"provider": "anthropic"}])
 
 
 def test_ties_unnamed_and_unknown_keys_and_no_last_use_match_too(db):
