@@ -16,4 +16,5 @@ FROM generate_series(0, %(teams)s - 1) AS t,
      generate_series(0, 1) AS p,
      generate_series(1, 6) AS i,
      generate_series(-1, %(keys)s - 1) AS k
-WHERE random() < CASE WHEN k < 0 THEN 0.15 ELSE 0.6 * power(0.7, k) END;
+-- The draw names every series (0 x ...): a filter on k alone would be drawn once per k and reused for every row.
+WHERE random() + 0 * (t + p + i + extract(day FROM d)) < CASE WHEN k < 0 THEN 0.15 ELSE 0.6 * power(0.7, k) END;
