@@ -58,6 +58,7 @@ def key_panel(conn: psycopg.Connection, start: date, end: date, *, currency: str
     figures are :func:`key_panel_from_cost_data`'s to the last digit.
     """
     months, ranges = _month_plan(start, end)
+    conn.execute(paths.sql("attribution/key_panel_settings"))
     rows = conn.execute(paths.sql("attribution/key_panel"), {
         "months": months, "range_starts": [a for a, _ in ranges], "range_ends": [b for _, b in ranges],
         "currency": currency, "team_id": team_id, "provider": provider, "teams": teams, "top": TOP}).fetchall()

@@ -5,14 +5,14 @@
 -- in 'rows'), the top keys and top owners by amount (ties by label, byte order as Python's sort), every
 -- unattributed reason.
 WITH src AS (
-    SELECT team_id, provider::text AS provider, project_id, api_key_id, allocated, cost_kind, amount
+    SELECT team_id, provider, project_id, api_key_id, allocated, cost_kind, amount
     FROM finops.spend_key_monthly
     WHERE month = ANY (%(months)s::date[]) AND currency = %(currency)s
       AND (%(provider)s::text IS NULL OR provider = %(provider)s::finops.provider)
       AND (%(team_id)s::text IS NULL OR team_id = %(team_id)s)
       AND (%(teams)s::text[] IS NULL OR team_id = ANY (%(teams)s::text[]))
     UNION ALL
-    SELECT k.team_id, k.provider::text, k.project_id, k.api_key_id, k.allocated, k.cost_kind, k.amount
+    SELECT k.team_id, k.provider, k.project_id, k.api_key_id, k.allocated, k.cost_kind, k.amount
     FROM unnest(%(range_starts)s::date[], %(range_ends)s::date[]) AS r (first_day, stop)
     JOIN finops.spend_key_daily AS k ON k.usage_date >= r.first_day AND k.usage_date < r.stop
     WHERE k.currency = %(currency)s
@@ -30,7 +30,7 @@ WITH src AS (
            COALESCE(k.owner_email, k.owner_name, k.owner_id) AS owner, k.last_used_at, k.status
     FROM keyed AS g
     LEFT JOIN finops.api_keys AS k
-           ON k.provider = g.provider::finops.provider AND k.team_id = g.team_id AND k.api_key_id = g.api_key_id
+           ON k.provider = g.provider AND k.team_id = g.team_id AND k.api_key_id = g.api_key_id
 ), reasons AS (
     SELECT CASE
                WHEN s.project_id = 'unassigned' THEN 'organization-level'
@@ -49,14 +49,14 @@ UNION ALL
 SELECT 'reason', NULL, NULL, NULL, reason, amount, NULL, NULL, NULL, NULL, NULL, NULL
 FROM reasons
 UNION ALL
-(SELECT 'key', team_id, provider, api_key_id, label, amount, allocated, redacted_value, owner, last_used_at, status,
+(SELECT 'key', team_id, provider::text, api_key_id, label, amount, allocated, redacted_value, owner, last_used_at, status,
         NULL
  FROM keys
- ORDER BY amount DESC, label COLLATE "C", team_id COLLATE "C", provider, api_key_id COLLATE "C"
+ ORDER BY amount DESC, label COLLATE "C", team_id COLLATE "C", provider::text, api_key_id COLLATE "C"
  LIMIT %(top)s)
 UNION ALL
 (SELECT 'owner', team_id, provider, NULL, owner, amount, allocated, NULL, NULL, NULL, NULL, NULL
- FROM (SELECT team_id, CASE WHEN count(DISTINCT provider) = 1 THEN min(provider) ELSE '' END AS provider,
+ FROM (SELECT team_id, CASE WHEN count(DISTINCT provider) = 1 THEN min(provider::text) ELSE '' END AS provider,
               COALESCE(NULLIF(owner, ''), '(unknown owner)') AS owner, sum(amount) AS amount,
               bool_or(allocated) AS allocated
        FROM keys
