@@ -55,7 +55,8 @@ USAGE, USAGE_DOWN = "org-usage", "org-usagedown"
 USAGE_MISSING_DAY, USAGE_MISMATCH_DAY = date(2026, 3, 2), date(2026, 3, 3)
 USAGE_LINE_ITEMS = ["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-2024-08-06, output",
                     "gpt-4o-mini-2024-07-18, input", "gpt-4o-mini-2024-07-18, output",
-                    "batch | gpt-4o-mini-2024-07-18, input", "text-embedding-3-small", "dall-e-3", "whisper-1"]
+                    "batch | gpt-4o-mini-2024-07-18, input", "text-embedding-3-small", "dall-e-3", "whisper-1",
+                    "web search tool calls"]
 STORY_SPIKE = date(2026, 3, 5)
 KEY_WEB, KEY_SPIKY, KEY_OLD, KEY_BATCH = "key_webAlice", "key_webBatchRunner", "key_webOldLaptop", "key_batchJobs"
 A_KEY_ALICE, A_KEY_BOT = "apikey_chatAlice", "apikey_chatBot"

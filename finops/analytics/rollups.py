@@ -17,6 +17,11 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
   (None: no key), allocated, kind of cost (only for spend with no key outside ``unassigned``: its reason depends
   on it; '' otherwise) and currency, for the top keys, owners and unattributed panel (:func:`key_group`; the
   ``_key_*`` functions below keep them, next to the project rollups' statements).
+- ``usage_model_daily`` (migration 0019): provider, team, day, model, token kind with the line items' cost beside
+  usage_data's tokens and requests, for the usage panels (``include/sql/usage/page_segments.sql``). Not kept by
+  changes: each load's team window is recomputed from cost_data and usage_data (:func:`refresh_usage_windows`) by
+  the batch that applies the load's change (or the load's own transaction), under a per-team lock, so cost and usage
+  replaced together stay exact whatever changed; a recompute (repair, re-parse, rebuild) covers it with the others.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from finops import paths
 from finops.analytics.line_items import PARSER_VERSION, parse
@@ -122,6 +129,9 @@ class RollupChange:
     items: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
     #: Per key group (:func:`key_group`): spend_key_daily and spend_key_monthly.
     keys: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
+    #: The load grouped spend with no key by the parser's kinds of cost where ``line_items`` stores another (a
+    #: re-parse not run yet): its key groups are unknown, so it is recomputed instead of applied.
+    stale: bool = False
 
 
 def deleted_sums(deleted: list[tuple], *, summed: bool, kinds: CostKinds | None = None) -> WindowSums:
@@ -150,10 +160,11 @@ def deleted_sums(deleted: list[tuple], *, summed: bool, kinds: CostKinds | None 
     return WindowSums(by_project, by_item, by_key)
 
 
-def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums) -> RollupChange:
+def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums, *,
+                  stale: bool = False) -> RollupChange:
     """A load's change: its new rows' sums minus its deleted rows' (:func:`deleted_sums`), where they differ."""
     return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old.by_project),
-                        items=_deltas(new.by_item, old.by_item), keys=_deltas(new.by_key, old.by_key))
+                        items=_deltas(new.by_item, old.by_item), keys=_deltas(new.by_key, old.by_key), stale=stale)
 
 
 def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, repair: bool = False) -> int:
@@ -173,6 +184,8 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
         return 0
     if repair and _missing_items(conn, changes):
         return _recompute_changes(conn, changes)
+    if any(c.stale for c in changes):
+        return _recompute_stale(conn, changes)
     with conn.pipeline():  # a recompute waits for this transaction (it cannot claim these runs under us)
         conn.execute(paths.sql("analytics/lock_rollups_for_load"))
         claim = conn.execute(paths.sql("analytics/claim_changes"), {"run_ids": [c.run_id for c in changes]})
@@ -186,7 +199,18 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
         (emptied,) = conn.execute(paths.sql("analytics/refresh_window"), {"provider": provider, **arrays}).fetchone()
         if emptied:  # a group lost its last cost row
             conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
+    refresh_usage_windows(conn, _load_windows(conn, changes))  # every load's window, claimed or not, changed or not
     return len(claimed)
+
+
+def _recompute_stale(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
+    """Changes of which one has stale key groups (:attr:`RollupChange.stale`): every pending load recomputed from
+    cost_data under the recompute's lock instead (its windows, with the kinds of cost as stored). Rare: only
+    between a parser upgrade and the re-parse that follows it."""
+    conn.execute(paths.sql("analytics/lock_model_daily"))
+    claimed = _settle_pending(conn)
+    refresh_usage_windows(conn, _load_windows(conn, changes))
+    return len({c.run_id for c in changes} & set(claimed))
 
 
 def _missing_items(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> dict[str, list[str]]:
@@ -240,11 +264,15 @@ def _deltas(new: dict, old: dict) -> dict:
     """``key -> (rows, amount)`` of new minus old, for the keys whose rows or amount differ."""
     out = {}
     with decimal.localcontext(EXACT):
-        for key in new.keys() | old.keys():
-            new_rows, new_amount = new.get(key, (0, ZERO))
-            old_rows, old_amount = old.get(key, (0, ZERO))
-            if new_rows != old_rows or new_amount != old_amount:
-                out[key] = (new_rows - old_rows, new_amount - old_amount)
+        for key, (new_rows, new_amount) in new.items():
+            if (found := old.get(key)) is None:
+                if new_rows or new_amount:
+                    out[key] = (new_rows, new_amount)
+            elif new_rows != found[0] or new_amount != found[1]:
+                out[key] = (new_rows - found[0], new_amount - found[1])
+        for key, (old_rows, old_amount) in old.items():
+            if key not in new and (old_rows or old_amount):
+                out[key] = (-old_rows, -old_amount)
     return out
 
 
@@ -253,9 +281,12 @@ def _grouped(deltas: Iterable[tuple[tuple, tuple]], key) -> dict:
     out: dict = {}
     with decimal.localcontext(EXACT):
         for old_key, (rows, amount) in deltas:
-            group = out.setdefault(key(old_key), [0, ZERO])
-            group[0] += rows
-            group[1] += amount
+            new_key = key(old_key)
+            if (group := out.get(new_key)) is None:
+                out[new_key] = [rows, amount]
+            else:
+                group[0] += rows
+                group[1] += amount
     return {k: v for k, v in out.items() if v[0] != 0 or v[1] != 0}
 
 
@@ -267,12 +298,11 @@ def _arrays(changes: list[RollupChange], dims: dict[str, tuple]) -> dict[str, st
     models = _grouped(((k, v) for c in changes for k, v in c.items.items()), lambda k: (k[0], *dims[k[1]], k[2]))
     if not (days or months or models):
         return {}
+    encode = msgspec.json.encode  # exact decimals as their str(), days as ISO text: what the SQL casts back
     return {
-        "days": json.dumps([[t, d.isoformat(), p, c, str(amount), rows] for (t, d, p, c), (rows, amount) in days.items()]),
-        "months": json.dumps([[t, m.isoformat(), p, c, str(amount), rows]
-                              for (t, m, p, c), (rows, amount) in months.items()]),
-        "models": json.dumps([[d.isoformat(), *dims_, str(amount), rows]
-                              for (d, *dims_), (rows, amount) in models.items()]),
+        "days": encode([[t, d, p, c, amount, rows] for (t, d, p, c), (rows, amount) in days.items()]).decode(),
+        "months": encode([[t, m, p, c, amount, rows] for (t, m, p, c), (rows, amount) in months.items()]).decode(),
+        "models": encode([[*key, amount, rows] for key, (rows, amount) in models.items()]).decode(),
     }
 
 
@@ -356,8 +386,8 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
     """
     claimed = conn.execute(paths.sql("analytics/claim_pending")).fetchall()
     days: dict[str, set[date]] = {p: set(d) for p, d in (model_days or {}).items()}
-    recomputed = sorted({*windows, *(tuple(row[1:]) for row in claimed)})
-    for provider, team_id, start, end in recomputed:
+    team_windows = sorted({*windows, *(tuple(row[1:]) for row in claimed)})
+    for provider, team_id, start, end in team_windows:
         conn.execute(paths.sql("analytics/recompute_project_window"), _window(provider, team_id, start, end))
         days.setdefault(provider, set()).update(start + timedelta(days=n) for n in range((end - start).days))
     for provider, provider_days in sorted(days.items()):
@@ -366,7 +396,9 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
                                {"provider": provider, "days": ordered}).fetchall()
         store_line_items(conn, [(provider, item) for (item,) in missing])
         conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": ordered})
-    _key_recompute(conn, recomputed, model_days or {})  # after the line items were stored
+    refresh_usage_windows(conn, team_windows)
+    recompute_usage_days(conn, model_days or {})
+    _key_recompute(conn, team_windows, model_days or {})  # after the line items were stored
     return [run_id for run_id, *_ in claimed]
 
 
@@ -401,6 +433,7 @@ def rebuild(conn: psycopg.Connection) -> None:
     # Migration 0006 rebuilds before 0012 creates the monthly table (which then fills itself).
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
+    rebuild_usage(conn)
     _key_rebuild(conn)
 
 
@@ -475,8 +508,8 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
 
     A line item of cost_data with no dimensions at all (whatever lost them) is parsed and stored, and its days
     recomputed, too. Everything is read under the recompute's lock, so a load committing meanwhile is either
-    seen here or applied after. Only spend_model_daily depends on the dimensions (spend_project_* do not,
-    spend_daily is a view).
+    seen here or applied after. Only spend_model_daily and usage_model_daily depend on the dimensions
+    (spend_project_* do not, spend_daily is a view).
     """
     conn.execute(paths.sql("analytics/lock_model_daily"))  # no load or batch changes cost_data or the rollups now
     stored = conn.execute(paths.sql("analytics/line_items_all")).fetchall()
@@ -500,3 +533,57 @@ def reparse(conn: psycopg.Connection) -> ReparseResult:
         _settle_pending(conn, model_days={provider: set(provider_days) for provider, provider_days in affected})
         days = sum(len(provider_days) for _, provider_days in affected)
     return ReparseResult(parsed=len(stored), changed=len(changed), days=days, missing=len(missing))
+
+
+# -- usage_model_daily: the usage panels' rollup (migration 0019), recomputed per team window -------------------------
+
+def _load_windows(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> list[tuple[str, str, date, date]]:
+    """The (provider, team, window start, window end) of the loads behind ``changes`` (their collection runs)."""
+    return [tuple(row) for row in conn.execute(paths.sql("analytics/usage_model_windows"),
+                                               {"run_ids": sorted({c.run_id for c in changes})})]
+
+
+def _has_usage_rollup(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT to_regclass('finops.usage_model_daily')").fetchone()[0])
+
+
+def refresh_usage_windows(conn: psycopg.Connection, windows: Iterable[tuple[str, str, date, date]]) -> int:
+    """Recompute ``usage_model_daily`` over team windows (provider, team, start, end) from cost_data, line_items
+    and usage_data, in the caller's transaction; returns the windows recomputed.
+
+    Called where a load's change is applied (its batch, or the load's own transaction) and by every recompute
+    (repair, :func:`refresh_rollups`), after the windows' line items are stored. The result depends only on the
+    tables it reads: applied twice, or for a load a recompute claimed already, it changes nothing. The teams' usage
+    lock (``usage_model_lock_teams.sql``, sorted) keeps two recomputes of a team apart, so the last one to run reads
+    every committed load; the caller holds the rollups' lock, so no re-parse or rebuild runs meanwhile.
+    """
+    windows = sorted(set(windows))
+    if not windows or not _has_usage_rollup(conn):
+        return 0
+    teams = sorted({(provider, team_id) for provider, team_id, *_ in windows})
+    with conn.pipeline():
+        conn.execute(paths.sql("analytics/usage_model_lock_teams"),
+                     {"providers": [p for p, _ in teams], "team_ids": [t for _, t in teams]})
+        for provider, team_id, start, end in windows:
+            conn.execute(paths.sql("analytics/usage_model_refresh_window"),
+                         {"provider": provider, "team_id": team_id, "window_start": start, "window_end": end})
+    return len(windows)
+
+
+def recompute_usage_days(conn: psycopg.Connection, days: dict[str, set[date]]) -> None:
+    """Recompute ``usage_model_daily`` on some days of each provider over all teams (a re-parse changed line items,
+    or stored missing ones); the caller holds the recompute's lock (``lock_model_daily.sql``)."""
+    if not any(days.values()) or not _has_usage_rollup(conn):
+        return
+    for provider, provider_days in sorted(days.items()):
+        if provider_days:
+            conn.execute(paths.sql("analytics/usage_model_recompute_days"),
+                         {"provider": provider, "days": sorted(provider_days)})
+
+
+def rebuild_usage(conn: psycopg.Connection) -> None:
+    """Recompute ``usage_model_daily`` whole (part of :func:`rebuild`; alone after a bulk load of usage rows, under
+    the recompute's lock). Migration 0006 rebuilds before 0019 creates it (which then fills itself)."""
+    if _has_usage_rollup(conn):
+        conn.execute(paths.sql("analytics/lock_model_daily"))
+        conn.execute(paths.sql("analytics/usage_model_rebuild"))

@@ -118,13 +118,15 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
                r.service_tier, r.context_window, r.inference_geo, r.api_key_id, r.allocated) for r in rows]
     # Alternating, best of REPEATS: the table, the WAL and the garbage collector see the same history.
     loader_s = copy_s = load_only_s = math.inf
+    phases: dict[str, float] = {}
     for _ in range(LOAD_REPEATS):
         copy_s = min(copy_s, copy_run(tuples))
         loader_s = min(loader_s, loader_run())
         truncate(env)
         started = time.perf_counter()
-        replace_window(team, window, rows, dag_run_id="bench-load", started_at=datetime.now(UTC))
-        load_only_s = min(load_only_s, time.perf_counter() - started)
+        result = replace_window(team, window, rows, dag_run_id="bench-load", started_at=datetime.now(UTC))
+        if time.perf_counter() - started < load_only_s:
+            load_only_s, phases = time.perf_counter() - started, result.phases
     # The same without the rollups (issue 15): the change neither computed nor applied, a plain delete.
     from finops.analytics import rollups
     from finops.bench.analytics import DroppedChanges
@@ -156,8 +158,11 @@ def case_load(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measure
                     "fetch outside the transaction", "info"),
         Measurement("load: parse only (rows/s)", f"{n / parse_s:,.0f} ({parse_s:.1f} s)"),
         Measurement("load: loader, rows pre-parsed (rows/s)", f"{n / load_only_s:,.0f} ({load_only_s:.1f} s)",
-                    f"bare COPY {copy_rate:,.0f}", (n / load_only_s) / copy_rate, ">= 0.70 of COPY",
-                    verdict((n / load_only_s) / copy_rate >= 0.7)),
+                    f"bare COPY {copy_rate:,.0f}", (n / load_only_s) / copy_rate, ">= 0.80 of COPY",
+                    verdict((n / load_only_s) / copy_rate >= 0.8)),
+        Measurement("load: loader, rows pre-parsed: its steps (s)",
+                    ", ".join(f"{name} {seconds:.1f}" for name, seconds in phases.items() if seconds >= 0.05),
+                    f"bare COPY {copy_s:.1f} s", None, "where the time goes", "info"),
         Measurement("load: loader, rows pre-parsed, without the rollups (rows/s)",
                     f"{n / no_rollups_s:,.0f} ({no_rollups_s:.1f} s)", f"bare COPY {copy_rate:,.0f}",
                     (n / no_rollups_s) / copy_rate, "the rollups' share", "info"),

@@ -61,12 +61,12 @@ def _maintain(args: argparse.Namespace) -> int:
     with connect() as conn:
         if args.rebuild_rollups:
             rebuild(conn)
-            print("Every rollup was recomputed from finops.cost_data.")
+            print("Every rollup was recomputed from finops.cost_data (and finops.usage_data for the usage panels).")
             return 0
         result = reparse(conn)
     found = f", {result.missing} found in cost_data without dimensions and stored" if result.missing else ""
     print(f"Re-parsed {result.parsed} line items with parser version {PARSER_VERSION}: {result.changed} changed"
-          f"{found}; model rollup recomputed for {result.days} day(s).")
+          f"{found}; model and usage rollups recomputed for {result.days} day(s).")
     return 0
 
 

@@ -114,3 +114,12 @@ def deliver_pending(team_ids: list[str] | None = None, conn_id: str = FINOPS_DB_
             else:
                 report.delivered.append(delivery_id)
     return report
+
+
+def recent_digests(team_id: str, limit: int = 8, conn_id: str = FINOPS_DB_CONN_ID) -> list[dict[str, Any]]:
+    """The team's last ``limit`` weekly digests (newest first), with their delivery state, for the team page."""
+    from psycopg.rows import dict_row
+
+    with connect(conn_id) as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(paths.sql("showback/digest_list"), {"team_id": team_id, "limit": limit})
+        return cur.fetchall()

@@ -31,6 +31,17 @@ class SpendRow:
     model: str
     currency: str
     amount: Decimal
+    #: The project's (workspace's) registered name, when it has one.
+    project_name: str | None = None
+
+    @property
+    def project_label(self) -> str:
+        """``Name (id)``, or the id alone when the project has no name."""
+        return project_label(self.project_id, self.project_name)
+
+
+def project_label(project_id: str, name: str | None) -> str:
+    return f"{name} ({project_id})" if name and name != project_id else project_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,12 @@ class Digest:
     provisional_days: int = 0
     missing_days: list[date] = field(default_factory=list)
     link: str = ""
+    team_name: str | None = None
+
+    @property
+    def team_label(self) -> str:
+        return f"{self.team_name} ({self.team_id})" if self.team_name and self.team_name != self.team_id \
+            else self.team_id
 
     @property
     def has_spend(self) -> bool:
@@ -94,7 +111,7 @@ class Digest:
     def message(self) -> str:
         """The digest as plain text (Slack, the webhook's `text`, the e-mail body)."""
         start, last = self.current_start, self.current_end - timedelta(days=1)
-        lines = [f"Team {self.team_id}, weekly digest {self.week}: {totals_text(self.current)} from {start} to {last}"
+        lines = [f"Team {self.team_label}, weekly digest {self.week}: {totals_text(self.current)} from {start} to {last}"
                  f" (previous 7 days: {totals_text(self.previous)}{_change_text(self.current, self.previous)})."]
         if self.month_to_date:
             lines.append(f"Month to date ({self.as_of:%Y-%m}, through {self.as_of - timedelta(days=1)}): "
@@ -121,6 +138,7 @@ class Digest:
         """Facts for the webhook's JSON body (exact amounts as text)."""
         return {
             "week": self.week, "current_start": str(self.current_start), "current_end": str(self.current_end),
+            "current_last": str(self.current_end - timedelta(days=1)),
             "current": {c: plain(a) for c, a in self.current.items()},
             "previous": {c: plain(a) for c, a in self.previous.items()},
             "month_to_date": {c: plain(a) for c, a in self.month_to_date.items()},
@@ -154,7 +172,7 @@ def largest_increases(rows: list[SpendRow], top: int = TOP) -> list[Increase]:
     """The groups (by model, by project) whose spend grew most from the previous week to the current one."""
     sums: dict[tuple[str, str, str], list[list[Decimal]]] = defaultdict(lambda: [[], []])
     for row in rows:
-        for dimension, name in (("model", row.model), ("project", row.project_id)):
+        for dimension, name in (("model", row.model), ("project", row.project_label)):
             sums[(dimension, name, row.currency)][1 if row.current else 0].append(row.amount)
     found = [Increase(d, n, c, exact_sum(p), exact_sum(q)) for (d, n, c), (p, q) in sums.items()]
     found = [i for i in found if i.change > 0]
@@ -163,7 +181,8 @@ def largest_increases(rows: list[SpendRow], top: int = TOP) -> list[Increase]:
 
 def compute(team_id: str, as_of: date, lookback_days: int, rows: list[SpendRow], *,
             month_to_date: dict[str, Decimal] | None = None, budgets: list[BudgetLine] | None = None,
-            alerts: list[str] | None = None, collected_days: set[date] | None = None, link: str = "") -> Digest:
+            alerts: list[str] | None = None, collected_days: set[date] | None = None, link: str = "",
+            team_name: str | None = None) -> Digest:
     """The digest from its rows (pure)."""
     previous_start, current_start, current_end = windows(as_of, lookback_days)
     days = {previous_start + timedelta(days=n) for n in range(2 * DAYS)}
@@ -174,7 +193,7 @@ def compute(team_id: str, as_of: date, lookback_days: int, rows: list[SpendRow],
         current=by_currency((r.currency, r.amount) for r in rows if r.current),
         previous=by_currency((r.currency, r.amount) for r in rows if not r.current),
         increases=largest_increases(rows), month_to_date=month_to_date or {}, budgets=budgets or [],
-        alerts=alerts or [], provisional_days=lookback_days, missing_days=missing, link=link)
+        alerts=alerts or [], provisional_days=lookback_days, missing_days=missing, link=link, team_name=team_name)
 
 
 def teams_with_spend(as_of: date, lookback_days: int, team_ids: list[str] | None = None,
@@ -186,15 +205,22 @@ def teams_with_spend(as_of: date, lookback_days: int, team_ids: list[str] | None
             "start": previous_start, "end": current_end, "team_ids": team_ids})]
 
 
-def budget_lines(as_of: date, team_id: str, conn_id: str = FINOPS_DB_CONN_ID) -> list[BudgetLine]:
-    """The team's budgets in force in ``as_of``'s month with month to date and forecast, as the alerts DAG sees them."""
+def budget_lines(as_of: date, team_id: str, conn_id: str = FINOPS_DB_CONN_ID,
+                 project_names: dict[tuple[str, str], str] | None = None) -> list[BudgetLine]:
+    """The team's budgets in force in ``as_of``'s month with month to date and forecast, as the alerts DAG sees them.
+
+    ``project_names`` ((provider, project) -> name) names a project budget's scope.
+    """
     from finops.analytics.budget_status import budget_panel
 
+    names = project_names or {}
     panel = budget_panel(as_of, team_id=team_id, conn_id=conn_id)
     lines = []
     for status in panel.statuses:
         b = status.budget
-        scope = "all providers" if not (b.provider or b.project_id) else (f"project {b.project_id}" if b.project_id
+        project = project_label(b.project_id, names.get((b.provider or "openai", b.project_id))) if b.project_id \
+            else None
+        scope = "all providers" if not (b.provider or b.project_id) else (f"project {project}" if project
                                                                           else b.provider)
         lines.append(BudgetLine(scope=scope, amount=status.amount, currency=b.currency,
                                 actual=status.forecast.actual, projected=status.forecast.projected,
@@ -219,6 +245,9 @@ def load(team_id: str, as_of: date, lookback_days: int, conn_id: str = FINOPS_DB
             "team_id": team_id, "start": start, "end": start + timedelta(days=DAYS)})]
         collected = {r[0] for r in conn.execute(paths.sql("showback/days_collected"), {
             "team_id": team_id, "start": previous_start, "end": current_end})}
-    budgets = budget_lines(as_of, team_id, conn_id)
+        named = conn.execute(paths.sql("showback/team_name"), {"team_id": team_id}).fetchone()
+        project_names = {(provider, pid): name for provider, pid, name in conn.execute(
+            paths.sql("showback/project_names"), {"team_id": team_id})}
+    budgets = budget_lines(as_of, team_id, conn_id, project_names)
     return compute(team_id, as_of, lookback_days, rows, month_to_date=mtd, budgets=budgets, alerts=alerts,
-                   collected_days=collected, link=team_link(team_id))
+                   collected_days=collected, link=team_link(team_id), team_name=named[0] if named else None)

@@ -47,7 +47,7 @@ def compose_digests(params: dict, run_after: Any) -> dict[str, Any]:
         found = digest.load(team_id, as_of, lookback)
         with connect() as conn:
             new = delivery.record(conn, delivery.DIGEST, team_id, found.week,
-                                  f"FinOps weekly digest {found.week} for {team_id}", found.message(), found.details())
+                                  f"FinOps weekly digest {found.week} for {found.team_label}", found.message(), found.details())
         (recorded if new else already).append(team_id)
     log.info("Digests %s (as of %s): %d recorded (%s), %d already recorded this week; teams without spend get none.",
              digest.iso_week(as_of), as_of, len(recorded), ", ".join(recorded) or "-", len(already))

@@ -36,6 +36,8 @@ EXTRA_LINE_ITEMS: dict[str, tuple[float, str]] = {
     "gpt-4o-mini-2024-07-18, cached input": (7.5e-08, "tokens"),
     "batch | gpt-4o-mini-2024-07-18, input": (7.5e-08, "tokens"),
     "batch | gpt-4o-mini-2024-07-18, output": (3e-07, "tokens"),
+    "web search tool calls": (0.01, "web_search_calls"),
+    "file search tool calls": (0.0025, "file_search_calls"),
 }
 
 

@@ -32,7 +32,12 @@ OPENAI_ENDPOINTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "audio_transcriptions": (("project_id", "user_id", "api_key_id", "model"), ("seconds", "num_model_requests")),
     "vector_stores": (("project_id",), ("usage_bytes",)),
     "code_interpreter_sessions": (("project_id",), ("num_sessions",)),
+    "web_search_calls": (("project_id", "user_id", "api_key_id", "model", "context_level"),
+                         ("num_requests", "num_model_requests")),
+    "file_search_calls": (("project_id", "user_id", "api_key_id", "vector_store_id"), ("num_requests",)),
 }
+#: Result objects not named after their endpoint.
+_OBJECTS = {"web_search_calls": "web_searches", "file_search_calls": "file_searches"}
 #: Anthropic usage report ``group_by[]`` fields.
 ANTHROPIC_GROUP_BY = ("api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo")
 
@@ -54,12 +59,18 @@ def api_key_id(scope: str) -> str:
     return default_key_id(scope)
 
 
+#: Tool-call line items and the usage endpoint that counts their calls.
+_TOOL_CALLS = {"web search tool calls": "web_search_calls", "file search tool calls": "file_search_calls"}
+
+
 def _openai_target(line_item: str) -> tuple[str, str | None, str, bool] | None:
     """(endpoint, model, figure, batch) a line item's quantity feeds, or None for cost without usage."""
     head, _, rest = line_item.partition(" | ") if " | " in line_item else ("", "", line_item)
     batch = head == "batch"
     if head and head not in ("batch", "evals", "assistants api"):
         return None
+    if rest in _TOOL_CALLS:
+        return _TOOL_CALLS[rest], None, "num_requests", False
     if head == "assistants api":
         return ("vector_stores", None, "usage_bytes", False) if rest == "file search" else None
     model, _, piece = rest.partition(", ")
@@ -93,7 +104,7 @@ def openai_atoms(org: Organization, day: date, endpoint: str, revision: int = 0)
                 if atom is None:
                     dims = {"project_id": pid, "user_id": None, "api_key_id": key_id, "model": model,
                             "batch": batch, "service_tier": "batch" if batch else "default", "size": None,
-                            "source": None}
+                            "source": None, "context_level": None, "vector_store_id": None}
                     atom = atoms[key] = Atom(dims, scope=project.id)
                 quantity = count * (_BYTES_PER_GB if figure == "usage_bytes" else 1)
                 atom.figures[figure] = atom.figures.get(figure, 0) + quantity
@@ -107,6 +118,8 @@ def openai_atoms(org: Organization, day: date, endpoint: str, revision: int = 0)
             f.setdefault("output_tokens", 0)
             f["input_audio_tokens"] = f["output_audio_tokens"] = 0
             f["num_model_requests"] = _requests(org.seed, key, day, f["input_tokens"] + f["output_tokens"])
+        elif endpoint == "web_search_calls":  # each call is made by a model request
+            f["num_model_requests"] = _requests(org.seed, key, day, f["num_requests"], per=2)
         elif endpoint in ("embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions"):
             figure = next(iter(f))
             f["num_model_requests"] = _requests(org.seed, key, day, f[figure], per=1 if endpoint == "images" else 900)
@@ -128,7 +141,7 @@ def group_openai(atoms: list[Atom], endpoint: str, group_by: list[str]) -> list[
     for atom in atoms:
         dims = {f: atom.dims.get(f) if f in group_by else None for f in allowed}
         key = tuple(str(dims[f]) for f in allowed)
-        result = groups.setdefault(key, {"object": f"organization.usage.{endpoint}.result",
+        result = groups.setdefault(key, {"object": f"organization.usage.{_OBJECTS.get(endpoint, endpoint)}.result",
                                          **{n: 0 for n in figures}, **dims})
         for name in figures:
             result[name] += atom.figures.get(name, 0)

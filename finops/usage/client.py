@@ -31,6 +31,9 @@ OPENAI_GROUP_BY = {
     "audio_transcriptions": ("project_id", "model", "api_key_id"),
     "vector_stores": ("project_id",),
     "code_interpreter_sessions": ("project_id",),
+    # Also allowed: ``user_id``, ``context_level`` (web search) and ``vector_store_id`` (file search); not kept.
+    "web_search_calls": ("project_id", "model", "api_key_id"),
+    "file_search_calls": ("project_id", "api_key_id"),
 }
 ANTHROPIC_GROUP_BY = ("workspace_id", "model", "api_key_id", "service_tier", "context_window")
 #: Daily buckets per page: the usage endpoints' maximum for ``bucket_width=1d``.

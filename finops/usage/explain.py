@@ -22,11 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from fractions import Fraction
+from math import lcm
 
 from finops.money import EXACT, ZERO, exact_sum, subtract
 
 #: Decimal places of volume and mix (the remainder, price, keeps every digit of the amounts).
 PLACES = Decimal("1e-10")
+#: A zero mix, as the division of 0 gives it (``0E-10``).
+ZERO_PLACES = Decimal(0).quantize(PLACES)
 
 Segment = tuple[str | None, str | None]
 
@@ -45,19 +48,33 @@ class Change:
 
 def _decimal(value: Fraction) -> Decimal:
     """A rational rounded to :data:`PLACES` (a division, on purpose outside the exact context)."""
+    return _ratio(value.numerator, value.denominator)
+
+
+def _ratio(numerator: int, denominator: int) -> Decimal:
+    """``numerator / denominator`` rounded to :data:`PLACES`: 100 significant digits, then half-even. It depends only
+    on the value, so the terms need not be reduced."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
     with localcontext() as ctx:
         ctx.prec = 100
-        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(PLACES, rounding=ROUND_HALF_EVEN)
+        return (Decimal(numerator) / Decimal(denominator)).quantize(PLACES, rounding=ROUND_HALF_EVEN)
 
 
 def explain(previous: Mapping[Segment, tuple[Decimal, int]], current: Mapping[Segment, tuple[Decimal, int]]) -> Change:
-    """Split the change between two periods' segments, each ``(cost, tokens)``, into volume, mix and price."""
+    """Split the change between two periods' segments, each ``(cost, tokens)``, into volume, mix and price.
+
+    The rationals of the formulas are computed as integer fractions over common denominators (the costs' decimal
+    denominator and the lcm of the previous tokens), reduced never: the same values as with
+    :class:`fractions.Fraction`, hence the same rounded volume and mix, several times faster (the overview explains
+    every team on each request).
+    """
     segments = set(previous) | set(current)
     c0 = exact_sum(previous.get(s, (ZERO, 0))[0] for s in segments)
     c1 = exact_sum(current.get(s, (ZERO, 0))[0] for s in segments)
     change = subtract(c1, c0)
     unmeasured = ZERO
-    measured: list[tuple[Fraction, int, Fraction, int]] = []  # (c0, q0, c1, q1)
+    measured: list[tuple[Decimal, int, Decimal, int]] = []  # (c0, q0, c1, q1)
     for s in segments:
         cost0, q0 = previous.get(s, (ZERO, 0))
         cost1, q1 = current.get(s, (ZERO, 0))
@@ -66,22 +83,27 @@ def explain(previous: Mapping[Segment, tuple[Decimal, int]], current: Mapping[Se
             continue
         if not (cost0 or cost1):
             continue  # usage without cost in both periods: it moves no spend
-        measured.append((Fraction(cost0), int(q0), Fraction(cost1), int(q1)))
-    big_c0 = sum((m[0] for m in measured), Fraction(0))
+        measured.append((cost0, int(q0), cost1, int(q1)))
+    # Every cost as an integer over one denominator ``scale`` (a power of ten's divisor: exact).
+    ratios = [(cost0.as_integer_ratio(), cost1.as_integer_ratio()) for cost0, _, cost1, _ in measured]
+    scale = lcm(1, *(d for pair in ratios for _, d in pair))
+    costs = [(n0 * (scale // d0), n1 * (scale // d1)) for (n0, d0), (n1, d1) in ratios]
+    big_c0 = sum(k0 for k0, _ in costs)  # / scale
     big_q0 = sum(m[1] for m in measured)
     big_q1 = sum(m[3] for m in measured)
-    at_old = Fraction(0)  # sum(q1 x p0), a new segment at its current unit cost
-    for cost0, q0, cost1, q1 in measured:
+    # sum(q1 x p0), a new segment at its current unit cost: at_old / (scale x common)
+    common = lcm(1, *(q0 for _, q0, _, _ in measured if q0))
+    at_old = 0
+    for (k0, k1), (_, q0, _, q1) in zip(costs, measured, strict=True):
         if q0:
-            at_old += q1 * cost0 / q0
+            at_old += q1 * k0 * (common // q0)
         elif q1:
-            at_old += cost1
+            at_old += k1 * common
     if big_q0:
-        volume = big_c0 * (big_q1 - big_q0) / big_q0
-        mix = at_old - big_q1 * big_c0 / big_q0
+        volume = _ratio(big_c0 * (big_q1 - big_q0), scale * big_q0)
+        mix = _ratio(at_old * big_q0 - big_q1 * big_c0 * common, scale * common * big_q0)
     else:
-        volume, mix = at_old, Fraction(0)
-    volume_d = EXACT.add(_decimal(volume), unmeasured)
-    mix_d = _decimal(mix)
-    price = subtract(subtract(change, volume_d), mix_d)
-    return Change(previous=c0, current=c1, change=change, volume=volume_d, mix=mix_d, price=price)
+        volume, mix = _ratio(at_old, scale * common), ZERO_PLACES
+    volume_d = EXACT.add(volume, unmeasured)
+    price = subtract(subtract(change, volume_d), mix)
+    return Change(previous=c0, current=c1, change=change, volume=volume_d, mix=mix, price=price)

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 #: OpenAI's usage endpoints (``/v1/organization/usage/{endpoint}``) the collector knows, in calling order.
 OPENAI_ENDPOINTS = ("completions", "embeddings", "moderations", "images", "audio_speeches", "audio_transcriptions",
-                    "vector_stores", "code_interpreter_sessions")
+                    "vector_stores", "code_interpreter_sessions", "web_search_calls", "file_search_calls")
 #: Anthropic's usage report endpoint (``/v1/organizations/usage_report/messages``).
 ANTHROPIC_ENDPOINTS = ("messages",)
 ENDPOINTS = {"openai": OPENAI_ENDPOINTS, "anthropic": ANTHROPIC_ENDPOINTS}

@@ -22,7 +22,13 @@ OPENAI_UNITS = {
     "audio_transcriptions": ("seconds", "seconds"),
     "vector_stores": ("usage_bytes", "bytes"),
     "code_interpreter_sessions": ("num_sessions", "sessions"),
+    "web_search_calls": ("num_requests", "calls"),
+    "file_search_calls": ("num_requests", "calls"),
 }
+
+
+#: Tool endpoints whose ``num_model_requests`` are requests the model endpoints already count: not added again.
+TOOL_CALLS = ("web_search_calls", "file_search_calls")
 
 
 class UsageShapeError(ValueError):
@@ -66,7 +72,7 @@ def openai_result(endpoint: str, day: date, result: dict[str, Any]) -> UsageRow:
               "api_key_id": _text(result.get("api_key_id")), "model": _text(result.get("model")),
               "service_tier": _text(result.get("service_tier")),
               "batch": result.get("batch") if isinstance(result.get("batch"), bool) else None,
-              "requests": count(result, "num_model_requests", default=None)}
+              "requests": None if endpoint in TOOL_CALLS else count(result, "num_model_requests", default=None)}
     if endpoint in OPENAI_UNITS:
         name, unit = OPENAI_UNITS[endpoint]
         value = count(result, name, default=None)

@@ -9,24 +9,34 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from operator import itemgetter
 from typing import IO, TYPE_CHECKING
 
 from finops import paths
 from finops.errors import FinopsError
-from finops.money import EXACT
+from finops.money import EXACT, ZERO
 from finops.warehouse.db import FINOPS_DB_CONN_ID, KeptConnections, connect
 
 if TYPE_CHECKING:
     import psycopg
 
-    from finops.analytics.rollups import RollupBatch
+    from finops.analytics.rollups import RollupBatch, WindowSums
     from finops.costs.models import CostRow
 
 
 #: Column types of ``copy_cost_rows.sql``, for binary COPY (about 1.35x text COPY, measured in docs/performance.md).
 COPY_TYPES = ("text", "date", "text", "text", "text", "numeric", "numeric", "text", "text", "timestamptz", "text",
               "int8", "text", "text", "text", "text", "text", "text", "text", "text", "bool")
+
+#: The rollup groups whose ``[rows, amount]`` the spool sums (``finops.analytics.rollups.WindowSums``' fields): the
+#: CostRow fields of each group's key, in order. Adding a rollup group is one entry here and a field of WindowSums.
+SPOOL_GROUPS: dict[str, tuple[int, ...]] = {
+    "by_project": (0, 1, 3),  # usage_date, project_id, currency
+    "by_item": (0, 2, 3),  # usage_date, line_item, currency
+}
+#: The group whose keys begin with (day, ...) and end with currency: the per-day totals are summed from its sums.
+DAY_GROUP = "by_project"
 
 #: Rows per spooled chunk: what is held in memory while fetching or loading (a page is up to 54,000 rows).
 SPOOL_CHUNK_ROWS = 10_000
@@ -88,6 +98,9 @@ class LoadResult:
     restated: list = field(default_factory=list)
     #: What unregistered scopes cost in the window (finops.costs.models.SkippedCost), as recorded.
     skipped: list = field(default_factory=list)
+    #: Seconds per step: spool (fetch, parse, format and sum, outside the transaction), then in the transaction
+    #: lock, delete, copy, record (run days, restatements, run), rollups (the change, and applying it), commit.
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -95,14 +108,18 @@ class _Spool:
     rows: int = 0
     amount_total: Decimal = Decimal(0)
     per_day: dict[tuple[date, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-    #: [rows, amount] per (day, project, currency) and per (day, line item, currency): the window's new
-    #: contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
-    by_project: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-    by_item: dict[tuple[date, str, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
-    #: [rows, amount] per key group (finops.analytics.rollups.key_group): spend_key_daily's change, with the
+    #: [rows, amount] per key of each of SPOOL_GROUPS (per (day, project, currency), per (day, line item, currency)):
+    #: the window's new contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
+    #: And per key group (finops.analytics.rollups.key_group, ``by_key``): spend_key_daily's change, with the
     #: parser's kinds of cost of the line items of spend with no key (``kinds``: those it was asked for).
-    by_key: dict[tuple, list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+    groups: dict[str, dict[tuple, list]] = field(
+        default_factory=lambda: {name: {} for name in (*SPOOL_GROUPS, "by_key")})
     kinds: dict = field(default_factory=dict)
+
+    def sums(self) -> WindowSums:
+        from finops.analytics.rollups import WindowSums
+
+        return WindowSums(**self.groups)
 
 
 def replace_window(
@@ -136,16 +153,32 @@ def replace_window(
     import psycopg
 
     from finops.analytics.restatements import record_found
-    from finops.analytics.rollups import CostKinds, WindowSums, apply_changes, deleted_sums, window_change
+    from finops.analytics.rollups import (
+        CostKinds,
+        apply_changes,
+        deleted_sums,
+        stored_cost_kinds,
+        window_change,
+    )
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
               "dag_run_id": dag_run_id, "started_at": started_at, "provider": provider}
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - mark
+        mark = now
+
     with tempfile.TemporaryFile(prefix="finops-spool-") as spool:
         spooled = _spool_rows(spool, rows, window, CostKinds(provider))
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
         with connections.transaction() if connections else connect(conn_id) as conn:
+            phase("spool")
             began = time.perf_counter()
             with conn.pipeline():  # one round trip: the team's lock, then the rollups' (before the delete)
                 conn.execute(paths.sql("collection/lock_team"), params)
@@ -153,23 +186,22 @@ def replace_window(
             if guard is not None:
                 _check_drops(conn, params, window, guard, spooled)
             run_id = conn.execute(paths.sql("collection/run_insert"), params).fetchone()[0]
+            phase("lock")
             # A short window of an ordinary team: its old rows come back as rows (memory stays a chunk's).
             summed = window.days > DELETED_ROWS_MAX_DAYS or spooled.rows > SPOOL_CHUNK_ROWS
             deleted = conn.execute(paths.sql(DELETE_WINDOW_SUMMED if summed else DELETE_WINDOW), params).fetchall()
+            phase("delete")
             try:
-                with conn.cursor().copy(paths.sql("collection/copy_cost_rows")) as copy:
-                    copy.set_types(COPY_TYPES)
-                    for d, project, item, currency, amount, quantity, unit, org, *details in _read_spool(spool):
-                        copy.write_row((
-                            team_id, date.fromordinal(d), project, item, currency, Decimal(amount),
-                            None if quantity is None else Decimal(quantity), unit, org, collected_at, dag_run_id,
-                            run_id, provider, *details,
-                        ))
+                with conn.cursor().copy(paths.sql("collection/copy_spooled_rows")) as copy:
+                    recode = conn.info.encoding not in ("utf-8", "ascii")  # the spool is UTF-8
+                    for data in _read_spool(spool, _row_prefix(run_id, team_id, collected_at, dag_run_id, provider)):
+                        copy.write(data.decode().encode(conn.info.encoding) if recode else data)
             except psycopg.errors.UniqueViolation:
                 raise DuplicateCostRow(
                     f"The Costs API returned the same day, project, line item, currency and API key twice for team "
                     f"{team_id} in {window}; nothing was replaced; retry the run, and report it if it persists."
                 ) from None
+            phase("copy")
             if usage is not None:
                 usage.load(conn, params, run_id)
             if keys is not None:
@@ -186,9 +218,11 @@ def replace_window(
                     ])
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
-            kinds = _key_kinds(conn, spool, spooled, provider, deleted, summed)
+            phase("record")
+            kinds = stored_cost_kinds(conn, provider, _key_items(spooled, deleted, summed))
             change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed, kinds=kinds),
-                                   WindowSums(spooled.by_project, spooled.by_item, spooled.by_key))
+                                   spooled.sums(), stale=any(kinds[i] != k for i, k in spooled.kinds.items()))
+            phase("rollups")
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
                 conn.execute(paths.sql("collection/run_finish"), {
@@ -197,9 +231,12 @@ def replace_window(
                     "retries": getattr(stats, "retries", 0),
                 })
             restated = record_found(provider, team_id, run_id, restated_cur.fetchall())
+            phase("record")
             if rollups is None:
                 apply_changes(conn, [change])
+            phase("rollups")
             conn.commit()
+            phase("commit")
             transaction_seconds = time.perf_counter() - began
     if rollups is not None:
         rollups.add(change)  # committed: the batch may apply it now, or with the task's next loads
@@ -209,92 +246,140 @@ def replace_window(
             conn.execute("ANALYZE finops.cost_data")
     return LoadResult(run_id=run_id, rows=spooled.rows, amount_total=spooled.amount_total,
                       per_day=dict(spooled.per_day), transaction_seconds=transaction_seconds, restated=restated,
-                      skipped=skipped)
+                      skipped=skipped, phases=phases)
 
 
-def _key_kinds(conn: psycopg.Connection, spool: IO[bytes], spooled: _Spool, provider: str, deleted: list[tuple],
-               summed: bool):
-    """The kinds of cost of the window's line items as ``line_items`` stores them, read under the rollups' lock
-    (finops.analytics.rollups.CostKinds): the key rollups' groups of spend with no key. The spool grouped its rows
-    by the parser's kinds; where a stored one differs (dimensions a re-parse has not updated yet), its key groups
-    are summed again from the spool with the stored kinds."""
-    from finops.analytics.rollups import stored_cost_kinds
-
+def _key_items(spooled: _Spool, deleted: list[tuple], summed: bool) -> set[str]:
+    """The line items whose kind of cost the key rollups' groups of spend with no key need: the spool's, and a
+    short window's deleted rows' (a long window's delete reads them from line_items itself)."""
     items = set(spooled.kinds)
     if not summed:
         items.update(row[2] for row in deleted if row[5] is None and row[1] != "unassigned")
-    kinds = stored_cost_kinds(conn, provider, items)
-    if any(kinds[item] != kind for item, kind in spooled.kinds.items()):
-        by_key = spooled.by_key
-        by_key.clear()
-        add = EXACT.add
-        for d, project, item, currency, amount, *rest in _read_spool(spool):
-            key, allocated = rest[-2], rest[-1]
-            group = by_key[(date.fromordinal(d), project, key, bool(allocated),
-                            kinds[item] if key is None and project != "unassigned" else "", currency)]
-            group[0] += 1
-            group[1] = add(group[1], Decimal(amount))
-    return kinds
+    return items
 
 
 def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window, kinds=None) -> _Spool:
-    """Write the window's rows to ``spool`` in chunks of plain values, totalled per day and currency (and per
-    the rollups' groups).
+    """Write the window's rows to ``spool`` as CSV COPY data, in chunks, summed per rollup group (and so per day
+    and currency).
 
-    Plain values (ordinal days, amounts as exact decimal text) in ``marshal`` chunks cost a fraction
-    of binary COPY formatting, which then runs inside the transaction, overlapped with the server's
-    own work (docs/performance.md, section 1).
+    A chunk's rows are formatted at once, each ``CostRow`` tuple with one ``%`` (:func:`_write_chunk`: CSV, the
+    fields in the tuple's order, exact decimal text, ISO days). The transaction then only streams bytes with
+    ``copy.write`` (no per-row work in it);
+    the columns every row of a load shares, the run's id among them, known only in the transaction, are one prefix
+    put in front of each row there (:func:`_read_spool`). Amounts are summed per group and chunk with ``sum`` in
+    the exact context, once per group rather than once per row and group (docs/performance.md, section 1).
     """
     out = _Spool()
+    keys = [(name, itemgetter(*fields)) for name, fields in SPOOL_GROUPS.items()]
     if kinds is None:
         from finops.analytics.rollups import CostKinds
 
         kinds = CostKinds("openai")
     out.kinds = kinds
-    per_day, by_project, by_item, by_key, kinds = out.per_day, out.by_project, out.by_item, out.by_key, out.kinds
-    add = EXACT.add  # every total exact whatever its digits (equal to sum(amount) in SQL); not the caller's context
-    count, total = 0, Decimal(0)
+
+    def key_group(row: CostRow) -> tuple:  # finops.analytics.rollups.key_group, with the parser's kinds
+        key = row.api_key_id
+        return (row.usage_date, row.project_id, key, bool(row.allocated),
+                kinds[row.line_item] if key is None and row.project_id != "unassigned" else "", row.currency)
+
+    keys.append(("by_key", key_group))
+    start, end = window.start, window.end
+    count = 0
     chunk: list[tuple] = []
+    keep = chunk.append
     for row in rows:
-        if not (window.start <= row.usage_date < window.end):
-            continue  # a bucket outside the asked window is not ours to replace
-        chunk.append((row.usage_date.toordinal(), row.project_id, row.line_item, row.currency, str(row.amount),
-                      None if row.quantity is None else str(row.quantity), row.quantity_unit, row.organization_id,
-                      row.model, row.token_type, row.cost_type, row.service_tier, row.context_window,
-                      row.inference_geo, row.api_key_id, row.allocated))
-        day = per_day[(row.usage_date, row.currency)]
-        day[0] += 1
-        day[1] = add(day[1], row.amount)
-        key = row.api_key_id  # the key group: finops.analytics.rollups.key_group, inlined (per row)
-        for group in (by_project[(row.usage_date, row.project_id, row.currency)],
-                      by_item[(row.usage_date, row.line_item, row.currency)],
-                      by_key[(row.usage_date, row.project_id, key, bool(row.allocated),
-                              kinds[row.line_item] if key is None and row.project_id != "unassigned" else "",
-                              row.currency)]):
-            group[0] += 1
-            group[1] = add(group[1], row.amount)
-        count += 1
-        total = add(total, row.amount)
-        if len(chunk) >= SPOOL_CHUNK_ROWS:
-            _write_chunk(spool, chunk)
-            chunk = []
+        if start <= row[0] < end:  # a bucket outside the asked window is not ours to replace
+            keep(row)
+            if len(chunk) >= SPOOL_CHUNK_ROWS:
+                count += _write_chunk(spool, chunk)
+                _add_sums(out, keys, chunk)
+                chunk = []
+                keep = chunk.append
     if chunk:
-        _write_chunk(spool, chunk)
-    out.rows, out.amount_total = count, total
+        count += _write_chunk(spool, chunk)
+        _add_sums(out, keys, chunk)
+    with localcontext(EXACT):  # every total exact whatever its digits (equal to sum(amount) in SQL)
+        per_day = out.per_day
+        for (day, *_, currency), (n, amount) in out.groups[DAY_GROUP].items():
+            found = per_day[(day, currency)]
+            found[0] += n
+            found[1] += amount
+        out.amount_total = sum((v[1] for v in per_day.values()), ZERO)
+    out.rows = count
     return out
 
 
-def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> None:
-    data = marshal.dumps(chunk)
-    spool.write(len(data).to_bytes(8, "little"))
+_AMOUNT = itemgetter(4)
+
+
+def _add_sums(out: _Spool, keys: list, chunk: list[tuple]) -> None:
+    """Add a chunk's rows to the spool's ``[rows, amount]`` per group: the amounts of each group listed, then summed
+    at once, in the exact context (not the caller's)."""
+    with localcontext(EXACT):
+        for name, key_of in keys:
+            amounts: defaultdict = defaultdict(list)
+            for key, amount in zip(map(key_of, chunk), map(_AMOUNT, chunk), strict=True):
+                amounts[key].append(amount)
+            sums = out.groups[name]
+            for key, values in amounts.items():
+                if (found := sums.get(key)) is None:
+                    sums[key] = [len(values), sum(values, ZERO)]
+                else:
+                    found[0] += len(values)
+                    found[1] += sum(values, ZERO)
+
+
+#: A CostRow as one CSV line of ``copy_spooled_rows.sql`` (tab-separated, ' quotes, NULL None): days, decimals and
+#: booleans as ``str`` gives them, text fields as ``repr`` does ('text' quoted, None unquoted: the NULL).
+_LINE = "\t".join(("%r" if text else "%s") for text in (
+    False, True, True, True, False, False, True, True, True, True, True, True, True, True, True, False))
+_FAST, _ROWS = b"F", b"R"
+
+
+def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> int:
+    """Write a chunk of rows as CSV COPY data (UTF-8), preceded by its size and kind; returns its rows.
+
+    One ``%`` per row: ``repr`` quotes a text with ' and escapes only what CSV would read otherwise with a
+    backslash (a quote, a tab, a newline, a control character), or switches to " quotes; a chunk with either is
+    quoted field by field instead (:func:`_csv_field`), its rows kept apart (a quoted field may hold a newline).
+    """
+    text = "\n".join(map(_LINE.__mod__, chunk)) + "\n"
+    if "\\" in text or '"' in text:
+        kind, data = _ROWS, marshal.dumps(["\t".join(map(_csv_field, row)) + "\n" for row in chunk])
+    else:
+        kind, data = _FAST, text.encode()
+    spool.write(len(data).to_bytes(8, "little") + kind)
     spool.write(data)
+    return len(chunk)
 
 
-def _read_spool(spool: IO[bytes]) -> Iterator[tuple]:
-    """The spooled rows, one chunk in memory at a time (only this process wrote the file)."""
+def _csv_field(value) -> str:
+    """A field of ``copy_spooled_rows.sql``: None unquoted (the NULL), text in ' quotes (' doubled), the rest as
+    ``str`` gives it."""
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
+
+
+def _read_spool(spool: IO[bytes], prefix: bytes) -> Iterator[bytes]:
+    """The spooled rows as CSV COPY data, a chunk at a time, ``prefix`` (the load's common columns) put in front of
+    each row; only this process wrote the file."""
     spool.seek(0)
-    while header := spool.read(8):
-        yield from marshal.loads(spool.read(int.from_bytes(header, "little")))  # noqa: S302 - our own file
+    with_prefix = b"\n" + prefix
+    while header := spool.read(9):
+        data = spool.read(int.from_bytes(header[:8], "little"))
+        if header[8:] == _FAST:  # no field holds a newline (repr escapes it): each one ends a row
+            yield prefix + data[:-1].replace(b"\n", with_prefix) + b"\n"
+        else:
+            yield prefix + prefix.join(row.encode() for row in marshal.loads(data))  # noqa: S302 - our own file
+
+
+def _row_prefix(run_id: int, team_id: str, collected_at: datetime, dag_run_id: str | None, provider: str) -> bytes:
+    """The columns every row of a load begins with in ``copy_spooled_rows.sql``, as CSV fields."""
+    return "".join(_csv_field(v) + "\t" for v in (run_id, team_id, collected_at.isoformat(), dag_run_id,
+                                                   provider)).encode()
 
 
 def _check_drops(conn: psycopg.Connection, params: dict, window: Window, guard: DropGuard, spooled: _Spool) -> None:

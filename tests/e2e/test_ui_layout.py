@@ -1,6 +1,6 @@
 """Every FinOps page in Debian's chromium at 1024, 1440 and 1920 px, as admin, as viewer (reads every team), as
-``lead`` (a member reader of growth) and as ``outsider`` (no team: the list and overview say whom to ask), against a real api-server; the team page with its Members, Channels and
-Statements sections filled.
+``lead`` (a member reader of growth) and as ``outsider`` (no team: the list and overview say whom to ask), against a real api-server; the team page with its Members, Channels,
+Digests and Statements sections filled.
 
 On each page: no two text boxes of different cells or sections overlap, no text is cut (outside the page or
 a clipping box), and axe-core (installed from npm by the test setup, injected with Playwright) finds no serious
@@ -21,7 +21,7 @@ import pytest
 from test_ui_browser import ARTIFACTS, log_in
 
 from finops.alerts.budgets import set_budget
-from finops.analytics.rollups import refresh_rollups
+from finops.analytics.rollups import rebuild_usage, refresh_rollups
 from finops.costs.models import CostRow
 from finops.showback import statements
 from finops.showback.channels import set_channels
@@ -151,6 +151,10 @@ def seed(db, today: date, statements_dest) -> None:
     db.execute("UPDATE finops.cost_data SET amount = amount + 0.01 WHERE team_id = 'growth' AND usage_date = %s",
                (last_month,))  # a restatement: version 2 lists the changed lines
     assert statements.issue("growth", last_month, as_of=as_of, lookback_days=2, dest=dest).outcome == "amended"
+    from finops.showback import tasks
+
+    assert tasks.compose_digests({"team_id": "growth"}, datetime.combine(today, datetime.min.time(), UTC))[
+        "recorded"] == ["growth"]
 
 
 def seed_usage(db, start: date, today: date) -> None:
@@ -168,6 +172,8 @@ def seed_usage(db, start: date, today: date) -> None:
         cur.executemany("INSERT INTO finops.usage_data (provider, team_id, usage_date, project_id, endpoint, model, "
                         "batch, requests, input_tokens, cache_read_tokens, output_tokens, collected_at) VALUES "
                         "('openai', 'growth', %s, %s, 'completions', %s, %s, %s, %s, %s, %s, now())", rows)
+    with connect() as conn:
+        rebuild_usage(conn)  # usage written behind the loader's back: the panels' rollup recomputed (as loads do)
 
 
 def money(amount: Decimal) -> str:
@@ -288,6 +294,10 @@ def check_showback_sections(page, user: str) -> None:
         rows.first.locator("[data-testid=statement-csv]").click()
     assert download.value.suggested_filename.endswith("-v2.csv")
     page.locator("#statements").screenshot(path=str(ARTIFACTS / f"finops-team-statements-{user}.png"))
+    digests = page.locator("[data-testid=digests] tbody tr[data-digest]")
+    assert digests.count() == 1 and "pending" in digests.first.inner_text()
+    assert "weekly digest" in page.locator("[data-testid=digests] .digest-text").first.inner_text()
+    page.locator("#digests").screenshot(path=str(ARTIFACTS / f"finops-team-digests-{user}.png"))
 
 
 PAGES = {"team-list": "/finops/", "team": "/finops/teams/growth", "overview": "/finops/overview",
@@ -312,6 +322,8 @@ def test_every_page_at_every_width_as_admin_viewer_and_member(api_server, browse
                     assert page.locator("[data-testid=no-team]").is_visible() and "growth" not in page.content()
                 if page.locator("figure[data-chart]").count() and user != "outsider":  # no series: no legend
                     page.locator("figure[data-chart] .legend-toggle").first.wait_for()  # the script ran
+                if name == "team":  # the digests' text open: checked for overlap and cuts like the rest
+                    page.evaluate("document.querySelectorAll('#digests details').forEach(d => { d.open = true; })")
                 where = f"{name} as {user} at {width} px"
                 problems += [f"{where}: {p}" for p in layout_problems(page)]
                 problems += [f"{where}: axe {v}" for v in axe_violations(page, axe_source)]

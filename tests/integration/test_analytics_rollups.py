@@ -63,15 +63,38 @@ EXPECTED = {
         "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
         "SELECT provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency, amount, rows "
         "FROM finops.spend_key_monthly"),
+    # Written apart from migration 0019's view: cost rows per (team, day, line item model, token kind) next to usage
+    # rows unpivoted per (team, day, model, token kind), matched on the whole key (no null key value is '\x01').
+    "usage_model_daily": (
+        "WITH costs AS (SELECT c.provider, c.team_id, c.usage_date, d.model, "
+        "  CASE WHEN d.cost_kind = 'tokens' THEN d.token_kind END AS kind, sum(c.amount) AS cost, count(*) AS n "
+        "  FROM finops.cost_data c JOIN finops.line_items d USING (provider, line_item) GROUP BY 1, 2, 3, 4, 5), "
+        "usage AS (SELECT u.provider, u.team_id, u.usage_date, u.model, k.kind, sum(k.tokens) AS tokens, "
+        "  sum(u.requests) FILTER (WHERE k.kind = 'input') AS requests, count(*) AS n "
+        "  FROM finops.usage_data u CROSS JOIN LATERAL (VALUES ('input', u.input_tokens), "
+        "    ('cached input', u.cache_read_tokens), ('cache write 5m', COALESCE(u.cache_write_5m_tokens, 0)), "
+        "    ('cache write 1h', COALESCE(u.cache_write_1h_tokens, 0)), ('cache write', u.cache_write_tokens "
+        "     - COALESCE(u.cache_write_5m_tokens, 0) - COALESCE(u.cache_write_1h_tokens, 0)), "
+        "    ('output', u.output_tokens)) AS k (kind, tokens) GROUP BY 1, 2, 3, 4, 5 "
+        "  HAVING sum(k.tokens) <> 0 OR sum(u.requests) FILTER (WHERE k.kind = 'input') IS NOT NULL) "
+        "SELECT COALESCE(c.provider, u.provider)::text, COALESCE(c.team_id, u.team_id), "
+        "  COALESCE(c.usage_date, u.usage_date), COALESCE(c.model, u.model), COALESCE(c.kind, u.kind), c.cost, "
+        "  COALESCE(c.n, 0), COALESCE(u.tokens, 0), u.requests, COALESCE(u.n, 0) "
+        "FROM costs c FULL JOIN usage u ON c.provider = u.provider AND c.team_id = u.team_id "
+        "  AND c.usage_date = u.usage_date AND COALESCE(c.model, '\x01') = COALESCE(u.model, '\x01') "
+        "  AND COALESCE(c.kind, '\x01') = COALESCE(u.kind, '\x01')",
+        "SELECT provider::text, team_id, usage_date, model, token_kind, cost, cost_rows, tokens, requests, usage_rows "
+        "FROM finops.usage_model_daily"),
 }
 
 ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "
                     "finops.spend_project_monthly, "
-                    "finops.spend_model_daily, finops.spend_key_daily, finops.spend_key_monthly")
+                    "finops.spend_model_daily, finops.usage_model_daily, finops.spend_key_daily, "
+                    "finops.spend_key_monthly")
 
 
-ROLLUP_TABLES = ("spend_project_daily", "spend_project_monthly", "spend_model_daily", "spend_key_daily",
-                 "spend_key_monthly")
+ROLLUP_TABLES = ("spend_project_daily", "spend_project_monthly", "spend_model_daily", "usage_model_daily",
+                 "spend_key_daily", "spend_key_monthly")
 
 
 def assert_rollups_equal_cost_data(db) -> None:
@@ -118,7 +141,8 @@ def row_versions(db) -> dict[str, dict[tuple, str]]:
             "spend_project_monthly": "provider, team_id, month, project_id, currency",
             "spend_model_daily": "provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency",
             "spend_key_daily": "provider, team_id, usage_date, project_id, api_key_id, allocated, cost_kind, currency",
-            "spend_key_monthly": "provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency"}
+            "spend_key_monthly": "provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency",
+            "usage_model_daily": "provider, team_id, usage_date, model, token_kind"}
     return {table: {tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {key}, xmin::text FROM finops.{table}")}  # noqa: S608
             for table, key in keys.items()}
 
@@ -185,6 +209,8 @@ def test_a_restated_day_rewrites_only_that_days_groups(teams, db):
     assert changed["spend_project_monthly"] == {("openai", growth, WINDOW.start, "proj_a", "usd")}
     assert {key[1] for key in changed["spend_model_daily"]} == {day2}
     assert len(changed["spend_model_daily"]) == len(ITEMS)
+    # the usage rollup: growth's day 2 groups only (proj_a's cost is in each of them)
+    assert {key[1:3] for key in changed["usage_model_daily"]} == {(growth, day2)}
     assert after.keys() == before.keys() and all(after[t].keys() == before[t].keys() for t in after)
 
 

@@ -294,3 +294,33 @@ def test_kept_connections_survive_a_failed_load_and_a_server_closed_connection(t
         assert backend_pid(kept) != first
     assert result.rows == 12 and {r[5] for r in snapshot(db)} == {Decimal(4) * Decimal("0.13080438340307526")}
     assert db.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (first,)).fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 10_000])
+def test_every_value_comes_back_as_given(team, db, monkeypatch, chunk_rows):
+    """The spool's CSV: quotes, tabs, newlines, backslashes, the text None, unicode and exponents come back exact,
+    in a chunk of plain rows and in one of rows needing quotes (and across chunks)."""
+    from finops.warehouse import loader
+
+    monkeypatch.setattr(loader, "SPOOL_CHUNK_ROWS", chunk_rows)
+    day = WINDOW.start
+    tricky = ["None", "it's", 'say "hi"', "tab\there", "new\nline", "back\\slash", "cr\rlf", "héllo ✓", "''", "\\N",
+              "NULL", "", " ", "a\\.b", "'None'", "x,y;z"]
+    data = [CostRow(day, "proj_plain", "gpt-4o, input", "usd", Decimal("1E-30"), None, None, None),
+            CostRow(day, "proj_plain", "gpt-4o, output", "usd", Decimal("12345678901234567890.123456789012345678901"),
+                    Decimal("1E+3"), "tokens", "org-x", api_key_id="key_1", allocated=True)]
+    data += [CostRow(day + timedelta(days=1), text, f"item {n}", "usd", Decimal(n), Decimal(n), text, text,
+                     model=text, token_type=text, cost_type=None, service_tier=text, context_window=text,
+                     inference_geo=text, api_key_id=text) for n, text in enumerate(tricky)]
+    result = load(team, data)
+    assert result.rows == len(data)
+    stored = db.execute(
+        "SELECT usage_date, project_id, line_item, currency, amount, quantity, quantity_unit, organization_id, model,"
+        " token_type, cost_type, service_tier, context_window, inference_geo, api_key_id, allocated"
+        " FROM finops.cost_data WHERE team_id = %s", (team,)).fetchall()
+    assert sorted(map(tuple, stored), key=repr) == sorted(map(tuple, data), key=repr)
+    (total,) = db.execute("SELECT sum(amount) FROM finops.cost_data WHERE team_id = %s", (team,)).fetchone()
+    assert result.amount_total == total
+    run = db.execute("SELECT dag_run_id, collection_run_id FROM finops.cost_data WHERE team_id = %s LIMIT 1",
+                     (team,)).fetchone()
+    assert run == ("test", result.run_id)

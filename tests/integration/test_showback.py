@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from finops.cli import main
-from finops.showback import delivery, statements, tasks
+from finops.showback import delivery, digest, statements, tasks
 from finops.showback.access import AirflowIdentity, ScopeKind, load_scope
 
 AS_OF = date(2026, 12, 7)  # a Monday; November is settled (its last day is outside the 2-day look-back)
@@ -239,6 +239,8 @@ def test_digests_once_per_team_and_week_and_a_failed_delivery_is_delivered_later
     assert cli("channels", "set", "growth", "--webhook-conn", "growth_hook", "--email", "lead@example.com")[0] == 0
     november.execute("INSERT INTO finops.alerts (kind, team_id, message, created_at) VALUES "
                      "('spend_anomaly', 'growth', 'Team growth spent a lot on 2026-12-03.', '2026-12-03T10:00Z')")
+    november.execute("INSERT INTO finops.projects (team_id, project_id, name, created_by) "
+                     "VALUES ('growth', 'proj_growthWeb', 'Web shop', 't')")
     run_after = datetime(2026, 12, 7, 6, tzinfo=UTC)
 
     composed = tasks.compose_digests({}, run_after)
@@ -263,6 +265,8 @@ def test_digests_once_per_team_and_week_and_a_failed_delivery_is_delivered_later
     assert Decimal(body["current"]["usd"]) == current == exact_sum(
         [Decimal(f"{d}.1000000000000000055511151231257827") for d in (28, 29, 30)] + [Decimal("0.35")] * 3 + [Decimal(1)] * 4)
     assert body["alerts"] == 1 and "Team growth spent a lot" in body["text"]
+    assert body["text"].startswith("Team Growth (growth), weekly digest 2026-W50")  # by name, with its id
+    assert "proj_growthWeb" not in body["text"] or "Web shop (proj_growthWeb)" in body["text"]
     assert "settled through 2026-12-04" in body["text"]
 
     assert cli("channels", "set", "growth", "--slack-conn", "growth_slack_missing")[0] == 0
@@ -278,6 +282,13 @@ def test_digests_once_per_team_and_week_and_a_failed_delivery_is_delivered_later
     assert again["recorded"] == [] and again["already"] == ["growth"]
     tasks.deliver({})
     assert len(receiver.received) == 1 and len(sink.messages) == 1  # a rerun sends nothing new
+
+    # A project that grew is named by its registered name, with its id.
+    add_costs(november, "growth", date(2026, 12, 1), date(2026, 12, 3), lambda d: Decimal(50), project="proj_growthWeb",
+              line_item="gpt-4o-2024-08-06, output")
+    grown = digest.load("growth", run_after.date(), 2)
+    assert [i.name for i in grown.increases if i.dimension == "project"] == ["Web shop (proj_growthWeb)"]
+    assert "project Web shop (proj_growthWeb) +" in grown.message()
 
 
 def test_statements_dag_bodies_plan_issue_and_deliver(november, cli, hooks, tmp_path):

@@ -45,14 +45,14 @@ def test_usage_is_loaded_with_the_costs_and_a_rerun_leaves_the_same_rows(registr
     rows = usage_rows(db, "app")
     assert first.rows > 0 and rows
     endpoints = {r[2] for r in rows}
-    assert {"completions", "embeddings", "images", "audio_transcriptions"} <= endpoints
+    assert {"completions", "embeddings", "images", "audio_transcriptions", "web_search_calls"} <= endpoints
     assert USAGE_MISSING_DAY not in {r[0] for r in rows}  # the knob's missing day
     run_ids = db.execute("SELECT DISTINCT u.collection_run_id, r.status FROM finops.usage_data u "
                          "JOIN finops.collection_runs r ON r.run_id = u.collection_run_id").fetchall()
     assert run_ids == [(db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0], "success")]
     # the run's requests count the usage endpoints' (one page each here) and the key lists' (one page per project)
     pages, requests = db.execute("SELECT pages, requests FROM finops.collection_runs").fetchone()
-    assert requests == first.requests == pages + 8 + 2
+    assert requests == first.requests == pages + 10 + 2
 
     collection.collect_team("app", WINDOW, dag_run_id="run-2")
     assert usage_rows(db, "app") == rows
@@ -75,6 +75,20 @@ def test_openai_cost_quantities_equal_the_usage_tokens_except_on_the_mismatch_da
     assert ordinary and all(usage[k] == v for k, v in ordinary.items())
     assert any(usage.get(k) != v for k, v in costs.items() if k[0] == USAGE_MISMATCH_DAY)
     assert any(k[3] == "cached input" for k in ordinary)
+
+
+def test_web_search_calls_equal_the_calls_the_costs_bill(registry, db):
+    collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    billed = dict(((d, p), q) for d, p, q in db.execute(
+        "SELECT usage_date, project_id, sum(quantity) FROM finops.cost_data WHERE team_id = 'app' "
+        "AND line_item = 'web search tool calls' GROUP BY 1, 2"))
+    used = dict(((d, p), (q, unit, requests)) for d, p, q, unit, requests in db.execute(
+        "SELECT usage_date, project_id, sum(quantity), min(quantity_unit), sum(requests) FROM finops.usage_data "
+        "WHERE team_id = 'app' AND endpoint = 'web_search_calls' GROUP BY 1, 2"))
+    expected = {k: v for k, v in billed.items() if k[0] != USAGE_MISSING_DAY}
+    assert expected and {k: v[0] for k, v in used.items()} == expected
+    # the model requests that called the tool are the completions endpoint's: not counted twice
+    assert all(unit == "calls" and requests is None for _q, unit, requests in used.values())
 
 
 def test_a_usage_failure_fails_the_team_and_leaves_its_previous_rows(registry, db, monkeypatch):

@@ -128,3 +128,14 @@ def test_run_day_is_the_logical_date_not_the_trigger_time_of_a_dated_manual_run(
                "dag_run": SimpleNamespace(run_after=triggered)}
     assert run_day(context) == date(2026, 4, 7)
     assert run_day({"logical_date": None, "dag_run": SimpleNamespace(run_after=triggered)}) == date(2026, 12, 6)
+
+
+def test_the_digest_names_teams_and_projects_by_name_with_their_ids():
+    rows = [digest.SpendRow(False, "openai", "proj_a", "gpt-4o", "usd", D(1), "Search"),
+            digest.SpendRow(True, "openai", "proj_a", "gpt-4o", "usd", D(3), "Search"),
+            digest.SpendRow(True, "anthropic", "default", "claude", "usd", D(2), None)]
+    found = digest.compute("growth", date(2026, 12, 14), 2, rows, team_name="Growth Team")
+    assert {(i.dimension, i.name) for i in found.increases} == {
+        ("model", "gpt-4o"), ("project", "Search (proj_a)"), ("project", "default"), ("model", "claude")}
+    assert found.message().startswith("Team Growth Team (growth), weekly digest 2026-W51")
+    assert digest.compute("growth", date(2026, 12, 14), 2, rows).message().startswith("Team growth, weekly")

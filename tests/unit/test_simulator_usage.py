@@ -32,7 +32,7 @@ MISSING, MISMATCH = date(2025, 1, 3), date(2025, 1, 4)
 JAN1_DATE = date(2025, 1, 1)
 ITEMS = ["gpt-4o-2024-08-06, input", "gpt-4o-2024-08-06, cached input", "gpt-4o-2024-08-06, output",
          "batch | gpt-4o-mini-2024-07-18, input", "text-embedding-3-small", "dall-e-3", "whisper-1",
-         "assistants api | file search"]
+         "assistants api | file search", "web search tool calls", "file search tool calls"]
 ORG = Organization(id="org-u", seed=5, keys=[AdminKey(key=KEY)], zero_day_share=0, line_items=ITEMS,
                    projects=[ProjectConfig(id="proj_u1", name="u1"), ProjectConfig(id="proj_u2", name="u2")],
                    usage=UsageKnobs(missing_days=[MISSING], mismatch_days=[MISMATCH]))
@@ -86,6 +86,32 @@ def test_the_other_endpoints_serve_their_units(api):
         results = usage(api, endpoint)["data"][0]["results"]
         assert all(r["object"] == f"organization.usage.{endpoint}.result" and field in r for r in results)
     assert usage(api, "images")["data"][0]["results"][0]["images"] > 0
+
+
+def test_the_tool_call_endpoints_count_the_calls_the_costs_bill(api):
+    # Web and file search calls (shapes of the official SDKs: num_requests, and num_model_requests for web search).
+    start, days = JAN1 + 4 * DAY, 4  # after the knobs' missing and mismatched days
+    for endpoint, item in (("web_search_calls", "web search tool calls"), ("file_search_calls", "file search tool calls")):
+        body = usage(api, endpoint, days=days, start=start,
+                     params=[("group_by[]", "project_id"), ("group_by[]", "api_key_id")])
+        served = defaultdict(int)
+        for bucket in body["data"]:
+            for r in bucket["results"]:
+                assert r["object"] == {"web_search_calls": "organization.usage.web_searches.result",
+                                       "file_search_calls": "organization.usage.file_searches.result"}[endpoint]
+                assert r["api_key_id"] and r["num_requests"] >= 0
+                served[(bucket["start_time"], r["project_id"])] += r["num_requests"]
+        billed = defaultdict(int)
+        for offset in range(days):
+            for c in bucket_results(ORG, date.fromordinal(JAN1_DATE.toordinal() + 4 + offset), None):
+                if c.line_item == item:
+                    billed[(start + offset * DAY, c.project_id)] += c.quantity
+        assert billed and {k: v for k, v in served.items() if v} == dict(billed)
+    web = [r for b in usage(api, "web_search_calls", days=days, start=start)["data"] for r in b["results"]]
+    assert web and all(0 < r["num_model_requests"] for r in web if r["num_requests"])
+    bad = api.get("/v1/organization/usage/file_search_calls", params={"start_time": JAN1, "group_by[]": "model"},
+                  headers=HEADERS)
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "group_by"
 
 
 def test_groupings_filters_and_paging(api):

@@ -51,6 +51,12 @@ def test_openai_newer_fields_cache_writes_and_uncached_tokens_are_read_when_sent
     ("code_interpreter_sessions", {"object": "organization.usage.code_interpreter_sessions.result",
                                    "num_sessions": 2}, (0, None, Decimal(2), "sessions")),
     ("code_interpreter_sessions", {"sessions": 3}, (0, None, Decimal(3), "sessions")),
+    ("web_search_calls", {"object": "organization.usage.web_searches.result", "num_requests": 7,
+                          "num_model_requests": 4, "model": "gpt-4.1", "context_level": None,
+                          "api_key_id": "key_w"}, (0, None, Decimal(7), "calls")),  # its requests are completions'
+
+    ("file_search_calls", {"object": "organization.usage.file_searches.result", "num_requests": 5,
+                           "vector_store_id": None, "api_key_id": "key_f"}, (0, None, Decimal(5), "calls")),
 ])
 def test_openai_endpoints_map_their_units(endpoint, result, expected):
     row = openai_result(endpoint, DAY, result)

@@ -106,7 +106,7 @@ def test_random_segments_always_add_up_to_the_last_digit(seed):
 
 
 def test_the_endpoints_variable():
-    assert usage_endpoints("openai", None)[0] == "completions" and len(usage_endpoints("openai", "all")) == 8
+    assert usage_endpoints("openai", None)[0] == "completions" and len(usage_endpoints("openai", "all")) == 10
     assert usage_endpoints("openai", "none") == () and usage_endpoints("anthropic", "") == ("messages",)
     assert usage_endpoints("openai", "images, completions") == ("completions", "images")
     assert usage_endpoints("openai", '["messages"]') == () and usage_endpoints("anthropic", ["messages"]) == (

@@ -74,14 +74,17 @@ def team_page(request: Request, team_id: str, access: TeamReaderDep, registry: R
 
 
 def team_showback(team_id: str) -> dict[str, object]:
-    """The team page's showback sections: its members, its channels and its issued statements (every version)."""
+    """The team page's showback sections: its members, its channels, its recent weekly digests and its issued
+    statements (every version)."""
     from finops.showback.channels import team_channels
+    from finops.showback.delivery import recent_digests
     from finops.showback.downloads import file_names
     from finops.showback.members import ROLES, members
     from finops.showback.statements import statements
 
     issued = [{**s, "files": file_names(team_id, s["month"], s["version"])} for s in statements(team_id)]
-    return {"members": members(team_id), "roles": ROLES, "channels": team_channels(team_id), "statements": issued}
+    return {"members": members(team_id), "roles": ROLES, "channels": team_channels(team_id), "statements": issued,
+            "digests": recent_digests(team_id)}
 
 
 def team_spend(team_id: str, today: date, days: int):
