@@ -160,11 +160,10 @@ def deleted_sums(deleted: list[tuple], *, summed: bool, kinds: CostKinds | None 
     return WindowSums(by_project, by_item, by_key)
 
 
-def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums, *,
-                  stale: bool = False) -> RollupChange:
+def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums) -> RollupChange:
     """A load's change: its new rows' sums minus its deleted rows' (:func:`deleted_sums`), where they differ."""
     return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old.by_project),
-                        items=_deltas(new.by_item, old.by_item), keys=_deltas(new.by_key, old.by_key), stale=stale)
+                        items=_deltas(new.by_item, old.by_item), keys=_deltas(new.by_key, old.by_key))
 
 
 def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, repair: bool = False) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import tempfile
 import time
@@ -221,7 +222,9 @@ def replace_window(
             phase("record")
             kinds = stored_cost_kinds(conn, provider, _key_items(spooled, deleted, summed))
             change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed, kinds=kinds),
-                                   spooled.sums(), stale=any(kinds[i] != k for i, k in spooled.kinds.items()))
+                                   spooled.sums())
+            if any(kinds[item] != kind for item, kind in spooled.kinds.items()):
+                change = dataclasses.replace(change, stale=True)  # recomputed instead (rollups._recompute_stale)
             phase("rollups")
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
