@@ -79,7 +79,8 @@ def db(warehouse):
             "TRUNCATE finops.alerts, finops.collection_streaks, finops.success_rates, finops.cost_data, finops.collection_run_days, finops.collection_runs, finops.audit_log, "
             "finops.admin_keys, finops.projects, finops.teams, "
             # The rollups have no foreign key to cascade from: emptied with the cost rows they sum.
-            "finops.spend_project_daily, finops.spend_model_daily, finops.spend_project_monthly, finops.rollup_pending "
+            "finops.spend_project_daily, finops.spend_model_daily, finops.spend_project_monthly, finops.rollup_pending, "
+            "finops.spend_key_daily, finops.spend_key_monthly "
             "RESTART IDENTITY CASCADE"
         )
         yield conn

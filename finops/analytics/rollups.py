@@ -13,6 +13,10 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
   instead of one per day;
 - ``spend_model_daily``: provider, day, model, ..., currency over all teams, so the overview reads a few rows
   per day whatever the number of teams;
+- ``spend_key_daily`` and ``spend_key_monthly`` (migration 0020): provider, team, day or month, project, API key
+  (None: no key), allocated, kind of cost (only for spend with no key outside ``unassigned``: its reason depends
+  on it; '' otherwise) and currency, for the top keys, owners and unattributed panel (:func:`key_group`; the
+  ``_key_*`` functions below keep them, next to the project rollups' statements).
 - ``usage_model_daily`` (migration 0019): provider, team, day, model, token kind with the line items' cost beside
   usage_data's tokens and requests, for the usage panels (``include/sql/usage/page_segments.sql``). Not kept by
   changes: each load's team window is recomputed from cost_data and usage_data (:func:`refresh_usage_windows`) by
@@ -23,6 +27,7 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 from __future__ import annotations
 
 import decimal
+import json
 import logging
 import threading
 import time
@@ -71,11 +76,44 @@ def store_line_items(conn: psycopg.Connection, items: list[tuple[str, str]], *, 
 
 @dataclass(frozen=True)
 class WindowSums:
-    """What a window's new rows hold per rollup group: ``[rows, amount]`` per (day, project, currency) and per
-    (day, line item, currency), summed by the loader while it spools them (exact decimals)."""
+    """What a window's new rows hold per rollup group: ``[rows, amount]`` per (day, project, currency), per
+    (day, line item, currency) and per key group (:func:`key_group`), summed by the loader while it spools them
+    (exact decimals)."""
 
     by_project: dict[tuple[date, str, str], list]
     by_item: dict[tuple[date, str, str], list]
+    by_key: dict[tuple, list] = field(default_factory=dict)
+
+
+class CostKinds(dict):
+    """Line item -> kind of cost, for the key rollups' groups of spend with no key: as ``line_items`` stores it
+    (:func:`stored_cost_kinds`), or as the current parser gives it for a line item not stored yet (what
+    :func:`store_line_items` will store; a batch whose load brings it recomputes instead)."""
+
+    def __init__(self, provider: str, stored: dict[str, str] | None = None) -> None:
+        super().__init__(stored or {})
+        self.provider = provider
+
+    def __missing__(self, item: str) -> str:
+        kind = self[item] = parse(self.provider, item).cost_kind
+        return kind
+
+
+def stored_cost_kinds(conn: psycopg.Connection, provider: str, items: Iterable[str]) -> CostKinds:
+    """The kinds of cost ``line_items`` holds for ``items`` (the others parsed when asked for)."""
+    items = sorted(set(items))
+    stored = {item: rest[-1] for item, *rest in conn.execute(
+        paths.sql("analytics/line_item_dimensions"), {"provider": provider, "line_items": items})} if items else {}
+    return CostKinds(provider, stored)
+
+
+def key_group(day: date, project_id: str, line_item: str, currency: str, api_key_id: str | None,
+              allocated: bool, kinds: CostKinds) -> tuple:
+    """A cost row's group in spend_key_daily: (day, project, key, allocated, kind of cost or '', currency). The
+    kind of cost (``kinds``) is kept only for spend with no key outside ``unassigned`` (the panel's reason for it
+    depends on it); the same rule as the SQL of ``include/sql/attribution/rollup_*.sql``."""
+    return (day, project_id, api_key_id, bool(allocated),
+            kinds[line_item] if api_key_id is None and project_id != "unassigned" else "", currency)
 
 
 @dataclass(frozen=True)
@@ -89,32 +127,43 @@ class RollupChange:
     team_id: str
     days: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
     items: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
+    #: Per key group (:func:`key_group`): spend_key_daily and spend_key_monthly.
+    keys: dict[tuple, tuple[int, Decimal]] = field(default_factory=dict)
+    #: The load grouped spend with no key by the parser's kinds of cost where ``line_items`` stores another (a
+    #: re-parse not run yet): its key groups are unknown, so it is recomputed instead of applied.
+    stale: bool = False
 
 
-def deleted_sums(deleted: list[tuple], *, summed: bool) -> WindowSums:
+def deleted_sums(deleted: list[tuple], *, summed: bool, kinds: CostKinds | None = None) -> WindowSums:
     """What a window's deleted rows held per rollup group: from their rows (``collection/delete_window.sql``) or
-    already summed (``collection/delete_window_summed.sql``)."""
+    already summed (``collection/delete_window_summed.sql``, the key groups' kinds of cost as stored, or the line
+    item where none is). ``kinds``: the load's (:class:`CostKinds`)."""
+    kinds = kinds if kinds is not None else CostKinds("openai")
     by_project: dict = defaultdict(lambda: [0, ZERO])
     by_item: dict = defaultdict(lambda: [0, ZERO])
+    by_key: dict = defaultdict(lambda: [0, ZERO])
     if summed:
-        for grain, day, key, currency, amount, rows in deleted:
-            (by_project if grain == "p" else by_item)[(day, key, currency)] = [rows, amount]
-        return WindowSums(by_project, by_item)
+        for grain, day, key, currency, amount, rows, api_key_id, allocated, kind, unstored in deleted:
+            if grain == "k":
+                group = by_key[(day, key, api_key_id, allocated, kinds[unstored] if unstored else kind, currency)]
+                group[0] += rows
+                group[1] = EXACT.add(group[1], amount)
+            else:
+                (by_project if grain == "p" else by_item)[(day, key, currency)] = [rows, amount]
+        return WindowSums(by_project, by_item, by_key)
     with decimal.localcontext(EXACT):
-        for day, project, item, currency, amount in deleted:
-            group = by_project[(day, project, currency)]
-            group[0] += 1
-            group[1] += amount
-            group = by_item[(day, item, currency)]
-            group[0] += 1
-            group[1] += amount
-    return WindowSums(by_project, by_item)
+        for day, project, item, currency, amount, api_key_id, allocated in deleted:
+            for group in (by_project[(day, project, currency)], by_item[(day, item, currency)],
+                          by_key[key_group(day, project, item, currency, api_key_id, allocated, kinds)]):
+                group[0] += 1
+                group[1] += amount
+    return WindowSums(by_project, by_item, by_key)
 
 
 def window_change(provider: str, team_id: str, run_id: int, old: WindowSums, new: WindowSums) -> RollupChange:
     """A load's change: its new rows' sums minus its deleted rows' (:func:`deleted_sums`), where they differ."""
     return RollupChange(run_id, provider, team_id, days=_deltas(new.by_project, old.by_project),
-                        items=_deltas(new.by_item, old.by_item))
+                        items=_deltas(new.by_item, old.by_item), keys=_deltas(new.by_key, old.by_key))
 
 
 def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, repair: bool = False) -> int:
@@ -134,12 +183,15 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
         return 0
     if repair and _missing_items(conn, changes):
         return _recompute_changes(conn, changes)
+    if any(c.stale for c in changes):
+        return _recompute_stale(conn, changes)
     with conn.pipeline():  # a recompute waits for this transaction (it cannot claim these runs under us)
         conn.execute(paths.sql("analytics/lock_rollups_for_load"))
         claim = conn.execute(paths.sql("analytics/claim_changes"), {"run_ids": [c.run_id for c in changes]})
     claimed = {run_id for (run_id,) in claim.fetchall()}
     for provider in sorted({c.provider for c in changes}):
         mine = [c for c in changes if c.provider == provider and c.run_id in claimed]
+        _key_apply(conn, provider, mine)
         arrays = _arrays(mine, _dimensions(conn, provider, {k[1] for c in mine for k in c.items}))
         if not arrays:
             continue
@@ -148,6 +200,16 @@ def apply_changes(conn: psycopg.Connection, changes: Sequence[RollupChange], *, 
             conn.execute(paths.sql("analytics/drop_empty"), {"provider": provider, **arrays})
     refresh_usage_windows(conn, _load_windows(conn, changes))  # every load's window, claimed or not, changed or not
     return len(claimed)
+
+
+def _recompute_stale(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> int:
+    """Changes of which one has stale key groups (:attr:`RollupChange.stale`): every pending load recomputed from
+    cost_data under the recompute's lock instead (its windows, with the kinds of cost as stored). Rare: only
+    between a parser upgrade and the re-parse that follows it."""
+    conn.execute(paths.sql("analytics/lock_model_daily"))
+    claimed = _settle_pending(conn)
+    refresh_usage_windows(conn, _load_windows(conn, changes))
+    return len({c.run_id for c in changes} & set(claimed))
 
 
 def _missing_items(conn: psycopg.Connection, changes: Sequence[RollupChange]) -> dict[str, list[str]]:
@@ -335,6 +397,7 @@ def _settle_pending(conn: psycopg.Connection, windows: Iterable[tuple[str, str, 
         conn.execute(paths.sql("analytics/recompute_model_days"), {"provider": provider, "days": ordered})
     refresh_usage_windows(conn, team_windows)
     recompute_usage_days(conn, model_days or {})
+    _key_recompute(conn, team_windows, model_days or {})  # after the line items were stored
     return [run_id for run_id, *_ in claimed]
 
 
@@ -370,6 +433,57 @@ def rebuild(conn: psycopg.Connection) -> None:
     if conn.execute("SELECT to_regclass('finops.spend_project_monthly')").fetchone()[0]:
         conn.execute(paths.sql("analytics/rebuild_monthly"))
     rebuild_usage(conn)
+    _key_rebuild(conn)
+
+
+# The key rollups (spend_key_daily, spend_key_monthly; migration 0020): kept by the same changes, recomputes and
+# rebuilds as the project rollups, their statements in include/sql/attribution/rollup_*.sql. Spend with no key is
+# grouped by its line items' kind of cost, so the days a re-parse recomputes in spend_model_daily are recomputed
+# here too.
+
+def _has_key_rollups(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT to_regclass('finops.spend_key_daily')").fetchone()[0])
+
+
+def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChange]) -> None:
+    """The claimed changes' key groups summed per (team, group) and per (team, month), added to the key rollups
+    in one statement (``rollup_refresh.sql``); groups left with no row removed."""
+    days = _grouped((((c.team_id, *k), v) for c in changes for k, v in c.keys.items()), lambda k: k)
+    if not days:
+        return
+    months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), *k[2:]))
+    arrays = {
+        "key_days": json.dumps([[t, d.isoformat(), p, key, a, li, c, str(amount), rows]
+                                for (t, d, p, key, a, li, c), (rows, amount) in days.items()]),
+        "key_months": json.dumps([[t, m.isoformat(), p, key, a, li, c, str(amount), rows]
+                                  for (t, m, p, key, a, li, c), (rows, amount) in months.items()]),
+    }
+    (emptied,) = conn.execute(paths.sql("attribution/rollup_refresh"), {"provider": provider, **arrays}).fetchone()
+    if emptied:
+        conn.execute(paths.sql("attribution/rollup_drop_empty"), {"provider": provider, **arrays})
+
+
+def _key_recompute(conn: psycopg.Connection, windows: list[tuple[str, str, date, date]],
+                   item_days: dict[str, set[date]]) -> None:
+    """Under the recompute's lock, with the line items stored: each team window's key rollups (days and months)
+    recomputed from cost_data, and the days whose line items a re-parse changed or stored (``item_days``, per
+    provider) over all teams, their months summed again from the days."""
+    if not _has_key_rollups(conn):
+        return
+    for provider, team_id, start, end in windows:
+        conn.execute(paths.sql("attribution/rollup_recompute_window"), _window(provider, team_id, start, end))
+    for provider, provider_days in sorted(item_days.items()):
+        if provider_days:
+            ordered = sorted(provider_days)
+            conn.execute(paths.sql("attribution/rollup_recompute_days"), {"provider": provider, "days": ordered})
+            conn.execute(paths.sql("attribution/rollup_recompute_months"),
+                         {"provider": provider, "months": sorted({d.replace(day=1) for d in ordered})})
+
+
+def _key_rebuild(conn: psycopg.Connection) -> None:
+    """Both key rollups recomputed from cost_data (a rebuild; migrations before 0020 have no such table)."""
+    if _has_key_rollups(conn):
+        conn.execute(paths.sql("attribution/rollup_rebuild"))
 
 
 def _has_pending_table(conn: psycopg.Connection) -> bool:

@@ -120,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="analytics, page: keep the bench database and reuse its warehouse when it already holds "
                              "these teams x days (skips the generation and the rebuild); the page case then "
                              "times the usage pages only")
+    parser.add_argument("--analytics-keys", type=int, default=0,
+                        help="page: per-key rows, this many API keys a project (issue 26's shape: 20; default 0)")
     parser.add_argument("--home", type=Path, default=None,
                         help="scratch directory (default .local/bench): AIRFLOW_HOME of the runs, logs")
     return parser

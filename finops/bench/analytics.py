@@ -58,12 +58,16 @@ def _pair(name: str, run: Callable[[], object], target_s: float, log: Log, note:
                        verdict(rollup <= target_s) + (f" ({note})" if note else ""))
 
 
-def _reusable(env: BenchEnv, teams: int, first: date, last: date) -> bool:
-    """The kept warehouse holds exactly these teams x days (``--analytics-keep``)."""
+def _reusable(env: BenchEnv, teams: int, first: date, last: date, keys: int = 0) -> bool:
+    """The kept warehouse holds exactly these teams x days (``--analytics-keep``), with ``keys`` keys a project."""
     import psycopg
+
+    from finops.bench import keys as bench_keys
 
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         found = conn.execute(paths.sql("bench/analytics_scale")).fetchone()
+        if keys or not bench_keys.kept(conn, 0):
+            return found[1:] == (teams, first, last) and bench_keys.kept(conn, keys)
     return found == (teams * ((last - first).days + 1) * ROWS_PER_TEAM_DAY, teams, first, last)
 
 
@@ -79,12 +83,14 @@ def generate_if_empty(env: BenchEnv, teams: int, first: date, last: date, log: L
     return teams, (last - first).days + 1
 
 
-def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep: bool = False) -> tuple:
+def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep: bool = False,
+              keys: int = 0) -> tuple:
     import psycopg
 
     from finops.analytics.rollups import rebuild
+    from finops.bench import keys as bench_keys
 
-    if keep and _reusable(env, teams, first, last):
+    if keep and _reusable(env, teams, first, last, keys):
         log("analytics: reusing the kept warehouse (--analytics-keep)")
         with psycopg.connect(env.pg_url, autocommit=True) as conn:
             conn.execute(paths.sql("bench/analytics_plain_views"))
@@ -93,19 +99,23 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
         conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_run_skipped, "
                      "finops.usage_data, finops.collection_runs, finops.rollup_pending, "
                      "finops.restatements, finops.spend_project_daily, finops.spend_project_monthly, "
-                     "finops.spend_model_daily, finops.usage_model_daily")
+                     "finops.spend_model_daily, finops.usage_model_daily, finops.spend_key_daily, "
+                     "finops.spend_key_monthly, finops.api_key_changes, finops.api_keys")
         conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
         started = time.perf_counter()
         conn.execute("SELECT setseed(0.15)")
-        conn.execute(paths.sql("bench/analytics_generate"), {"teams": teams, "first": first, "last": last})
+        conn.execute(paths.sql("bench/analytics_generate"), {"teams": teams, "first": first, "last": last,
+                                                             "keys": keys})
         log(f"analytics: cost rows generated in {time.perf_counter() - started:.1f} s")
+        if keys:
+            bench_keys.generate(conn, teams, first, last, keys, log)
         conn.execute("ANALYZE finops.cost_data")
     started = time.perf_counter()
     with psycopg.connect(env.pg_url) as conn:
         rebuild(conn)
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
         conn.execute("ANALYZE finops.spend_project_daily, finops.spend_project_monthly, "
-                     "finops.spend_model_daily, "
+                     "finops.spend_model_daily, finops.spend_key_daily, finops.spend_key_monthly, "
                      "finops.line_items")
         conn.execute(paths.sql("bench/analytics_plain_views"))
         counts = conn.execute(paths.sql("bench/analytics_counts")).fetchone()

@@ -32,7 +32,7 @@ def truncate(env: BenchEnv) -> None:
         conn.execute("TRUNCATE finops.success_rates, finops.cost_data, finops.collection_run_days, "
                      "finops.collection_run_skipped, finops.restatements, finops.spend_project_daily, "
                      "finops.spend_project_monthly, finops.spend_model_daily, finops.rollup_pending, finops.usage_data, "
-                     "finops.collection_runs")
+                     "finops.collection_runs, finops.spend_key_daily, finops.spend_key_monthly")
 
 
 def _midnight(day: date) -> int:

@@ -10,6 +10,9 @@ Then the overview (month to date by team) and one team's spend page (by project)
 analytics case's warehouse (``--analytics-teams`` x ``--analytics-days``, default 1,000 x 365: 6.6 M cost rows)
 with usage behind its costs (3.3 M rows of ``finops.usage_data``, ``include/sql/bench/usage_generate.sql``);
 ``--analytics-keep`` reuses a warehouse of that size (usage rows included) and times only the usage pages.
+``--analytics-keys N`` gives the warehouse per-key rows (issue 26: N keys a project, ``finops/bench/keys.py``);
+the pages then show their top keys and owners read from the key rollups, and are timed again with the panel read
+from cost_data as before the rollups (``key_panel_from_cost_data``), for the comparison.
 """
 
 from __future__ import annotations
@@ -50,11 +53,13 @@ def _only_active(env: BenchEnv, team_ids: list[str]) -> Iterator[None]:
             conn.execute("UPDATE finops.teams SET active = true")
 
 
-def overview_page(period, today: date, team_id: str | None) -> str:
-    """The overview (by team) or a team's spend page (by project), usage panels included, built and rendered."""
+def overview_page(period, today: date, team_id: str | None, keys_read: Callable | None = None) -> str:
+    """The overview (by team) or a team's spend page (by project), usage panels and top keys included, built and
+    rendered as the route does (``keys_read``: the key panel's read, ``key_panel`` by default)."""
     from finops.analytics.budget_status import budget_panel
     from finops.analytics.overview import build_overview
     from finops.analytics.usage_panels import build_usage_panels
+    from finops.attribution.panel import key_panel
     from finops.warehouse.db import connect
     from finops.web.charts import stacked_chart
     from finops.web.rendering import render
@@ -65,6 +70,7 @@ def overview_page(period, today: date, team_id: str | None) -> str:
         data = build_overview(conn, period, today=today, label=label, month=True,
                               group="project" if team_id else "team", team_id=team_id, lookback=2)
         usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency, team_id=team_id)
+        keys = (keys_read or key_panel)(conn, period.start, period.end, currency=data.currency, team_id=team_id)
     return render("overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id),
                   chart=stacked_chart(data), filters=Filters(), group="project" if team_id else "team",
                   groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),
@@ -72,7 +78,9 @@ def overview_page(period, today: date, team_id: str | None) -> str:
                   pct=pct, overview_url="/finops/overview", manage_url="/finops/",
                   csv_url="/finops/overview/export.csv", team_url=lambda t: f"/finops/overview/teams/{t}",
                   static="/finops/static/", usage=usage, unit_chart=unit_cost_chart(usage),
-                  usage_csv_url="/finops/overview/export.csv?usage=1")
+                  usage_csv_url="/finops/overview/export.csv?usage=1", key_panel=keys,
+                  keys_csv_url="/finops/overview/keys.csv",
+                  key_url=lambda t, p, k: f"/finops/overview/teams/{t}/keys/{p}/{k}")
 
 
 def _usage_pages(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
@@ -89,8 +97,13 @@ def _usage_pages(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Meas
     today = datetime.now(UTC).date()
     last = today - timedelta(days=1)
     first = last - timedelta(days=days - 1)
-    counts = _generate(env, teams, first, last, log, keep=getattr(args, "analytics_keep", False))
+    keys = getattr(args, "analytics_keys", 0)
+    counts = _generate(env, teams, first, last, log, keep=getattr(args, "analytics_keep", False), keys=keys)
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        if keys:
+            from finops.bench.keys import shape
+
+            log(f"page: per-key shape: {shape(conn, teams, days, keys)}")
         usage_rows = conn.execute("SELECT count(*) FROM finops.usage_data").fetchone()[0]
         generated = usage_rows != teams * days * 9
         if generated:
@@ -112,6 +125,8 @@ def _usage_pages(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Meas
             log(f"page: usage_model_daily rebuilt in {time.perf_counter() - started:.1f} s ({rollup_rows} rows)")
     month = month_period(today.strftime("%Y-%m") if today.day > 1 else last.strftime("%Y-%m"))
     scale = f"{teams} teams x {days} days ({counts[0] / 1e6:.2f} M cost rows, {usage_rows / 1e6:.2f} M usage rows)"
+    if keys:
+        scale += f", {keys} keys a project"
     out = []
     for name, team_id, target in (("overview (month to date, by team)", None, 0.300),
                                   ("team page (month to date, by project)", "anl0000", 0.150)):
@@ -120,7 +135,28 @@ def _usage_pages(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Meas
         out.append(Measurement(f"page: {name} with the usage panels, {scale}", f"{seconds * 1000:.0f} ms", "-", None,
                                f"<= {target * 1000:.0f} ms", verdict(seconds <= target)
                                + f" ({len(html) / 1e3:.0f} kB of HTML)"))
+        if keys:
+            out += _key_panel_before_after(name, month, today, team_id, log)
     return out
+
+
+def _key_panel_before_after(name: str, month, today: date, team_id: str | None, log: Log) -> list[Measurement]:
+    """The page with its key panel read from cost_data (before the key rollups), and both panel reads alone."""
+    from finops.attribution.panel import key_panel, key_panel_from_cost_data
+    from finops.warehouse.db import connect
+
+    old_page, _ = _median(lambda: overview_page(month, today, team_id, key_panel_from_cost_data), repeat=3)
+    with connect() as conn:
+        new_s, new = _median(lambda: key_panel(conn, month.start, month.end, team_id=team_id), repeat=5)
+        old_s, old = _median(lambda: key_panel_from_cost_data(conn, month.start, month.end, team_id=team_id),
+                             repeat=3)
+    log(f"page: {name}: key panel from the rollups {new_s * 1000:.0f} ms, from cost_data {old_s * 1000:.0f} ms "
+        f"(equal: {new == old}); page with the cost_data panel {old_page * 1000:.0f} ms")
+    return [Measurement(f"page: {name}, key panel read", f"{new_s * 1000:.0f} ms from the key rollups",
+                        f"{old_s * 1000:.0f} ms from cost_data", new_s / old_s if old_s else None, "-",
+                        f"info (equal: {new == old})"),
+            Measurement(f"page: {name}, before the key rollups (panel from cost_data)",
+                        f"{old_page * 1000:.0f} ms", "-", None, "-", "info")]
 
 
 def case_page(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:

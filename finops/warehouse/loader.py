@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
 import tempfile
 import time
@@ -110,7 +111,11 @@ class _Spool:
     per_day: dict[tuple[date, str], list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
     #: [rows, amount] per key of each of SPOOL_GROUPS (per (day, project, currency), per (day, line item, currency)):
     #: the window's new contribution to the rollups (finops.analytics.rollups), bounded by days, not rows.
-    groups: dict[str, dict[tuple, list]] = field(default_factory=lambda: {name: {} for name in SPOOL_GROUPS})
+    #: And per key group (finops.analytics.rollups.key_group, ``by_key``): spend_key_daily's change, with the
+    #: parser's kinds of cost of the line items of spend with no key (``kinds``: those it was asked for).
+    groups: dict[str, dict[tuple, list]] = field(
+        default_factory=lambda: {name: {} for name in (*SPOOL_GROUPS, "by_key")})
+    kinds: dict = field(default_factory=dict)
 
     def sums(self) -> WindowSums:
         from finops.analytics.rollups import WindowSums
@@ -149,7 +154,13 @@ def replace_window(
     import psycopg
 
     from finops.analytics.restatements import record_found
-    from finops.analytics.rollups import apply_changes, deleted_sums, window_change
+    from finops.analytics.rollups import (
+        CostKinds,
+        apply_changes,
+        deleted_sums,
+        stored_cost_kinds,
+        window_change,
+    )
 
     collected_at = datetime.now(UTC)
     params = {"team_id": team_id, "window_start": window.start, "window_end": window.end,
@@ -164,7 +175,7 @@ def replace_window(
         mark = now
 
     with tempfile.TemporaryFile(prefix="finops-spool-") as spool:
-        spooled = _spool_rows(spool, rows, window)
+        spooled = _spool_rows(spool, rows, window, CostKinds(provider))
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
         with connections.transaction() if connections else connect(conn_id) as conn:
@@ -209,8 +220,11 @@ def replace_window(
             # The window's change to the rollups (what the old rows held out, the new rows' sums in), applied here
             # or, with ``rollups``, by the task's batch right after the commit; and restatements (docs/analytics.md).
             phase("record")
-            change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed),
+            kinds = stored_cost_kinds(conn, provider, _key_items(spooled, deleted, summed))
+            change = window_change(provider, team_id, run_id, deleted_sums(deleted, summed=summed, kinds=kinds),
                                    spooled.sums())
+            if any(kinds[item] != kind for item, kind in spooled.kinds.items()):
+                change = dataclasses.replace(change, stale=True)  # recomputed instead (rollups._recompute_stale)
             phase("rollups")
             with conn.pipeline():
                 restated_cur = conn.execute(paths.sql(RESTATEMENTS), {"run_id": run_id})
@@ -238,7 +252,16 @@ def replace_window(
                       skipped=skipped, phases=phases)
 
 
-def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _Spool:
+def _key_items(spooled: _Spool, deleted: list[tuple], summed: bool) -> set[str]:
+    """The line items whose kind of cost the key rollups' groups of spend with no key need: the spool's, and a
+    short window's deleted rows' (a long window's delete reads them from line_items itself)."""
+    items = set(spooled.kinds)
+    if not summed:
+        items.update(row[2] for row in deleted if row[5] is None and row[1] != "unassigned")
+    return items
+
+
+def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window, kinds=None) -> _Spool:
     """Write the window's rows to ``spool`` as CSV COPY data, in chunks, summed per rollup group (and so per day
     and currency).
 
@@ -251,6 +274,18 @@ def _spool_rows(spool: IO[bytes], rows: Iterable[CostRow], window: Window) -> _S
     """
     out = _Spool()
     keys = [(name, itemgetter(*fields)) for name, fields in SPOOL_GROUPS.items()]
+    if kinds is None:
+        from finops.analytics.rollups import CostKinds
+
+        kinds = CostKinds("openai")
+    out.kinds = kinds
+
+    def key_group(row: CostRow) -> tuple:  # finops.analytics.rollups.key_group, with the parser's kinds
+        key = row.api_key_id
+        return (row.usage_date, row.project_id, key, bool(row.allocated),
+                kinds[row.line_item] if key is None and row.project_id != "unassigned" else "", row.currency)
+
+    keys.append(("by_key", key_group))
     start, end = window.start, window.end
     count = 0
     chunk: list[tuple] = []

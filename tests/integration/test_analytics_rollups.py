@@ -48,6 +48,21 @@ EXPECTED = {
         "GROUP BY c.provider, c.usage_date, d.model, d.model_family, d.token_kind, d.tier, d.cost_kind, c.currency",
         "SELECT provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency, amount, rows "
         "FROM finops.spend_model_daily"),
+    "spend_key_daily": (
+        "SELECT c.provider, c.team_id, c.usage_date, c.project_id, c.api_key_id, c.allocated, "
+        "CASE WHEN c.api_key_id IS NULL AND c.project_id <> 'unassigned' THEN d.cost_kind ELSE '' END, c.currency, "
+        "sum(c.amount), count(*) FROM finops.cost_data c LEFT JOIN finops.line_items d USING (provider, line_item) "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        "SELECT provider, team_id, usage_date, project_id, api_key_id, allocated, cost_kind, currency, amount, rows "
+        "FROM finops.spend_key_daily"),
+    "spend_key_monthly": (
+        "SELECT c.provider, c.team_id, date_trunc('month', c.usage_date)::date, c.project_id, c.api_key_id, "
+        "c.allocated, CASE WHEN c.api_key_id IS NULL AND c.project_id <> 'unassigned' THEN d.cost_kind ELSE '' END, "
+        "c.currency, sum(c.amount), count(*) "
+        "FROM finops.cost_data c LEFT JOIN finops.line_items d USING (provider, line_item) "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+        "SELECT provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency, amount, rows "
+        "FROM finops.spend_key_monthly"),
     # Written apart from migration 0019's view: cost rows per (team, day, line item model, token kind) next to usage
     # rows unpivoted per (team, day, model, token kind), matched on the whole key (no null key value is '\x01').
     "usage_model_daily": (
@@ -74,10 +89,12 @@ EXPECTED = {
 
 ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "
                     "finops.spend_project_monthly, "
-                    "finops.spend_model_daily, finops.usage_model_daily")
+                    "finops.spend_model_daily, finops.usage_model_daily, finops.spend_key_daily, "
+                    "finops.spend_key_monthly")
 
 
-ROLLUP_TABLES = ("spend_project_daily", "spend_project_monthly", "spend_model_daily", "usage_model_daily")
+ROLLUP_TABLES = ("spend_project_daily", "spend_project_monthly", "spend_model_daily", "usage_model_daily",
+                 "spend_key_daily", "spend_key_monthly")
 
 
 def assert_rollups_equal_cost_data(db) -> None:
@@ -123,6 +140,8 @@ def row_versions(db) -> dict[str, dict[tuple, str]]:
     keys = {"spend_project_daily": "provider, team_id, usage_date, project_id, currency",
             "spend_project_monthly": "provider, team_id, month, project_id, currency",
             "spend_model_daily": "provider, usage_date, model, model_family, token_kind, tier, cost_kind, currency",
+            "spend_key_daily": "provider, team_id, usage_date, project_id, api_key_id, allocated, cost_kind, currency",
+            "spend_key_monthly": "provider, team_id, month, project_id, api_key_id, allocated, cost_kind, currency",
             "usage_model_daily": "provider, team_id, usage_date, model, token_kind"}
     return {table: {tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {key}, xmin::text FROM finops.{table}")}  # noqa: S608
             for table, key in keys.items()}
@@ -546,3 +565,89 @@ def test_a_long_window_returns_its_deleted_rows_summed_and_keeps_rollups_equal(t
     load(search, rows("4", days=2))  # a daily window: the delete returns its rows
     assert loader.DELETE_WINDOW_SUMMED in statements and loader.DELETE_WINDOW in statements
     assert_rollups_equal_cost_data(db)
+
+
+def keyed_rows(scale: str = "1", days: int = 3, keys: int = 3, allocated: bool = False,
+               items=ITEMS) -> list[CostRow]:
+    """Per-key rows as issue 26 collects them: each (day, project, line item) split over some keys (not every key
+    uses every line item), a part with no key (the Playground, not reported per key) and the unassigned project's
+    rows with no key; ``allocated`` marks the keys' parts as Anthropic's allocation does."""
+    out = []
+    for d in range(days):
+        day = WINDOW.start + timedelta(days=d)
+        for p in ("proj_a", "proj_b", "unassigned"):
+            for i, item in enumerate(items):
+                owners = [None] if p == "unassigned" else [None, *(f"key_{p}_{k}" for k in range(keys)
+                                                                   if (d + i + k) % 3 != 1)]
+                for n, key in enumerate(owners):
+                    out.append(CostRow(day, p, item, "usd", Decimal(scale) * NOISE * (i + 1) * (n + 1),
+                                       Decimal(1000), "tokens", "org-x", api_key_id=key,
+                                       allocated=allocated and key is not None))
+    return out
+
+
+def test_key_rollups_equal_cost_data_after_loads_reruns_failures_rebuild_and_reparse(teams, db, monkeypatch):
+    """spend_key_daily and spend_key_monthly (migration 0020) through every path that changes cost_data."""
+    from finops.warehouse import loader
+
+    growth, search = teams
+    load(growth, keyed_rows("1"))
+    load(search, keyed_rows("2", keys=5, allocated=True))
+    assert_rollups_equal_cost_data(db)
+    assert db.execute("SELECT count(*) FROM finops.spend_key_daily WHERE api_key_id IS NOT NULL").fetchone()[0] > 0
+    # the same rows again: nothing written
+    before = row_versions(db)
+    load(growth, keyed_rows("1"))
+    assert row_versions(db) == before
+    # a rerun where keys disappear, a key moves from allocated to billed and amounts change
+    load(growth, keyed_rows("3", days=2, keys=1))
+    load(search, keyed_rows("2", keys=5, allocated=False))
+    assert_rollups_equal_cost_data(db)
+    # a failed load (the same natural key twice) leaves cost_data and the rollups as they were
+    before = row_versions(db)
+    with pytest.raises(DuplicateCostRow):
+        load(growth, keyed_rows("4") + keyed_rows("4")[-1:])
+    assert row_versions(db) == before
+    assert_rollups_equal_cost_data(db)
+    # a long window: the delete returns its rows summed per group (the 'k' grain)
+    long_window = Window(WINDOW.start, WINDOW.start + timedelta(days=loader.DELETED_ROWS_MAX_DAYS + 3))
+    load(growth, keyed_rows("5", days=10), window=long_window)
+    load(growth, keyed_rows("6", days=9, keys=2, items=ITEMS[1:]), window=long_window)
+    assert_rollups_equal_cost_data(db)
+    # a batch applying several loads' changes at once, each once
+    with KeptConnections() as connections:
+        batch = RollupBatch(connections, size=2)
+        for team, scale in ((growth, "7"), (search, "8"), (growth, "9")):
+            replace_window(team, WINDOW, iter(keyed_rows(scale, keys=4)), dag_run_id="batch",
+                           started_at=datetime.now(UTC), connections=connections, rollups=batch)
+        batch.flush()
+    assert_rollups_equal_cost_data(db)
+    # drift repaired by a refresh, then a rebuild and a re-parse leave them equal
+    db.execute("UPDATE finops.spend_key_daily SET amount = amount + 1 WHERE team_id = %s", (growth,))
+    db.execute("DELETE FROM finops.spend_key_monthly WHERE team_id = %s", (growth,))
+    with connect() as conn:
+        refresh_rollups(conn, "openai", growth, WINDOW.start, long_window.end)
+    assert_rollups_equal_cost_data(db)
+    db.execute("UPDATE finops.spend_key_daily SET amount = amount + 1")
+    with connect() as conn:
+        rebuild(conn)
+    assert_rollups_equal_cost_data(db)
+    # a re-parse that changes a line item's kind of cost moves its spend with no key between reasons
+    db.execute("UPDATE finops.line_items SET cost_kind = 'other' WHERE line_item = %s", (ITEMS[0],))
+    with connect() as conn:
+        rebuild(conn)
+    # loads while the stored kind is stale (the parser says 'tokens'): grouped by the stored one, short and long
+    load(search, keyed_rows("10", keys=2))
+    load(growth, keyed_rows("11", days=10), window=long_window)
+    assert_rollups_equal_cost_data(db)
+    tokens = "SELECT sum(amount) FROM finops.spend_key_daily WHERE cost_kind = 'tokens'"
+    stale = db.execute(tokens).fetchone()[0]
+    with connect() as conn:
+        assert reparse(conn).changed == 1
+    assert db.execute(tokens).fetchone()[0] > stale
+    assert_rollups_equal_cost_data(db)
+    # every row gone: no key group left at zero
+    load(growth, [], window=long_window)
+    load(search, [])
+    assert db.execute("SELECT count(*) FROM finops.spend_key_daily").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM finops.spend_key_monthly").fetchone()[0] == 0
