@@ -235,10 +235,13 @@ def explained_dags_test(env: BenchEnv, log: Log, label: str, logical_date: date,
 
 
 def _concurrency(args: argparse.Namespace) -> int:
-    """Concurrent API calls the product allows: the pool's slots x threads per collect_team instance."""
-    from finops.defaults import DEFAULT_THREADS_PER_TASK
+    """Concurrent API calls of an ``airflow dags test`` run: it runs one task instance at a time, so a
+    collect_team instance's threads x a team's requests in flight (``--team-requests-in-flight``, the variable
+    finops_team_requests_in_flight); the pool's slots multiply it only under a scheduler."""
+    from finops.defaults import DEFAULT_TEAM_REQUESTS_IN_FLIGHT, DEFAULT_THREADS_PER_TASK
 
-    return args.pool * DEFAULT_THREADS_PER_TASK
+    in_flight = getattr(args, "team_requests_in_flight", None) or DEFAULT_TEAM_REQUESTS_IN_FLIGHT
+    return DEFAULT_THREADS_PER_TASK * in_flight
 
 
 def limit_script(env: BenchEnv, log: Log, teams: list[str], start: date, end: date, pool: int,
@@ -300,12 +303,13 @@ def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measur
         limit, _ = run.computed_limit(latency_s, concurrency, copy_rate)
         ratio = run.wall_s / limit
         target = "<= 60 s and <= 2x" if count >= 1000 else "(1000 teams: <= 60 s, <= 2x)"
-        met = count < 1000 or (run.wall_s <= 60 and ratio <= 2)
+        met = run.wall_s <= 60 and ratio <= 2
         out.append(Measurement(
             f"daily: {count} teams, dags test, usage + {env.keys_per_project or 1} keys/project",
             f"{run.wall_s:.1f} s ({dag_ok}/{count} ok; CPU pipeline {run.cpu['pipeline']:.0f} s, PG "
             f"{run.cpu['postgres']:.0f} s, stand-ins {run.cpu['simulator'] + run.cpu['kms']:.0f} s)",
-            f"computed {limit:.1f} s", ratio, target, verdict(met) if ok else "failed run"))
+            f"computed {limit:.1f} s", ratio, target,
+            ("info" if count < 1000 else verdict(met)) if ok else "failed run"))
         out.append(Measurement(f"daily: {count} teams, rows and requests a team",
                                f"{run.cost_rows / count:,.0f} cost rows ({before:,.0f} before the key grouping), "
                                f"{run.usage_rows / count:,.0f} usage rows, {run.requests / count:.1f} requests"))
