@@ -57,20 +57,18 @@ def overview_page(period, today: date, team_id: str | None, keys_read: Callable 
     """The overview (by team) or a team's spend page (by project), usage panels and top keys included, built and
     rendered as the route does (``keys_read``: the key panel's read, ``key_panel`` by default)."""
     from finops.analytics.budget_status import budget_panel
-    from finops.analytics.overview import build_overview
-    from finops.analytics.usage_panels import build_usage_panels
-    from finops.attribution.panel import key_panel
-    from finops.warehouse.db import connect
+    from finops.warehouse.snapshot import snapshot_reads
     from finops.web.charts import stacked_chart
     from finops.web.rendering import render
     from finops.web.routes.analytics import PERIODS, Filters, Reader, pct, unit_cost_chart
+    from finops.web.spend_panels import read_spend_panels
 
-    with connect() as conn:
+    with snapshot_reads() as reads:
         label = f"{period.start:%B %Y}" + (" to date" if period.start <= today < period.end else "")
-        data = build_overview(conn, period, today=today, label=label, month=True,
-                              group="project" if team_id else "team", team_id=team_id, lookback=2)
-        usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency, team_id=team_id)
-        keys = (keys_read or key_panel)(conn, period.start, period.end, currency=data.currency, team_id=team_id)
+        panels = read_spend_panels(reads, period, today=today, label=label, month=True,
+                                   group="project" if team_id else "team", team_id=team_id, lookback=2,
+                                   keys_read=keys_read)
+    data, usage, keys = panels.data, panels.usage, panels.keys
     return render("overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id),
                   chart=stacked_chart(data), filters=Filters(), group="project" if team_id else "team",
                   groupings=("project", "model", "provider") if team_id else ("team", "provider", "model"),

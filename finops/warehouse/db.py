@@ -65,9 +65,13 @@ def sqlalchemy_url(conn_id: str = FINOPS_DB_CONN_ID) -> str:
 
 
 def _open(conn_id: str, **overrides: Any) -> psycopg.Connection:
+    return open_connection({**connection_params(conn_id), **overrides}, conn_id)
+
+
+def open_connection(params: dict[str, Any], conn_id: str = FINOPS_DB_CONN_ID) -> psycopg.Connection:
+    """A psycopg 3 connection from :func:`connection_params` resolved already (several connections, one lookup)."""
     import psycopg
 
-    params = {**connection_params(conn_id), **overrides}
     try:
         return psycopg.connect(**params)
     except psycopg.OperationalError as exc:

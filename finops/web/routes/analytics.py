@@ -101,11 +101,10 @@ def pct(share: Decimal | None, signed: bool = False) -> str:
 
 def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: str | None) -> HTMLResponse:
     from finops.analytics.budget_status import budget_panel
-    from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS, build_overview
-    from finops.analytics.usage_panels import build_usage_panels
-    from finops.attribution.panel import key_panel
-    from finops.warehouse.db import connect
+    from finops.analytics.overview import OVERVIEW_GROUPINGS, TEAM_GROUPINGS
+    from finops.warehouse.snapshot import snapshot_reads
     from finops.web.charts import stacked_chart
+    from finops.web.spend_panels import read_spend_panels
 
     groupings = TEAM_GROUPINGS if team_id else OVERVIEW_GROUPINGS
     group = f.group if f.group in groupings else groupings[0]
@@ -117,15 +116,12 @@ def _page(request: Request, reader: Reader, f: Filters, today: date, team_id: st
         f = Filters(group=group, provider=f.provider)
         period, label, month = resolve_period(f, today)
     teams = None if team_id else reader.team_filter()  # a team's page is already the reader's (require_team)
-    with connect() as conn:
-        if team_id and not conn.execute(paths.sql("analytics/team_exists"), {"team_id": team_id}).fetchone():
+    with snapshot_reads() as reads:
+        if team_id and not reads.conn.execute(paths.sql("analytics/team_exists"), {"team_id": team_id}).fetchone():
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"Team {team_id} is not registered; see the overview.")
-        data = build_overview(conn, period, today=today, label=label, month=month, group=group,
-                              provider=f.provider or None, team_id=team_id, teams=teams)
-        usage = build_usage_panels(conn, data.period, data.previous, currency=data.currency,
+        panels = read_spend_panels(reads, period, today=today, label=label, month=month, group=group,
                                    provider=f.provider or None, team_id=team_id, teams=teams)
-        keys = key_panel(conn, period.start, period.end, currency=data.currency, team_id=team_id,
-                         provider=f.provider or None, teams=teams)
+    data, usage, keys = panels.data, panels.usage, panels.keys
     csv_url = request.url_for("overview_csv").path
     html = render(
         "overview.html", data=data, budget_panel=budget_panel(today, team_id=team_id, teams=teams), chart=stacked_chart(data), filters=f, group=group, groupings=groupings,
