@@ -560,12 +560,16 @@ def refresh_usage_windows(conn: psycopg.Connection, windows: Iterable[tuple[str,
     if not windows or not _has_usage_rollup(conn):
         return 0
     teams = sorted({(provider, team_id) for provider, team_id, *_ in windows})
+    months = sorted({(provider, team_id, *_months(start, end)) for provider, team_id, start, end in windows})
+    has_mtd = _has_usage_mtd(conn)
     with conn.pipeline():
         conn.execute(paths.sql("analytics/usage_model_lock_teams"),
                      {"providers": [p for p, _ in teams], "team_ids": [t for _, t in teams]})
         for provider, team_id, start, end in windows:
             conn.execute(paths.sql("analytics/usage_model_refresh_window"),
                          {"provider": provider, "team_id": team_id, "window_start": start, "window_end": end})
+        for provider, team_id, first, stop in months if has_mtd else ():
+            _refresh_mtd(conn, provider, team_id, first, stop)
     return len(windows)
 
 
@@ -578,6 +582,8 @@ def recompute_usage_days(conn: psycopg.Connection, days: dict[str, set[date]]) -
         if provider_days:
             conn.execute(paths.sql("analytics/usage_model_recompute_days"),
                          {"provider": provider, "days": sorted(provider_days)})
+            for month in sorted({d.replace(day=1) for d in provider_days}) if _has_usage_mtd(conn) else ():
+                _refresh_mtd(conn, provider, None, *_months(month, month + timedelta(days=1)))
 
 
 def rebuild_usage(conn: psycopg.Connection) -> None:
@@ -586,3 +592,35 @@ def rebuild_usage(conn: psycopg.Connection) -> None:
     if _has_usage_rollup(conn):
         conn.execute(paths.sql("analytics/lock_model_daily"))
         conn.execute(paths.sql("analytics/usage_model_rebuild"))
+        rebuild_usage_mtd(conn)
+
+
+# -- usage_model_mtd: month-to-date sums of usage_model_daily (migration 0021), recomputed with it ------------------
+
+def _has_usage_mtd(conn: psycopg.Connection) -> bool:
+    return bool(conn.execute("SELECT to_regclass('finops.usage_model_mtd')").fetchone()[0])
+
+
+def _months(start: date, end: date) -> tuple[date, date]:
+    """The whole months ``[first, stop)`` that the days ``[start, end)`` touch."""
+    return start.replace(day=1), ((end - timedelta(days=1)).replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _refresh_mtd(conn: psycopg.Connection, provider: str, team_id: str | None, first: date, stop: date) -> None:
+    """Recompute ``usage_model_mtd`` over the whole months ``[first, stop)`` of ``team_id`` (None: every team of
+    ``provider``) from usage_model_daily as it now is in this transaction (``usage_model_mtd_refresh.sql``). Its
+    sums run from the first of the month, so a changed day changes every later day of its month: whole months."""
+    conn.execute(paths.sql("analytics/usage_model_mtd_refresh"),
+                 {"provider": provider, "team_id": team_id, "first": first, "stop": stop})
+
+
+def rebuild_usage_mtd(conn: psycopg.Connection) -> None:
+    """Recompute ``usage_model_mtd`` whole from usage_model_daily (a rebuild, migration 0021's fill)."""
+    if not _has_usage_mtd(conn):
+        return
+    conn.execute("SET LOCAL work_mem = '256MB'")  # the windows' sorts of a whole table: in memory, not on disk
+    conn.execute("TRUNCATE finops.usage_model_mtd")
+    bounds = conn.execute("SELECT provider::text, min(usage_date), max(usage_date) FROM finops.usage_model_daily "
+                          "GROUP BY provider ORDER BY provider").fetchall()
+    for provider, first, last in bounds:
+        _refresh_mtd(conn, provider, None, *_months(first, last + timedelta(days=1)))

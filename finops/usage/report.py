@@ -113,10 +113,13 @@ def page_segments(conn: psycopg.Connection, period: Period, previous: Period, co
     if columns not in (("team_id",), ("model",)):
         raise ValueError(f"page segments are grouped by team_id or model, not {columns}")
     conn.execute(paths.sql("usage/page_work_mem"))
+    mtd, ranges = _period_pieces({"previous": previous, "current": period})
     rows = conn.execute(paths.sql("usage/page_segments"), {
         "start": period.start, "end": period.end, "previous_start": previous.start, "previous_end": previous.end,
-        "providers": [provider] if provider else list(PROVIDERS), "team_id": team_id,
-        "teams": teams}).fetchall()
+        "providers": [provider] if provider else list(PROVIDERS), "team_id": team_id, "teams": teams,
+        "mtd_periods": [m[0] for m in mtd], "mtd_firsts": [m[1] for m in mtd], "mtd_lasts": [m[2] for m in mtd],
+        "range_periods": [r[0] for r in ranges], "range_starts": [r[1] for r in ranges],
+        "range_ends": [r[2] for r in ranges]}).fetchall()
     out = PageSegments(daily=[], previous=[], current=[])
     parts = {"day": out.daily, "previous": out.previous, "current": out.current}
     by_model = columns == ("model",)
@@ -128,6 +131,25 @@ def page_segments(conn: psycopg.Connection, period: Period, previous: Period, co
             key, model, kind, cost, tokens or 0, requests, cost if same else ZERO if matched is None else matched,
             met, ZERO if without is None else without, unpriced))
     return out
+
+
+def _period_pieces(periods: dict[str, Period]) -> tuple[list[tuple[str, date, date]], list[tuple[str, date, date]]]:
+    """Each period cut at month boundaries: the pieces that start on the first of their month as (period, first day,
+    last day), read from ``usage_model_mtd``'s month-to-date sums, and the others as (period, start, end), summed day
+    by day (a difference of two month-to-date sums could show other digits than the sum of the days)."""
+    mtd: list[tuple[str, date, date]] = []
+    ranges: list[tuple[str, date, date]] = []
+    for name, period in periods.items():
+        day = period.start
+        while day < period.end:
+            first = day.replace(day=1)
+            stop = min((first + timedelta(days=32)).replace(day=1), period.end)
+            if day == first:
+                mtd.append((name, first, stop - timedelta(days=1)))
+            else:
+                ranges.append((name, day, stop))
+            day = stop
+    return mtd, ranges
 
 
 def usage_figures(rows: list[Segment], columns: tuple[str, ...]) -> dict[tuple, UsageFigures]:

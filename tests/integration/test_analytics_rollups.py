@@ -85,12 +85,34 @@ EXPECTED = {
         "  AND COALESCE(c.kind, '\x01') = COALESCE(u.kind, '\x01')",
         "SELECT provider::text, team_id, usage_date, model, token_kind, cost, cost_rows, tokens, requests, usage_rows "
         "FROM finops.usage_model_daily"),
+    # Written apart from usage_model_mtd_refresh.sql's windows: for every group and day from its first row to its
+    # team's last row of the month, the FILTERed sums of page_segments.sql over the month's rows up to that day.
+    "usage_model_mtd": (
+        "WITH src AS (SELECT provider, team_id, usage_date, date_trunc('month', usage_date) AS m, model, token_kind, "
+        "  cost, tokens, requests FROM finops.usage_model_daily "
+        "  WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0), "
+        "g AS (SELECT provider, team_id, m, model, token_kind, min(usage_date) AS f FROM src GROUP BY 1, 2, 3, 4, 5), "
+        "l AS (SELECT provider, team_id, m, max(usage_date) AS l FROM src GROUP BY 1, 2, 3), "
+        "days AS (SELECT g.*, d::date AS day FROM g JOIN l USING (provider, team_id, m), "
+        "  generate_series(g.f, l.l, interval '1 day') AS d) "
+        "SELECT days.provider::text, days.team_id, days.day, days.model, days.token_kind, sum(s.cost), "
+        "  sum(s.tokens)::bigint, sum(s.requests)::bigint, "
+        "  sum(s.cost) FILTER (WHERE s.tokens > 0 AND s.cost <> 0), "
+        "  COALESCE(sum(s.tokens) FILTER (WHERE s.tokens > 0 AND s.cost <> 0), 0)::bigint, "
+        "  sum(s.cost) FILTER (WHERE s.tokens = 0 AND s.cost <> 0), "
+        "  COALESCE(sum(s.tokens) FILTER (WHERE s.tokens > 0 AND COALESCE(s.cost, 0) = 0), 0)::bigint "
+        "FROM days JOIN src s ON s.provider = days.provider AND s.team_id = days.team_id AND s.m = days.m "
+        "  AND s.model IS NOT DISTINCT FROM days.model AND s.token_kind IS NOT DISTINCT FROM days.token_kind "
+        "  AND s.usage_date <= days.day "
+        "GROUP BY 1, 2, 3, 4, 5",
+        "SELECT provider::text, team_id, usage_date, model, token_kind, cost, tokens, requests, matched_cost, "
+        "matched_tokens, cost_without_usage, tokens_without_cost FROM finops.usage_model_mtd"),
 }
 
 ROLLUPS_TRUNCATE = ("TRUNCATE finops.line_items, finops.spend_project_daily, "
                     "finops.spend_project_monthly, "
-                    "finops.spend_model_daily, finops.usage_model_daily, finops.spend_key_daily, "
-                    "finops.spend_key_monthly")
+                    "finops.spend_model_daily, finops.usage_model_daily, finops.usage_model_mtd, "
+                    "finops.spend_key_daily, finops.spend_key_monthly")
 
 
 ROLLUP_TABLES = ("spend_project_daily", "spend_project_monthly", "spend_model_daily", "usage_model_daily",

@@ -6,13 +6,14 @@ it equals ``segments.sql`` over the raw tables."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from test_analytics_rollups import (
     EXPECTED,
     ITEMS,
+    NOISE,
     ROLLUPS_TRUNCATE,
     WINDOW,
     assert_rollups_equal_cost_data,
@@ -207,3 +208,68 @@ def test_a_team_on_both_providers_reads_as_segments_with_anthropic_names(teams, 
     assert "claude-sonnet-4" in models and "claude-sonnet-4-20250514" not in models  # named: cost and tokens meet
     assert any(s.model == "claude-sonnet-4" and s.matched_tokens for s in read.current)
     assert "claude-haiku-4-5-20251001" in models  # no cost row names it
+
+
+def test_periods_cut_at_month_boundaries_read_month_to_date_sums_that_equal_segments(teams, db):
+    """usage_model_mtd (migration 0021): pieces of a period that start on the first of a month are read as one row per
+    group on their last day (or the team's last day with rows before it); the others day by day. Across a month's
+    end, with a day one group lacks and a team whose rows stop earlier, every period's read equals segments.sql, digits
+    included, and the table equals its definition after loads, a rerun that drops a day, and a rebuild."""
+    growth, search = teams
+    window = Window(date(2026, 2, 25), date(2026, 3, 5))
+    days = [window.start + timedelta(days=d) for d in range((window.end - window.start).days)]
+
+    def costs(scale: str, team_days) -> list[CostRow]:
+        return [CostRow(day, project, item, "usd", Decimal(scale) * NOISE * (i + 1) + Decimal("0.10"),
+                        Decimal(1000), "tokens", "org-x")
+                for day in team_days for project in ("proj_a", "unassigned") for i, item in enumerate(ITEMS)
+                if not (item == ITEMS[1] and day == days[5])]  # one day without a cached input cost: carried sums
+
+    def usage_of(scale: int, team_days) -> list[UsageRow]:
+        return [UsageRow(day, "proj_a", "completions", model=MODEL, batch=False, requests=5 + n,
+                         input_tokens=scale * (900 + n), cache_read_tokens=scale * 200 if n != 5 else 0,
+                         output_tokens=scale * 80)
+                for n, day in enumerate(team_days)]
+
+    load(growth, costs("1", days), usage_of(1, days), window=window)
+    load(search, costs("3", days[:6]), usage_of(2, days[:6]), window=window)  # rows stop on 2 March
+    assert_rollups_equal_cost_data(db)
+    assert db.execute("SELECT max(usage_date) FROM finops.usage_model_mtd WHERE team_id = %s", (search,)
+                      ).fetchone()[0] == date(2026, 3, 2)
+
+    periods = [Period(date(2026, 3, 1), date(2026, 3, 4)), Period(date(2026, 2, 1), date(2026, 3, 1)),
+               Period(date(2026, 2, 27), date(2026, 3, 3)), Period(date(2026, 3, 1), date(2026, 4, 1)),
+               Period(date(2026, 3, 2), date(2026, 3, 3)), Period(date(2026, 2, 1), date(2026, 3, 6))]
+
+    def order(found):
+        return sorted(found, key=lambda s: (tuple(map(str, s.key)), str(s.model), str(s.token_kind)))
+
+    def check() -> None:
+        with connect() as conn:
+            for current, previous in zip(periods, periods[1:] + periods[:1], strict=True):
+                for team_id, by in ((None, ("team_id",)), (search, ("model",))):
+                    read = page_segments(conn, current, previous, by, team_id=team_id)
+                    assert read.previous and read.current
+                    assert order(read.previous) == order(segments(conn, previous, by, team_id=team_id)), previous
+                    assert order(read.current) == order(segments(conn, current, by, team_id=team_id)), current
+                    assert [repr(s.cost) for s in order(read.current)] == [
+                        repr(s.cost) for s in order(segments(conn, current, by, team_id=team_id))]
+
+    check()
+    # a rerun that loses 1 March for growth: March's sums of every later day change, February's stay
+    kept = dict(db.execute("SELECT usage_date, xmin::text FROM finops.usage_model_mtd WHERE team_id = %s "
+                           "AND usage_date < '2026-03-01' AND model = %s AND token_kind = 'input'",
+                           (growth, MODEL)).fetchall())
+    rest = [d for d in days if d != date(2026, 3, 1)]
+    load(growth, costs("1", rest), usage_of(1, rest), window=window)
+    assert_rollups_equal_cost_data(db)
+    assert dict(db.execute("SELECT usage_date, xmin::text FROM finops.usage_model_mtd WHERE team_id = %s "
+                           "AND usage_date < '2026-03-01' AND model = %s AND token_kind = 'input'",
+                           (growth, MODEL)).fetchall()) == kept  # unchanged rows are not written again
+    check()
+    # the migration's fill (and --rebuild-rollups) from usage_model_daily gives the same table
+    expected = sorted(db.execute(EXPECTED["usage_model_mtd"][1]).fetchall(), key=repr)
+    with connect() as conn:
+        rollups.rebuild_usage_mtd(conn)
+    assert sorted(db.execute(EXPECTED["usage_model_mtd"][1]).fetchall(), key=repr) == expected
+    assert_rollups_equal_cost_data(db)

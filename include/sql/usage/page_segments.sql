@@ -55,14 +55,53 @@ WITH names AS (
     WHERE provider <> 'anthropic'
 ), mixed AS (  -- teams whose groups may span rows (Anthropic's renamed, or two providers')
     SELECT DISTINCT team_id FROM anthropic
-), team_days AS (
-    SELECT period, team_id, usage_date, model, token_kind, cost, tokens, requests
-    FROM others
-    WHERE team_id NOT IN (SELECT team_id FROM mixed)
-    UNION ALL
-    SELECT period, team_id, usage_date, model, token_kind, sum(cost), sum(tokens)::bigint, sum(requests)::bigint
+), team_days AS (  -- mixed teams: their rows per team-day group, over the whole periods
+    SELECT period, team_id, usage_date, model, token_kind, sum(cost) AS cost, sum(tokens)::bigint AS tokens,
+           sum(requests)::bigint AS requests
     FROM (SELECT * FROM others WHERE team_id IN (SELECT team_id FROM mixed) UNION ALL SELECT * FROM anthropic) AS s
     GROUP BY period, team_id, usage_date, model, token_kind
+), day_rows AS (  -- the rows summed day by day: mixed teams', and the other teams' in pieces of a period that start
+                  -- after the first of a month; each row's parts as page_segments counts them
+    SELECT period, team_id, model, token_kind, cost, tokens, requests,
+           CASE WHEN tokens > 0 AND cost <> 0 THEN cost END AS matched_cost,
+           CASE WHEN tokens > 0 AND cost <> 0 THEN tokens ELSE 0 END AS matched_tokens,
+           CASE WHEN tokens = 0 AND cost <> 0 THEN cost END AS cost_without_usage,
+           CASE WHEN tokens > 0 AND COALESCE(cost, 0) = 0 THEN tokens ELSE 0 END AS tokens_without_cost
+    FROM (SELECT * FROM team_days
+          UNION ALL
+          SELECT p.period, r.team_id, r.usage_date, r.model, r.token_kind, r.cost, r.tokens, r.requests
+          FROM unnest(%(range_periods)s::text[], %(range_starts)s::date[], %(range_ends)s::date[])
+               AS p (period, start_day, end_day)
+          JOIN finops.usage_model_daily r ON r.usage_date >= p.start_day AND r.usage_date < p.end_day
+          WHERE r.provider = ANY(%(providers)s::text[]) AND r.provider <> 'anthropic'
+            AND (%(team_id)s::text IS NULL OR r.team_id = %(team_id)s)
+            AND (%(teams)s::text[] IS NULL OR r.team_id = ANY(%(teams)s::text[]))
+            AND r.team_id NOT IN (SELECT team_id FROM mixed)) AS d
+    WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0
+), read_days AS (  -- every other team's pieces that start on the first of a month: the day whose month-to-date sums
+                   -- (usage_model_mtd) are the piece's, the piece's last day or its team's last day with rows before
+    SELECT s.provider, s.team_id, p.period, d.day
+    FROM (SELECT t.team_id, pr.provider
+          FROM finops.teams AS t CROSS JOIN unnest(%(providers)s::text[]) AS pr (provider)
+          WHERE pr.provider <> 'anthropic'
+            AND (%(team_id)s::text IS NULL OR t.team_id = %(team_id)s)
+            AND (%(teams)s::text[] IS NULL OR t.team_id = ANY(%(teams)s::text[]))
+            AND t.team_id NOT IN (SELECT team_id FROM mixed)) AS s
+    CROSS JOIN unnest(%(mtd_periods)s::text[], %(mtd_firsts)s::date[], %(mtd_lasts)s::date[])
+               AS p (period, first_day, last_day)
+    CROSS JOIN LATERAL (SELECT max(m.usage_date) AS day
+                        FROM finops.usage_model_mtd AS m
+                        WHERE m.provider = s.provider::finops.provider AND m.team_id = s.team_id
+                          AND m.usage_date >= p.first_day AND m.usage_date <= p.last_day) AS d
+    WHERE d.day IS NOT NULL
+), period_rows AS (
+    SELECT r.period, m.team_id, m.model, m.token_kind, m.cost, m.tokens, m.requests, m.matched_cost,
+           m.matched_tokens, m.cost_without_usage, m.tokens_without_cost
+    FROM read_days AS r
+    JOIN finops.usage_model_mtd AS m
+      ON m.provider = r.provider::finops.provider AND m.team_id = r.team_id AND m.usage_date = r.day
+    UNION ALL
+    SELECT * FROM day_rows
 ), by_day AS (  -- sums over teams: the team-day groups need not be formed first
     SELECT usage_date, model, token_kind, COALESCE(sum(cost), 0) AS cost, sum(tokens) AS tokens,
            sum(requests) AS requests
@@ -87,11 +126,9 @@ SELECT 'period', period, team_id, NULL, model, token_kind, COALESCE(cost, 0), to
        matched_tokens, without, unpriced
 FROM (
     SELECT period, team_id, model, token_kind, sum(cost) AS cost, sum(tokens)::bigint AS tokens,
-           sum(requests)::bigint AS requests, sum(cost) FILTER (WHERE tokens > 0 AND cost <> 0) AS matched,
-           COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND cost <> 0), 0)::bigint AS matched_tokens,
-           sum(cost) FILTER (WHERE tokens = 0 AND cost <> 0) AS without,
-           COALESCE(sum(tokens) FILTER (WHERE tokens > 0 AND COALESCE(cost, 0) = 0), 0)::bigint AS unpriced
-    FROM team_days
-    WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0
+           sum(requests)::bigint AS requests, sum(matched_cost) AS matched,
+           sum(matched_tokens)::bigint AS matched_tokens, sum(cost_without_usage) AS without,
+           sum(tokens_without_cost)::bigint AS unpriced
+    FROM period_rows
     GROUP BY period, team_id, model, token_kind
 ) AS g;  -- in no order: the panels sum, sort and key what they read (sorting 14,000 rows cost the read ~25 ms)

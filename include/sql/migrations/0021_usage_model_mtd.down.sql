@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS finops.usage_model_mtd;
