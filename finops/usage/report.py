@@ -119,7 +119,9 @@ def page_segments(conn: psycopg.Connection, period: Period, previous: Period, co
         "providers": [provider] if provider else list(PROVIDERS), "team_id": team_id, "teams": teams,
         "mtd_periods": [m[0] for m in mtd], "mtd_firsts": [m[1] for m in mtd], "mtd_lasts": [m[2] for m in mtd],
         "range_periods": [r[0] for r in ranges], "range_starts": [r[1] for r in ranges],
-        "range_ends": [r[2] for r in ranges]}).fetchall()
+        "range_ends": [r[2] for r in ranges],
+        "whole_periods": [name for name in ("previous", "current")
+                          if [m[0] for m in mtd].count(name) == 1 and name not in {r[0] for r in ranges}]}).fetchall()
     out = PageSegments(daily=[], previous=[], current=[])
     parts = {"day": out.daily, "previous": out.previous, "current": out.current}
     by_model = columns == ("model",)
