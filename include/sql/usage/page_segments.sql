@@ -13,6 +13,12 @@
 -- group already (one provider), read as stored; the rows of a team with Anthropic rows are summed per group first,
 -- their token sums cast back to bigint (a numeric branch in the union would make every row's tokens numeric, and
 -- the period sums numeric additions instead of 128-bit integer ones: ~20 ms of the overview at 1,000 teams).
+-- Part 'period' of the other teams comes from finops.usage_model_mtd (migration 0021: month-to-date sums of the same
+-- rows and parts per team, model and kind): a piece of a period that starts on the first of a month (the Python side
+-- cuts periods at month ends: mtd_* for those, range_* for the others) is one row per group, read on the last day of
+-- the piece that any team has rows on (one index range for every team), or for a team whose rows stop earlier on its
+-- own last day (one probe each). Pieces that start within a month are summed from the daily rows (a difference of
+-- two month-to-date sums could show other digits), and a period of one piece is returned as read.
 WITH names AS (
     SELECT DISTINCT ON (p.period, c.model) p.period, c.model AS api_model, li.model
     FROM finops.cost_data c
@@ -78,28 +84,42 @@ WITH names AS (
             AND (%(teams)s::text[] IS NULL OR r.team_id = ANY(%(teams)s::text[]))
             AND r.team_id NOT IN (SELECT team_id FROM mixed)) AS d
     WHERE cost IS NOT NULL OR tokens <> 0 OR requests <> 0
-), read_days AS (  -- every other team's pieces that start on the first of a month: the day whose month-to-date sums
-                   -- (usage_model_mtd) are the piece's, the piece's last day or its team's last day with rows before
-    SELECT s.provider, s.team_id, p.period, d.day
-    FROM (SELECT t.team_id, pr.provider
-          FROM finops.teams AS t CROSS JOIN unnest(%(providers)s::text[]) AS pr (provider)
-          WHERE pr.provider <> 'anthropic'
-            AND (%(team_id)s::text IS NULL OR t.team_id = %(team_id)s)
-            AND (%(teams)s::text[] IS NULL OR t.team_id = ANY(%(teams)s::text[]))
-            AND t.team_id NOT IN (SELECT team_id FROM mixed)) AS s
-    CROSS JOIN unnest(%(mtd_periods)s::text[], %(mtd_firsts)s::date[], %(mtd_lasts)s::date[])
-               AS p (period, first_day, last_day)
-    CROSS JOIN LATERAL (SELECT max(m.usage_date) AS day
-                        FROM finops.usage_model_mtd AS m
-                        WHERE m.provider = s.provider::finops.provider AND m.team_id = s.team_id
-                          AND m.usage_date >= p.first_day AND m.usage_date <= p.last_day) AS d
-    WHERE d.day IS NOT NULL
+), scope_teams AS (  -- the teams read from usage_model_mtd: every team in scope but those with Anthropic rows
+    SELECT t.team_id, pr.provider::finops.provider AS provider
+    FROM finops.teams AS t CROSS JOIN unnest(%(providers)s::text[]) AS pr (provider)
+    WHERE pr.provider <> 'anthropic'
+      AND (%(team_id)s::text IS NULL OR t.team_id = %(team_id)s)
+      AND (%(teams)s::text[] IS NULL OR t.team_id = ANY(%(teams)s::text[]))
+      AND t.team_id NOT IN (SELECT team_id FROM mixed)
+), pieces AS (  -- the pieces of the periods that start on the first of a month, and per provider the last day of
+                -- the piece any team has rows on (month to date: yesterday's, not today's)
+    SELECT p.period, p.first_day, pr.provider,
+           (SELECT max(m.usage_date) FROM finops.usage_model_mtd AS m
+            WHERE m.provider = pr.provider AND m.usage_date >= p.first_day AND m.usage_date <= p.last_day) AS day
+    FROM unnest(%(mtd_periods)s::text[], %(mtd_firsts)s::date[], %(mtd_lasts)s::date[]) AS p (period, first_day, last_day)
+    CROSS JOIN (SELECT DISTINCT provider FROM scope_teams) AS pr
+), at_day AS MATERIALIZED (  -- the teams with rows on that day: one index range for all of them
+    SELECT p.period, p.first_day AS piece, m.*
+    FROM pieces AS p
+    CROSS JOIN LATERAL (SELECT * FROM finops.usage_model_mtd AS m
+                        WHERE m.provider = p.provider AND m.usage_date = p.day
+                        OFFSET 0) AS m  -- not flattened: an index range per piece, never a merge over the table
+    JOIN scope_teams AS s ON s.team_id = m.team_id AND s.provider = m.provider
+), behind AS (  -- the other teams in scope: their own last day with rows in the piece, if any (one index probe each)
+    SELECT p.period, p.first_day AS piece, m.*
+    FROM (SELECT period, first_day, team_id, provider FROM pieces JOIN scope_teams USING (provider)
+          EXCEPT
+          SELECT period, piece, team_id, provider FROM at_day) AS s
+    JOIN pieces AS p USING (period, first_day, provider)
+    CROSS JOIN LATERAL (SELECT max(b.usage_date) AS day FROM finops.usage_model_mtd AS b
+                        WHERE b.provider = s.provider AND b.team_id = s.team_id
+                          AND b.usage_date >= p.first_day AND b.usage_date < p.day) AS d
+    CROSS JOIN LATERAL (SELECT * FROM finops.usage_model_mtd AS m
+                        WHERE m.provider = s.provider AND m.team_id = s.team_id AND m.usage_date = d.day) AS m
 ), mtd_rows AS (
-    SELECT r.period, m.team_id, m.model, m.token_kind, m.cost, m.tokens, m.requests, m.matched_cost,
-           m.matched_tokens, m.cost_without_usage, m.tokens_without_cost
-    FROM read_days AS r
-    JOIN finops.usage_model_mtd AS m
-      ON m.provider = r.provider::finops.provider AND m.team_id = r.team_id AND m.usage_date = r.day
+    SELECT period, team_id, model, token_kind, cost, tokens, requests, matched_cost, matched_tokens,
+           cost_without_usage, tokens_without_cost
+    FROM (SELECT * FROM at_day UNION ALL SELECT * FROM behind) AS r
 ), period_rows AS (  -- a period read whole from one month's sums has one row per group: nothing to sum
     SELECT * FROM mtd_rows WHERE period = ANY(%(whole_periods)s::text[])
     UNION ALL
