@@ -99,7 +99,7 @@ def _generate(env: BenchEnv, teams: int, first: date, last: date, log: Log, keep
         conn.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_run_skipped, "
                      "finops.usage_data, finops.collection_runs, finops.rollup_pending, "
                      "finops.restatements, finops.spend_project_daily, finops.spend_project_monthly, "
-                     "finops.spend_model_daily, finops.usage_model_daily, finops.spend_key_daily, "
+                     "finops.spend_model_daily, finops.usage_model_daily, finops.usage_model_mtd, finops.spend_key_daily, "
                      "finops.spend_key_monthly, finops.api_key_changes, finops.api_keys")
         conn.execute(paths.sql("bench/analytics_teams"), {"teams": teams})
         started = time.perf_counter()
