@@ -560,7 +560,10 @@ def refresh_usage_windows(conn: psycopg.Connection, windows: Iterable[tuple[str,
     if not windows or not _has_usage_rollup(conn):
         return 0
     teams = sorted({(provider, team_id) for provider, team_id, *_ in windows})
-    months = sorted({(provider, team_id, *_months(start, end)) for provider, team_id, start, end in windows})
+    months: dict[tuple[str, str, date, date], date] = {}  # (provider, team, first, stop) -> first changed day
+    for provider, team_id, start, end in windows:
+        key = (provider, team_id, *_months(start, end))
+        months[key] = min(start, months.get(key, start))
     has_mtd = _has_usage_mtd(conn)
     with conn.pipeline():
         conn.execute(paths.sql("analytics/usage_model_lock_teams"),
@@ -568,8 +571,8 @@ def refresh_usage_windows(conn: psycopg.Connection, windows: Iterable[tuple[str,
         for provider, team_id, start, end in windows:
             conn.execute(paths.sql("analytics/usage_model_refresh_window"),
                          {"provider": provider, "team_id": team_id, "window_start": start, "window_end": end})
-        for provider, team_id, first, stop in months if has_mtd else ():
-            _refresh_mtd(conn, provider, team_id, first, stop)
+        for (provider, team_id, first, stop), changed in sorted(months.items()) if has_mtd else ():
+            _refresh_mtd(conn, provider, team_id, first, stop, changed)
     return len(windows)
 
 
@@ -583,7 +586,8 @@ def recompute_usage_days(conn: psycopg.Connection, days: dict[str, set[date]]) -
             conn.execute(paths.sql("analytics/usage_model_recompute_days"),
                          {"provider": provider, "days": sorted(provider_days)})
             for month in sorted({d.replace(day=1) for d in provider_days}) if _has_usage_mtd(conn) else ():
-                _refresh_mtd(conn, provider, None, *_months(month, month + timedelta(days=1)))
+                changed = min(d for d in provider_days if d.replace(day=1) == month)
+                _refresh_mtd(conn, provider, None, *_months(month, month + timedelta(days=1)), changed)
 
 
 def rebuild_usage(conn: psycopg.Connection) -> None:
@@ -606,12 +610,15 @@ def _months(start: date, end: date) -> tuple[date, date]:
     return start.replace(day=1), ((end - timedelta(days=1)).replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def _refresh_mtd(conn: psycopg.Connection, provider: str, team_id: str | None, first: date, stop: date) -> None:
+def _refresh_mtd(conn: psycopg.Connection, provider: str, team_id: str | None, first: date, stop: date,
+                 changed: date | None = None) -> None:
     """Recompute ``usage_model_mtd`` over the whole months ``[first, stop)`` of ``team_id`` (None: every team of
     ``provider``) from usage_model_daily as it now is in this transaction (``usage_model_mtd_refresh.sql``). Its
-    sums run from the first of the month, so a changed day changes every later day of its month: whole months."""
+    sums run from the first of the month, so a changed day changes every later day of its month, and none before:
+    the rows from ``changed`` (default ``first``) to the end of the months are written."""
     conn.execute(paths.sql("analytics/usage_model_mtd_refresh"),
-                 {"provider": provider, "team_id": team_id, "first": first, "stop": stop})
+                 {"provider": provider, "team_id": team_id, "first": first, "stop": stop,
+                  "changed": changed or first})
 
 
 def rebuild_usage_mtd(conn: psycopg.Connection) -> None:

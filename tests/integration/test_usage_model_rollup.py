@@ -267,6 +267,18 @@ def test_periods_cut_at_month_boundaries_read_month_to_date_sums_that_equal_segm
                            "AND usage_date < '2026-03-01' AND model = %s AND token_kind = 'input'",
                            (growth, MODEL)).fetchall()) == kept  # unchanged rows are not written again
     check()
+    # a window that starts within the month (3 to 4 March, other amounts and tokens): the sums from 3 March change,
+    # 2 March's rows (and before) are not written again
+    before = dict(db.execute("SELECT usage_date, xmin::text FROM finops.usage_model_mtd WHERE team_id = %s "
+                             "AND usage_date < '2026-03-03' AND model = %s AND token_kind = 'input'",
+                             (growth, MODEL)).fetchall())
+    late = [date(2026, 3, 3), date(2026, 3, 4)]
+    load(growth, costs("7", late), usage_of(9, late), window=Window(late[0], late[-1] + timedelta(days=1)))
+    assert_rollups_equal_cost_data(db)
+    assert dict(db.execute("SELECT usage_date, xmin::text FROM finops.usage_model_mtd WHERE team_id = %s "
+                           "AND usage_date < '2026-03-03' AND model = %s AND token_kind = 'input'",
+                           (growth, MODEL)).fetchall()) == before
+    check()
     # the migration's fill (and --rebuild-rollups) from usage_model_daily gives the same table
     expected = sorted(db.execute(EXPECTED["usage_model_mtd"][1]).fetchall(), key=repr)
     with connect() as conn:

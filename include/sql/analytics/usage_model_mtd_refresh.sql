@@ -1,5 +1,6 @@
 -- finops.usage_model_mtd over whole months [first, stop) of one provider's team (or, with team_id NULL, all its
--- teams) recomputed from finops.usage_model_daily: fresh rows upserted (unchanged ones left alone: a rerun writes
+-- teams) recomputed from finops.usage_model_daily from the first changed day on (`changed`; the days before it keep
+-- their sums, which add only earlier days): fresh rows upserted (unchanged ones left alone: a rerun writes
 -- nothing), rows no longer present deleted. Run after every change of usage_model_daily (a load's window, a re-parse's
 -- days, a rebuild; finops.analytics.rollups), in the same transaction and under the same locks.
 --
@@ -24,7 +25,7 @@ WITH src AS (
     JOIN (SELECT team_id, month, max(usage_date) AS last_day FROM src GROUP BY team_id, month) AS l
       USING (team_id, month)
     CROSS JOIN LATERAL generate_series(g.first_day, l.last_day, interval '1 day') AS d
-), fresh AS (  -- a day's row and its carried twin are peers of the window: the same sums, one of them kept
+), summed AS (  -- a day's row and its carried twin are peers of the window: the same sums, one of them kept
     SELECT DISTINCT ON (team_id, month, model, token_kind, usage_date)
            team_id, usage_date, model, token_kind,
            sum(cost) OVER w AS cost,
@@ -38,12 +39,14 @@ WITH src AS (
     FROM (SELECT * FROM src UNION ALL SELECT * FROM grid) AS s
     WINDOW w AS (PARTITION BY team_id, month, model, token_kind ORDER BY usage_date)
     ORDER BY team_id, month, model, token_kind, usage_date
+), fresh AS (  -- the days before the first changed one keep their sums (they add only earlier days)
+    SELECT * FROM summed WHERE usage_date >= %(changed)s
 ), stale AS (  -- EXCEPT compares NULL models and kinds as equal, and hashes: no pairwise scan on a rebuild
     DELETE FROM finops.usage_model_mtd AS r
     USING (SELECT team_id, usage_date, model, token_kind
            FROM finops.usage_model_mtd
            WHERE provider = %(provider)s AND (%(team_id)s::text IS NULL OR team_id = %(team_id)s)
-             AND usage_date >= %(first)s AND usage_date < %(stop)s
+             AND usage_date >= %(changed)s AND usage_date < %(stop)s
            EXCEPT
            SELECT team_id, usage_date, model, token_kind FROM fresh) AS gone
     WHERE r.provider = %(provider)s AND r.team_id = gone.team_id AND r.usage_date = gone.usage_date
