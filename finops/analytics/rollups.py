@@ -27,7 +27,6 @@ pending (listed in ``rollup_pending``); a recompute claims every pending load, s
 from __future__ import annotations
 
 import decimal
-import json
 import logging
 import threading
 import time
@@ -452,11 +451,10 @@ def _key_apply(conn: psycopg.Connection, provider: str, changes: list[RollupChan
     if not days:
         return
     months = _grouped(days.items(), lambda k: (k[0], k[1].replace(day=1), *k[2:]))
+    encode = msgspec.json.encode  # as _arrays: exact decimals as their str(), days as ISO text
     arrays = {
-        "key_days": json.dumps([[t, d.isoformat(), p, key, a, li, c, str(amount), rows]
-                                for (t, d, p, key, a, li, c), (rows, amount) in days.items()]),
-        "key_months": json.dumps([[t, m.isoformat(), p, key, a, li, c, str(amount), rows]
-                                  for (t, m, p, key, a, li, c), (rows, amount) in months.items()]),
+        "key_days": encode([[*k, amount, rows] for k, (rows, amount) in days.items()]).decode(),
+        "key_months": encode([[*k, amount, rows] for k, (rows, amount) in months.items()]).decode(),
     }
     (emptied,) = conn.execute(paths.sql("attribution/rollup_refresh"), {"provider": provider, **arrays}).fetchone()
     if emptied:
