@@ -22,5 +22,5 @@ CREATE UNIQUE INDEX usage_model_mtd_grain ON finops.usage_model_mtd
 COMMENT ON TABLE finops.usage_model_mtd IS
     'Month-to-date sums of finops.usage_model_daily per (provider, team, day, model, token kind), with a row on every '
     'day from a group''s first one to its team''s last day with rows in the month; derived, recomputed with it.';
--- The overview reads every team's row of one day (a month's last day with rows) through this.
-CREATE INDEX usage_model_mtd_day ON finops.usage_model_mtd (provider, usage_date);
+-- The overview reads every team's rows of one day (a month's last day with rows) through this, a team page its own.
+CREATE INDEX usage_model_mtd_day ON finops.usage_model_mtd (provider, usage_date, team_id);

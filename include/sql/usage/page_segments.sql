@@ -103,6 +103,8 @@ WITH names AS (
     FROM pieces AS p
     CROSS JOIN LATERAL (SELECT * FROM finops.usage_model_mtd AS m
                         WHERE m.provider = p.provider AND m.usage_date = p.day
+                          AND (%(team_id)s::text IS NULL OR m.team_id = %(team_id)s)
+                          AND (%(teams)s::text[] IS NULL OR m.team_id = ANY(%(teams)s::text[]))
                         OFFSET 0) AS m  -- not flattened: an index range per piece, never a merge over the table
     JOIN scope_teams AS s ON s.team_id = m.team_id AND s.provider = m.provider
 ), behind AS (  -- the other teams in scope: their own last day with rows in the piece, if any (one index probe each)
