@@ -295,6 +295,8 @@ def _by_group(rows: list[Segment]) -> dict[tuple, dict[tuple, tuple[Decimal, int
             out[row.key][(*segment, UNMEASURED)] = (row.cost, 0)
             continue
         out[row.key][segment] = (row.matched_cost, row.matched_tokens)
+        if row.matched_cost is row.cost:  # the page read's rows that meet usage whole (most): nothing left
+            continue
         rest = EXACT.subtract(row.cost, row.matched_cost)  # cost without usage (and 0 where tokens cost nothing)
         if rest:
             out[row.key][(*segment, UNMEASURED)] = (rest, 0)
