@@ -17,17 +17,20 @@ WITH src AS (
     WHERE provider = %(provider)s AND (%(team_id)s::text IS NULL OR team_id = %(team_id)s)
       AND usage_date >= %(first)s AND usage_date < %(stop)s
       AND (cost IS NOT NULL OR tokens <> 0 OR requests <> 0)
-), grid AS (  -- the days a group has no row: nothing to add, the sums carried
-    SELECT g.team_id, d::date AS usage_date, g.month, g.model, g.token_kind, NULL::numeric AS cost, 0::bigint AS tokens,
+), grid AS (  -- the days a group has no row (EXCEPT: NULL models and kinds equal, hashed): nothing to add, the
+              -- sums carried
+    SELECT team_id, usage_date, month, model, token_kind, NULL::numeric AS cost, 0::bigint AS tokens,
            NULL::bigint AS requests
-    FROM (SELECT team_id, month, model, token_kind, min(usage_date) AS first_day
-          FROM src GROUP BY team_id, month, model, token_kind) AS g
-    JOIN (SELECT team_id, month, max(usage_date) AS last_day FROM src GROUP BY team_id, month) AS l
-      USING (team_id, month)
-    CROSS JOIN LATERAL generate_series(g.first_day, l.last_day, interval '1 day') AS d
-), summed AS (  -- a day's row and its carried twin are peers of the window: the same sums, one of them kept
-    SELECT DISTINCT ON (team_id, month, model, token_kind, usage_date)
-           team_id, usage_date, model, token_kind,
+    FROM (SELECT g.team_id, d::date AS usage_date, g.month, g.model, g.token_kind
+          FROM (SELECT team_id, month, model, token_kind, min(usage_date) AS first_day
+                FROM src GROUP BY team_id, month, model, token_kind) AS g
+          JOIN (SELECT team_id, month, max(usage_date) AS last_day FROM src GROUP BY team_id, month) AS l
+            USING (team_id, month)
+          CROSS JOIN LATERAL generate_series(g.first_day, l.last_day, interval '1 day') AS d
+          EXCEPT ALL
+          SELECT team_id, usage_date, month, model, token_kind FROM src) AS missing
+), summed AS (
+    SELECT team_id, usage_date, model, token_kind,
            sum(cost) OVER w AS cost,
            (sum(tokens) OVER w)::bigint AS tokens,
            (sum(requests) OVER w)::bigint AS requests,
@@ -38,7 +41,6 @@ WITH src AS (
                AS tokens_without_cost
     FROM (SELECT * FROM src UNION ALL SELECT * FROM grid) AS s
     WINDOW w AS (PARTITION BY team_id, month, model, token_kind ORDER BY usage_date)
-    ORDER BY team_id, month, model, token_kind, usage_date
 ), fresh AS (  -- the days before the first changed one keep their sums (they add only earlier days)
     SELECT * FROM summed WHERE usage_date >= %(changed)s
 ), stale AS (  -- EXCEPT compares NULL models and kinds as equal, and hashes: no pairwise scan on a rebuild
@@ -62,8 +64,9 @@ ON CONFLICT (provider, team_id, usage_date, model, token_kind)
 DO UPDATE SET cost = EXCLUDED.cost, tokens = EXCLUDED.tokens, requests = EXCLUDED.requests,
               matched_cost = EXCLUDED.matched_cost, matched_tokens = EXCLUDED.matched_tokens,
               cost_without_usage = EXCLUDED.cost_without_usage, tokens_without_cost = EXCLUDED.tokens_without_cost
--- amounts compared as text: 1.50 and 1.5 are equal numerics, but the page shows the digits of the sums
-WHERE (r.cost::text, r.tokens, r.requests, r.matched_cost::text, r.matched_tokens, r.cost_without_usage::text,
-       r.tokens_without_cost)
-      IS DISTINCT FROM (EXCLUDED.cost::text, EXCLUDED.tokens, EXCLUDED.requests, EXCLUDED.matched_cost::text,
-                        EXCLUDED.matched_tokens, EXCLUDED.cost_without_usage::text, EXCLUDED.tokens_without_cost);
+-- amounts compared with their scales: 1.50 and 1.5 are equal numerics, but the page shows the digits of the sums
+WHERE (r.cost, scale(r.cost), r.tokens, r.requests, r.matched_cost, scale(r.matched_cost), r.matched_tokens,
+       r.cost_without_usage, scale(r.cost_without_usage), r.tokens_without_cost)
+      IS DISTINCT FROM (EXCLUDED.cost, scale(EXCLUDED.cost), EXCLUDED.tokens, EXCLUDED.requests, EXCLUDED.matched_cost,
+                        scale(EXCLUDED.matched_cost), EXCLUDED.matched_tokens, EXCLUDED.cost_without_usage,
+                        scale(EXCLUDED.cost_without_usage), EXCLUDED.tokens_without_cost);
