@@ -40,6 +40,8 @@ def count(result: dict[str, Any], name: str, *, default: int | None = 0) -> int 
     value = result.get(name)
     if value is None:
         return default
+    if type(value) is int and value >= 0:  # a JSON integer, as nearly every count is (a bool is not of type int)
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, float, str)):
         raise UsageShapeError(f"`{name}` is {value!r}, not a count")
     try:
