@@ -16,7 +16,7 @@ import requests
 from simulator_fixtures import HEALTHY, QUIRKY, build_test_config
 
 from finops.simulator.config import random_key, write_config
-from finops.simulator.server import READY_LINE, run_in_thread
+from finops.simulator.server import READY_LINE, run_in_thread, start_process
 
 
 def test_health(simulator):
@@ -127,3 +127,34 @@ def test_cli_reports_a_bad_config_in_one_sentence(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 1
     assert "invalid at organizations.0.id" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_start_process_serves_a_private_config_file_and_stops(tmp_path):
+    """The bench's simulator process: config in a 0600 JSON file, no key on argv or in its log, the same answers as
+    the in-thread simulator, gone after ``stop``."""
+    config, keys = build_test_config()
+    sim = start_process(config, tmp_path)
+    base_url, stop = run_in_thread(config)
+    try:
+        assert stat.S_IMODE(os.stat(tmp_path / "simulator-config.json").st_mode) == 0o600
+        argv = (open(f"/proc/{sim.pid}/cmdline", "rb").read().replace(b"\0", b" ").decode())
+        secrets = [k for org in keys.values() for k in org.values()]
+        assert "finops.simulator.server" in argv and not any(k in argv for k in secrets)
+        headers = {"Authorization": f"Bearer {keys[HEALTHY]['active']}"}
+        query = "start_time=1735689600&end_time=1738368000&limit=31&group_by[]=project_id&group_by[]=line_item" \
+                "&group_by[]=api_key_id"
+        answers = [requests.get(f"{url}/v1/organization/costs?{query}", headers=headers, timeout=30)
+                   for url in (sim.base_url, base_url)]
+        assert answers[0].status_code == 200 and answers[0].content == answers[1].content
+    finally:
+        stop()
+        sim.stop()
+    assert sim.process.poll() is not None
+    log = (tmp_path / "simulator.log").read_text()
+    assert not any(k in log for k in secrets)
+
+
+def test_start_process_reports_a_simulator_that_exits(tmp_path):
+    config, _ = build_test_config()
+    with pytest.raises(RuntimeError, match="exited with code 1 before it answered"):
+        start_process(config, tmp_path, python="/bin/false")
