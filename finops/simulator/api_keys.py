@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from finops.money import ALLOCATION_PLACES, allocate
+from finops.money import ALLOCATION_PLACES, EXACT, allocate
 from finops.simulator.config import ApiKeyConfig, stable_id
 from finops.simulator.memo import per_org
 from finops.simulator.randomness import unit_hash
@@ -53,12 +53,19 @@ def split_amount(org, scope: str, day: date, amount: Decimal, places: int = ALLO
     ids, weights = _weights(org, scope, day)
     if not ids:
         return [(None, amount)]
+    if len(ids) == 1:  # the whole amount, at allocate's quantum (10**-places, or the amount's own if finer)
+        if amount.as_tuple().exponent > -places:
+            amount = amount.quantize(Decimal(1).scaleb(-places), context=EXACT)
+        return [(ids[0], amount)]
     return list(zip(ids, allocate(amount, weights, places), strict=True))
 
 
 def split_count(org, scope: str, day: date, count: int) -> list[tuple[str | None, int]]:
     """A whole count (tokens, images, ...) per key of the scope on ``day``, summing to ``count``."""
-    return [(key_id, int(part)) for key_id, part in split_amount(org, scope, day, Decimal(count), places=0)]
+    ids, weights = _weights(org, scope, day)
+    if len(ids) <= 1:  # no key (None) or one: the whole count
+        return [(ids[0] if ids else None, count)]
+    return list(zip(ids, (int(part) for part in allocate(Decimal(count), weights, 0)), strict=True))
 
 
 def _stamp(day: date) -> int:
