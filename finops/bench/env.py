@@ -36,6 +36,9 @@ ACTOR = "cli:bench"
 PROJECTS_PER_TEAM = 10
 LINE_ITEMS_PER_PROJECT = 30
 WORKSPACES_PER_TEAM = 3  # and the default workspace: every description of the catalogue in each
+#: Processes that compute the simulator's costs and usage pages (finops.simulator.server.serve): one per core, up
+#: to 2, so that a team's year of per-key costs does not hold up every other request.
+SIMULATOR_GENERATORS = min(2, os.cpu_count() or 1)
 #: The ``openai_api`` connection's extra: no faults are configured, so retries never wait.
 CONNECTION_EXTRA = {"connect_timeout": 5, "read_timeout": 120, "max_retries": 4, "backoff_base_seconds": 0.001,
                     "backoff_max_seconds": 0.01, "retry_after_max_seconds": 0, "max_retry_seconds": 60}
@@ -143,7 +146,7 @@ class BenchEnv:
         from finops.simulator.server import start_process
 
         self.home.mkdir(parents=True, exist_ok=True)
-        process = start_process(config, self.home, python=self.python())
+        process = start_process(config, self.home, python=self.python(), generators=SIMULATOR_GENERATORS)
         self._stops.append(process.stop)
         self.base_url, self.simulator_pid = process.base_url, process.pid
 

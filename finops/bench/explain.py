@@ -1,8 +1,8 @@
 """What a collection run's time is made of, printed by the ``daily`` and ``backfill`` cases (issue 28).
 
 - **CPU seconds per process group**, over the run: the pipeline (``airflow dags test`` and every process it
-  waited for: ``getrusage(RUSAGE_CHILDREN)``), the simulator (its own process: utime + stime from
-  ``/proc/<pid>/stat``), the local KMS (moto's server threads: the bench process's CPU less the idle main
+  waited for: ``getrusage(RUSAGE_CHILDREN)``), the simulator (its own process and its page generators, from
+  ``/proc``), the local KMS (moto's server threads: the bench process's CPU less the idle main
   thread's), and PostgreSQL (the postmaster, its live backends and the ones that ended, warehouse and Airflow
   metadata).
 - **Wall-clock per step**, from Airflow's metadata database (each task instance's start and end) and the
@@ -64,14 +64,9 @@ def _proc_stat(pid: int) -> list[str] | None:
         return None
 
 
-def _process_cpu(pid: int | None) -> float:
-    """A live process's own CPU seconds (utime + stime; 0 when it is gone)."""
-    fields = _proc_stat(pid) if pid else None
-    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def _postgres_cpu(pid: int | None) -> float:
-    """The postmaster's CPU, its ended children's (reaped: cutime/cstime) and its live backends'."""
+def _tree_cpu(pid: int | None) -> float:
+    """A process's CPU, its ended children's (reaped: cutime/cstime) and its live children's: the postmaster and
+    its backends, the simulator and its page generators."""
     if not pid:
         return 0.0
     main = _proc_stat(pid)
@@ -100,8 +95,8 @@ class CpuSnapshot:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         own = resource.getrusage(resource.RUSAGE_SELF)
         main = _thread_cpu(threading.main_thread().native_id)
-        return cls(pipeline=children.ru_utime + children.ru_stime, simulator=_process_cpu(simulator_pid),
-                   kms=own.ru_utime + own.ru_stime - main, postgres=_postgres_cpu(postgres_pid),
+        return cls(pipeline=children.ru_utime + children.ru_stime, simulator=_tree_cpu(simulator_pid),
+                   kms=own.ru_utime + own.ru_stime - main, postgres=_tree_cpu(postgres_pid),
                    at=time.perf_counter())
 
     def since(self, before: CpuSnapshot) -> dict[str, float]:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import os
 import socket
@@ -27,7 +26,7 @@ log = logging.getLogger(__name__)
 READY_LINE = "Simulator ready on"
 
 
-def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, announce: bool = False):
+def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, announce: bool = False, generators=None):
     import sys
 
     import uvicorn
@@ -40,21 +39,29 @@ def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, an
             if announce and self.started:
                 print(f"{READY_LINE} http://{host}:{port}", file=sys.stderr, flush=True)
 
-    return Server(uvicorn.Config(create_app(config), host=host, port=port, log_level=log_level,
+        async def shutdown(self, sockets=None) -> None:
+            await super().shutdown(sockets=sockets)
+            if generators is not None:  # here: uvicorn re-raises SIGTERM once run() is done
+                generators.shutdown(wait=True, cancel_futures=True)
+
+    return Server(uvicorn.Config(create_app(config, generators), host=host, port=port, log_level=log_level,
                                  access_log=log_level in ("debug", "info"), lifespan="off"))
 
 
-def serve(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 54331, log_level: str = "info") -> None:
+def serve(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 54331, log_level: str = "info", *,
+          generators: int = 0, config_file: str | None = None) -> None:
     """Serve in the foreground until interrupted; prints ``READY_LINE`` once listening.
 
-    The process is the simulator's own, so its garbage collector is tuned for it: the configuration is frozen
-    out of the collections, and the young generation is collected less often (a year of per-key results is a
-    million short-lived objects; the memoised generation lives long).
+    The process is the simulator's own, so its garbage collector is tuned for it (finops.simulator.memo.tune_gc).
+    ``generators`` > 0: that many processes compute the costs and usage pages from ``config_file`` (the file
+    ``config`` was read from), so pages are generated on several cores while this process keeps the state.
     """
-    server = _server(config, host, port, log_level, announce=True)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    from finops.simulator.app import start_generators
+    from finops.simulator.memo import tune_gc
+
+    pool = start_generators(config_file, generators) if generators and config_file else None
+    server = _server(config, host, port, log_level, announce=True, generators=pool)  # shuts the pool down
+    tune_gc()
     server.run()
 
 
@@ -135,11 +142,12 @@ def _healthy(url: str) -> bool:
 
 
 def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", *, python: str = sys.executable,
-                  startup_timeout: float = 120.0) -> SimulatorProcess:
+                  generators: int = 0, startup_timeout: float = 120.0) -> SimulatorProcess:
     """Start ``python -m finops.simulator.server`` on a free port with ``config`` (written to ``home`` with mode
     0600: it holds the organizations' keys, never put on argv) and wait until its health endpoint answers.
 
-    Its output goes to ``home/simulator.log`` (warnings and errors only).
+    ``generators``: processes that compute the pages (see :func:`serve`). Its output goes to ``home/simulator.log``
+    (warnings and errors only).
     """
     home.mkdir(parents=True, exist_ok=True)
     config_file = write_config(config, home / "simulator-config.json")
@@ -148,7 +156,8 @@ def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", 
     log_file = open(home / "simulator.log", "ab")  # noqa: SIM115 - the child writes to it until stopped
     try:
         process = subprocess.Popen(
-            [python, "-m", "finops.simulator.server", "--config", str(config_file), "--host", host, "--port", str(port)],
+            [python, "-m", "finops.simulator.server", "--config", str(config_file), "--host", host, "--port", str(port),
+             "--generators", str(generators)],
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     finally:
         log_file.close()
@@ -175,9 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
+    parser.add_argument("--generators", type=int, default=0, metavar="N",
+                        help="processes that compute the costs and usage pages (default 0: this one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    serve(load_config(args.config), host=args.host, port=args.port, log_level=args.log_level)
+    serve(load_config(args.config), host=args.host, port=args.port, log_level=args.log_level,
+          generators=args.generators, config_file=args.config)
     return 0
 
 
