@@ -111,6 +111,8 @@ class SimulatorProcess:
 
     base_url: str
     process: subprocess.Popen
+    #: Its config (the organizations' keys), removed once it has stopped.
+    config_file: Path | None = None
 
     @property
     def pid(self) -> int:
@@ -124,6 +126,8 @@ class SimulatorProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
+        if self.config_file is not None:
+            self.config_file.unlink(missing_ok=True)
 
 
 def _free_port(host: str) -> int:
@@ -144,7 +148,8 @@ def _healthy(url: str) -> bool:
 def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", *, python: str = sys.executable,
                   generators: int = 0, startup_timeout: float = 120.0) -> SimulatorProcess:
     """Start ``python -m finops.simulator.server`` on a free port with ``config`` (written to ``home`` with mode
-    0600: it holds the organizations' keys, never put on argv) and wait until its health endpoint answers.
+    0600 and removed by ``stop``: it holds the organizations' keys, never put on argv) and wait until its health
+    endpoint answers.
 
     ``generators``: processes that compute the pages (see :func:`serve`). Its output goes to ``home/simulator.log``
     (warnings and errors only).
@@ -161,7 +166,7 @@ def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", 
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     finally:
         log_file.close()
-    started = SimulatorProcess(url, process)
+    started = SimulatorProcess(url, process, config_file)
     deadline = time.monotonic() + startup_timeout
     while not _healthy(url):
         if time.monotonic() > deadline:

@@ -158,6 +158,7 @@ def test_start_process_serves_a_private_config_file_and_stops(tmp_path, generato
         stop()
         sim.stop()
     assert sim.process.poll() is not None and not any(Path(f"/proc/{pid}").exists() for pid in children)
+    assert not (tmp_path / "simulator-config.json").exists()
     log = (tmp_path / "simulator.log").read_text()
     assert not any(k in log for k in secrets)
 
