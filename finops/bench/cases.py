@@ -223,9 +223,9 @@ def explained_dags_test(env: BenchEnv, log: Log, label: str, logical_date: date,
     load_before = explain.load_average()
     since = datetime.now(UTC) - timedelta(seconds=1)
     launched = time.time()
-    before = explain.CpuSnapshot.take(pg)
+    before = explain.CpuSnapshot.take(pg, env.simulator_pid)
     elapsed, ok = dags_test(env, log, logical_date, conf, dag_id, extra_env=extra_env)
-    cpu = explain.CpuSnapshot.take(pg).since(before)
+    cpu = explain.CpuSnapshot.take(pg, env.simulator_pid).since(before)
     steps = explain.read_run(dag_id, since, launched)
     teams_ok, requests, rows, usage = explain.run_counts(env.pg_url)
     found = explain.Explained(label, elapsed, cpu, steps, requests, rows, usage, len(conf["team_ids"]), load_before,

@@ -1,4 +1,8 @@
-"""The services a benchmark needs: its own database, moto's KMS in-process, the simulator in a thread."""
+"""The services a benchmark needs: its own database, moto's KMS in-process, the simulator in a process of its own.
+
+The simulator is a separate process (``python -m finops.simulator.server``) so that its CPU neither shares the
+bench process's GIL with moto's KMS threads nor hides in the bench process's figures (issue 28).
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ ACTOR = "cli:bench"
 PROJECTS_PER_TEAM = 10
 LINE_ITEMS_PER_PROJECT = 30
 WORKSPACES_PER_TEAM = 3  # and the default workspace: every description of the catalogue in each
+#: Processes that compute the simulator's costs and usage pages (finops.simulator.server.serve): one per core, up
+#: to 2, so that a team's year of per-key costs does not hold up every other request.
+SIMULATOR_GENERATORS = min(2, os.cpu_count() or 1)
 #: The ``openai_api`` connection's extra: no faults are configured, so retries never wait.
 CONNECTION_EXTRA = {"connect_timeout": 5, "read_timeout": 120, "max_retries": 4, "backoff_base_seconds": 0.001,
                     "backoff_max_seconds": 0.01, "retry_after_max_seconds": 0, "max_retry_seconds": 60}
@@ -107,6 +114,8 @@ class BenchEnv:
     keep_database: bool = False
     pg_url: str = ""
     base_url: str = ""
+    #: The simulator process's pid (finops.bench.explain reads its CPU time), 0 before ``start``.
+    simulator_pid: int = 0
     keys: dict[str, str] = field(default_factory=dict)
     anthropic_keys: dict[str, str] = field(default_factory=dict)
     _stops: list[Callable[[], None]] = field(default_factory=list)
@@ -121,19 +130,25 @@ class BenchEnv:
         self._kms()
         config, self.keys, self.anthropic_keys = simulator_config(self.teams, self.latency_ms, self.anthropic_teams,
                                                                         self.keys_per_project)
-        from finops.simulator.server import run_in_thread
-
-        self.base_url, stop = run_in_thread(config)
-        self._stops.append(stop)
+        self._simulator(config)
         for name in ("AIRFLOW_CONN_OPENAI_API", "AIRFLOW_CONN_ANTHROPIC_API"):
             os.environ[name] = json.dumps({"conn_type": "http", "host": self.base_url, "extra": CONNECTION_EXTRA})
         os.environ["AIRFLOW_VAR_FINOPS_SUCCESS_RATE_THRESHOLD"] = str(DEFAULT_SUCCESS_RATE_THRESHOLD)
-        self.home.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         self._register()
-        log(f"services up: database {BENCH_DB}, KMS, simulator at {self.base_url} ({self.latency_ms} ms latency); "
+        log(f"services up: database {BENCH_DB}, KMS, simulator at {self.base_url} (pid {self.simulator_pid}, "
+            f"{self.latency_ms} ms latency); "
             f"{self.keys_per_project or 1} API key(s) a project; {self.teams} teams registered in {time.perf_counter() - started:.1f} s")
         return self
+
+    def _simulator(self, config: SimulatorConfig) -> None:
+        """The simulator in its own process; its config (the organizations' keys) in a 0600 file under the home."""
+        from finops.simulator.server import start_process
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        process = start_process(config, self.home, python=self.python(), generators=SIMULATOR_GENERATORS)
+        self._stops.append(process.stop)
+        self.base_url, self.simulator_pid = process.base_url, process.pid
 
     def _database(self, cluster) -> None:
         import psycopg

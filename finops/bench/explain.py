@@ -1,9 +1,10 @@
 """What a collection run's time is made of, printed by the ``daily`` and ``backfill`` cases (issue 28).
 
 - **CPU seconds per process group**, over the run: the pipeline (``airflow dags test`` and every process it
-  waited for: ``getrusage(RUSAGE_CHILDREN)``), the simulator (its uvicorn thread in the bench process), the
-  local KMS (moto's server threads: the bench process's CPU less the simulator's and the idle main thread's),
-  and PostgreSQL (the postmaster, its live backends and the ones that ended, warehouse and Airflow metadata).
+  waited for: ``getrusage(RUSAGE_CHILDREN)``), the simulator (its own process and its page generators, from
+  ``/proc``), the local KMS (moto's server threads: the bench process's CPU less the idle main
+  thread's), and PostgreSQL (the postmaster, its live backends and the ones that ended, warehouse and Airflow
+  metadata).
 - **Wall-clock per step**, from Airflow's metadata database (each task instance's start and end) and the
   ``timings`` XCom of every ``collect_team`` instance (finops.timings: seconds per step in each team's thread,
   apportioned to the instances' wall time in proportion, since 4 threads overlap).
@@ -56,13 +57,6 @@ def _thread_cpu(native_id: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def _simulator_thread() -> int | None:
-    for thread in threading.enumerate():
-        if thread.name.startswith("finops-simulator-"):
-            return thread.native_id
-    return None
-
-
 def _proc_stat(pid: int) -> list[str] | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -70,8 +64,9 @@ def _proc_stat(pid: int) -> list[str] | None:
         return None
 
 
-def _postgres_cpu(pid: int | None) -> float:
-    """The postmaster's CPU, its ended children's (reaped: cutime/cstime) and its live backends'."""
+def _tree_cpu(pid: int | None) -> float:
+    """A process's CPU, its ended children's (reaped: cutime/cstime) and its live children's: the postmaster and
+    its backends, the simulator and its page generators."""
     if not pid:
         return 0.0
     main = _proc_stat(pid)
@@ -95,13 +90,13 @@ class CpuSnapshot:
     at: float
 
     @classmethod
-    def take(cls, postgres_pid: int | None) -> CpuSnapshot:
+    def take(cls, postgres_pid: int | None, simulator_pid: int | None = None) -> CpuSnapshot:
+        """The counters now; ``simulator_pid``: the simulator's process (finops.bench.env.BenchEnv)."""
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         own = resource.getrusage(resource.RUSAGE_SELF)
-        simulator = _thread_cpu(_simulator_thread())
         main = _thread_cpu(threading.main_thread().native_id)
-        return cls(pipeline=children.ru_utime + children.ru_stime, simulator=simulator,
-                   kms=own.ru_utime + own.ru_stime - simulator - main, postgres=_postgres_cpu(postgres_pid),
+        return cls(pipeline=children.ru_utime + children.ru_stime, simulator=_tree_cpu(simulator_pid),
+                   kms=own.ru_utime + own.ru_stime - main, postgres=_tree_cpu(postgres_pid),
                    at=time.perf_counter())
 
     def since(self, before: CpuSnapshot) -> dict[str, float]:

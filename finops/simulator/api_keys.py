@@ -10,9 +10,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from finops.money import ALLOCATION_PLACES, allocate
+from finops.money import ALLOCATION_PLACES, EXACT, allocate
 from finops.simulator.config import ApiKeyConfig, stable_id
+from finops.simulator.memo import per_org
 from finops.simulator.randomness import unit_hash
+
+#: Memo sizes: scopes (a bench year run has 100 teams x 10 projects) and (scope, day) pairs of weights.
+SCOPE_MEMO, WEIGHTS_MEMO = 4096, 16384
 
 
 def default_key_id(scope: str) -> str:
@@ -20,14 +24,22 @@ def default_key_id(scope: str) -> str:
     return stable_id("key_", f"usage/{scope}", 16)
 
 
-def scope_keys(org, scope: str) -> list[ApiKeyConfig]:
-    """The keys of a project or workspace (``default`` for Anthropic's default one), ordered by id."""
+@per_org(SCOPE_MEMO)
+def scope_keys(org, scope: str) -> tuple[ApiKeyConfig, ...]:
+    """The keys of a project or workspace (``default`` for Anthropic's default one), ordered by id (memoised)."""
     configured = [k for k in org.api_keys if k.scope == scope]
     if configured:
-        return sorted(configured, key=lambda k: k.id)
-    return [ApiKeyConfig(id=default_key_id(scope), name=f"{scope} service key", scope=scope,
+        return tuple(sorted(configured, key=lambda k: k.id))
+    return (ApiKeyConfig(id=default_key_id(scope), name=f"{scope} service key", scope=scope,
                          owner_type="service_account", owner_id=stable_id("svc_", scope, 12),
-                         owner_name=f"{scope}-service")]
+                         owner_name=f"{scope}-service"),)
+
+
+@per_org(WEIGHTS_MEMO)
+def _weights(org, scope: str, day: date) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The ids and weights of the scope's keys that spend on ``day`` (memoised: every charge of the day asks)."""
+    keys = [k for k in scope_keys(org, scope) if k.weight_on(day)]
+    return tuple(k.id for k in keys), tuple(k.weight_on(day) for k in keys)
 
 
 def all_keys(org, scopes: list[str]) -> list[ApiKeyConfig]:
@@ -38,15 +50,22 @@ def all_keys(org, scopes: list[str]) -> list[ApiKeyConfig]:
 def split_amount(org, scope: str, day: date, amount: Decimal, places: int = ALLOCATION_PLACES,
                  ) -> list[tuple[str | None, Decimal]]:
     """``amount`` per key of the scope on ``day`` (exact parts); ``[(None, amount)]`` when no key exists that day."""
-    keys = [k for k in scope_keys(org, scope) if k.weight_on(day)]
-    if not keys:
+    ids, weights = _weights(org, scope, day)
+    if not ids:
         return [(None, amount)]
-    return list(zip([k.id for k in keys], allocate(amount, [k.weight_on(day) for k in keys], places), strict=True))
+    if len(ids) == 1:  # the whole amount, at allocate's quantum (10**-places, or the amount's own if finer)
+        if amount.as_tuple().exponent > -places:
+            amount = amount.quantize(Decimal(1).scaleb(-places), context=EXACT)
+        return [(ids[0], amount)]
+    return list(zip(ids, allocate(amount, weights, places), strict=True))
 
 
 def split_count(org, scope: str, day: date, count: int) -> list[tuple[str | None, int]]:
     """A whole count (tokens, images, ...) per key of the scope on ``day``, summing to ``count``."""
-    return [(key_id, int(part)) for key_id, part in split_amount(org, scope, day, Decimal(count), places=0)]
+    ids, weights = _weights(org, scope, day)
+    if len(ids) <= 1:  # no key (None) or one: the whole count
+        return [(ids[0] if ids else None, count)]
+    return list(zip(ids, (int(part) for part in allocate(Decimal(count), weights, 0)), strict=True))
 
 
 def _stamp(day: date) -> int:

@@ -190,6 +190,73 @@ def _read_cursor(cursor: str, query_hash: str) -> int:
     return offset
 
 
+def costs_buckets(org: Organization, page_days: list[date], project_ids: list[str] | None, group_by: tuple[str, ...],
+                  revision: int) -> list[dict]:
+    """The buckets of a costs page, as served (a pure function of its arguments: see :func:`generate`)."""
+    as_string = org.faults.string_amounts
+    data = []
+    for day in page_days:
+        results = bucket_results(org, day, project_ids, by_project="project_id" in group_by,
+                                 by_line_item="line_item" in group_by, by_api_key="api_key_id" in group_by,
+                                 revision=revision)
+        data.append({
+            "object": "bucket",
+            "start_time": _midnight(day),
+            "end_time": _midnight(day + timedelta(days=1)),
+            "results": [{
+                "object": "organization.costs.result",
+                "amount": {"value": _amount_text(r.amount) if as_string else r.amount, "currency": CURRENCY},
+                "line_item": r.line_item,
+                "project_id": r.project_id,
+                "api_key_id": r.api_key_id,
+                "quantity": r.quantity,
+                "quantity_unit": r.quantity_unit,
+                "organization_id": org.id,
+            } for r in results],
+        })
+    return data
+
+
+#: In a generator process: the configuration it was started with (see :func:`start_generators`).
+_GENERATOR_CONFIG: SimulatorConfig | None = None
+
+
+def _load_generator_config(config_file: str) -> None:
+    from finops.simulator.config import load_config
+    from finops.simulator.memo import tune_gc
+
+    global _GENERATOR_CONFIG
+    _GENERATOR_CONFIG = load_config(config_file)
+    tune_gc()
+
+
+def _in_generator(fn, org_id: str, *args):
+    assert _GENERATOR_CONFIG is not None, "not a generator process"
+    return fn(_GENERATOR_CONFIG.organization(org_id), *args)
+
+
+def start_generators(config_file: str, processes: int):
+    """Processes that compute pages (:func:`generate`) from ``config_file``, the file the app's config was read from."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_load_generator_config, initargs=(config_file,))
+
+
+async def generate(request: Request, fn, org: Organization, *args):
+    """``fn(org, *args)``: here, or in one of the app's generator processes when it has them.
+
+    ``fn`` is a pure function of the (frozen) configuration and its plain-data arguments; the state that requests
+    change (fault attempts, revisions, the key lists' clock) stays in this process and is passed in, so every
+    process answers alike. The pages come back pickled: floats and decimals exactly as computed.
+    """
+    pool = request.app.state.generators
+    if pool is None:
+        return fn(org, *args)
+    return await asyncio.get_running_loop().run_in_executor(pool, _in_generator, fn, org.id, *args)
+
+
 costs_router = APIRouter()
 
 
@@ -224,27 +291,8 @@ async def costs(request: Request, org: FaultyOrg) -> JSONResponse:
     offset = _read_cursor(query["page"], query_hash) if query.get("page") else 0
     page_days = window[offset:offset + limit]
     more = offset + limit < len(window)
-    as_string = org.faults.string_amounts
-    data = []
-    for day in page_days:
-        results = bucket_results(org, day, project_ids, by_project="project_id" in group_by,
-                                 by_line_item="line_item" in group_by, by_api_key="api_key_id" in group_by,
-                                 revision=_state(request).revision(org.id))
-        data.append({
-            "object": "bucket",
-            "start_time": _midnight(day),
-            "end_time": _midnight(day + timedelta(days=1)),
-            "results": [{
-                "object": "organization.costs.result",
-                "amount": {"value": _amount_text(r.amount) if as_string else r.amount, "currency": CURRENCY},
-                "line_item": r.line_item,
-                "project_id": r.project_id,
-                "api_key_id": r.api_key_id,
-                "quantity": r.quantity,
-                "quantity_unit": r.quantity_unit,
-                "organization_id": org.id,
-            } for r in results],
-        })
+    state = _state(request)
+    data = await generate(request, costs_buckets, org, page_days, project_ids, tuple(group_by), state.revision(org.id))
     response_class = ExactJSONResponse if "api_key_id" in group_by else JSONResponse
     return response_class({
         "object": "page",
@@ -357,14 +405,15 @@ async def expected(request: Request) -> dict:
             "total": plain(exact_sum(totals.values())), "rows": rows}
 
 
-def create_app(config: SimulatorConfig) -> FastAPI:
-    """Build the simulator app for one configuration."""
+def create_app(config: SimulatorConfig, generators=None) -> FastAPI:
+    """Build the simulator app for one configuration; ``generators``: a :func:`start_generators` pool (or None)."""
     from finops.simulator.anthropic_app import AnthropicError, anthropic_router
     from finops.simulator.keys_app import keys_router
     from finops.simulator.usage_app import usage_router
 
     app = FastAPI(title="OpenAI and Anthropic admin API simulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.simulator = SimulatorState(config)
+    app.state.generators = generators
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

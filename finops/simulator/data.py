@@ -13,12 +13,16 @@ from decimal import Decimal
 
 from finops.money import ZERO, add
 from finops.simulator.config import DEFAULT_LINE_ITEMS, EXTRA_LINE_ITEMS, Organization, SimulatorConfig
+from finops.simulator.memo import per_org
 from finops.simulator.randomness import _rng, unit_hash
 
 UNASSIGNED = "unassigned"
 CURRENCY = "usd"
 LINE_ITEM_PRICES = {**DEFAULT_LINE_ITEMS, **EXTRA_LINE_ITEMS}
 _QUANTITY_RANGE = {"tokens": (1_000, 4_000_000), "images": (1, 120), "duration_seconds": (30, 20_000)}
+#: Memo sizes in (organization, project, day) entries: a team's year is 3,650 of them; the per-key splits
+#: (up to 20 keys x 30 line items each) are kept for fewer, enough for the days one collection asks about.
+CHARGES_MEMO, SPLITS_MEMO = 8192, 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +78,23 @@ def _fixed_charge(org: Organization, project_id: str, day: date, item: str, amou
                   unassigned=unit_hash(org.seed, project_id, day, item, "null-project") < org.faults.null_project_share)
 
 
-def daily_charges(org: Organization, project_id: str, day: date, revision: int = 0) -> list[Charge]:
-    """The project's charges of the day (none on a zero-spend day); a scenario's share when it has one."""
+def daily_charges(org: Organization, project_id: str, day: date, revision: int = 0) -> tuple[Charge, ...]:
+    """The project's charges of the day (none on a zero-spend day); a scenario's share when it has one.
+
+    Memoised: the costs endpoint (with and without the key grouping) and every usage endpoint read them.
+    """
+    return _daily_charges(org, project_id, day, revision)
+
+
+@per_org(CHARGES_MEMO)
+def _daily_charges(org: Organization, project_id: str, day: date, revision: int) -> tuple[Charge, ...]:
     if org.daily_amounts is not None:
-        return [_fixed_charge(org, project_id, day, item, amount) for item, amount in sorted(org.daily_amounts.items())]
+        return tuple(_fixed_charge(org, project_id, day, item, amount)
+                     for item, amount in sorted(org.daily_amounts.items()))
     if org.scenario is not None:
-        return _scenario_charges(org, project_id, day, revision)
+        return tuple(_scenario_charges(org, project_id, day, revision))
     if unit_hash(org.seed, project_id, day, "zero-day") < org.zero_day_share:
-        return []
+        return ()
     charges = []
     for item in org.line_items or list(DEFAULT_LINE_ITEMS):
         rng = _rng(org.seed, project_id, day, item)
@@ -98,7 +111,7 @@ def daily_charges(org: Organization, project_id: str, day: date, revision: int =
             quantity_unit=unit,
             unassigned=unit_hash(org.seed, project_id, day, item, "null-project") < org.faults.null_project_share,
         ))
-    return charges
+    return tuple(charges)
 
 
 def bucket_results(
@@ -178,36 +191,73 @@ def keyed_charge(charge: Charge) -> bool:
     return not charge.unassigned and target is not None and target[0] != "vector_stores"
 
 
+@dataclass(frozen=True, slots=True)
+class CountSplit:
+    """A charge of the day and its quantity per API key (``((None, quantity),)`` for unkeyed cost)."""
+
+    charge: Charge
+    keyed: bool
+    counts: tuple[tuple[str | None, int], ...]
+
+
+@per_org(SPLITS_MEMO)
+def count_splits(org: Organization, project_id: str, day: date, revision: int = 0) -> tuple[CountSplit, ...]:
+    """The project's charges of the day with their quantities per key (memoised: costs and usage share them)."""
+    from finops.simulator.api_keys import split_count
+
+    out = []
+    for charge in daily_charges(org, project_id, day, revision):
+        keyed = keyed_charge(charge)
+        counts = split_count(org, project_id, day, charge.quantity) if keyed else [(None, charge.quantity)]
+        out.append(CountSplit(charge, keyed, tuple(counts)))
+    return tuple(out)
+
+
+def _amount_splits(org: Organization, project_id: str, day: date, revision: int
+                   ) -> list[tuple[Charge, bool, list[tuple[str | None, Decimal, int]]]]:
+    """:func:`count_splits` with each charge's exact amount per key: (charge, keyed, [(key id, amount, count)])."""
+    from finops.simulator.api_keys import split_amount
+
+    out = []
+    for split in count_splits(org, project_id, day, revision):
+        amount = exact(split.charge.amount)
+        parts = split_amount(org, project_id, day, amount) if split.keyed else [(None, amount)]
+        # Both splits follow the ids of the keys that spend that day, in the same order.
+        out.append((split.charge, split.keyed,
+                    [(key_id, part, count) for (key_id, part), (_, count) in zip(parts, split.counts, strict=True)]))
+    return out
+
+
+def _group_order(kv: tuple) -> tuple[str, str, str]:
+    pid, item, key_id = kv[0]
+    return pid or "", item or "", key_id or ""
+
+
 def _key_results(org: Organization, day: date, wanted: set[str] | None, *, by_project: bool, by_line_item: bool,
                  revision: int) -> list[Result]:
     """A bucket's results grouped by API key too: exact decimal parts per key (null for unkeyed cost)."""
-    from finops.simulator.api_keys import split_amount, split_count
-
     groups: dict[tuple[str | None, str | None, str | None], list] = {}
     for project in sorted(org.projects, key=lambda p: p.id):
         if wanted is not None and project.id not in wanted:
             continue
-        for charge in daily_charges(org, project.id, day, revision):
-            amount = exact(charge.amount)
-            if keyed_charge(charge):
-                parts = split_amount(org, project.id, day, amount)
-                counts = dict(split_count(org, project.id, day, charge.quantity))
-            else:
-                parts, counts = [(None, amount)], {None: charge.quantity}
+        for charge, keyed, shares in _amount_splits(org, project.id, day, revision):
             pid = charge.project_id if by_project and not charge.unassigned else None
             item = charge.line_item if by_line_item else None
-            for key_id, part in parts:
-                group = groups.setdefault((pid, item, key_id), [ZERO, 0, set(), None])
-                if key_id is None and not keyed_charge(charge):
-                    # Unkeyed cost is added as floats in project order, as served without the key grouping.
-                    group[3] = charge.amount if group[3] is None else group[3] + charge.amount
-                else:
+            unit = charge.quantity_unit
+            for key_id, part, count in shares:
+                group = groups.get((pid, item, key_id))
+                if group is None:  # [exact sum, quantity, units, float sum of unkeyed cost]
+                    groups[(pid, item, key_id)] = ([add(ZERO, part), count, {unit}, None] if keyed
+                                                   else [ZERO, count, {unit}, charge.amount])
+                    continue
+                if keyed:
                     group[0] = add(group[0], part)
-                group[1] += counts[key_id]
-                group[2].add(charge.quantity_unit)
+                else:  # key_id is None: unkeyed cost is added as floats in project order, as served without keys
+                    group[3] = charge.amount if group[3] is None else group[3] + charge.amount
+                group[1] += count
+                group[2].add(unit)
     results = []
-    for (pid, item, key_id), (amount, quantity, units, floats) in sorted(
-            groups.items(), key=lambda kv: tuple(k or "" for k in kv[0])):
+    for (pid, item, key_id), (amount, quantity, units, floats) in sorted(groups.items(), key=_group_order):
         if floats is not None:
             amount = add(amount, exact(floats))
         results.append(Result(project_id=pid, line_item=item, amount=amount,

@@ -7,13 +7,24 @@ fields per endpoint (anything else is a 400), the filters, and the cost endpoint
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from finops.simulator import anthropic_app
-from finops.simulator.app import ApiError, FaultyOrg, _cursor, _int, _midnight, _read_cursor, _state, multi
+from finops.simulator.app import (
+    ApiError,
+    FaultyOrg,
+    _cursor,
+    _int,
+    _midnight,
+    _read_cursor,
+    _state,
+    generate,
+    multi,
+)
+from finops.simulator.config import Organization
 from finops.simulator.data import days
 from finops.simulator.usage_data import (
     ANTHROPIC_GROUP_BY,
@@ -26,6 +37,22 @@ from finops.simulator.usage_data import (
 
 MAX_LIMIT = 31
 usage_router = APIRouter()
+
+
+def openai_usage_buckets(org: Organization, endpoint: str, page_days: list[date], group_by: list[str],
+                         filters: tuple, revision: int) -> list[dict]:
+    """The buckets of a usage page, as served (a pure function of its arguments: see ``app.generate``)."""
+    project_ids, models, api_key_ids, batch = filters
+    data = []
+    for day in page_days:
+        atoms = [a for a in openai_atoms(org, day, endpoint, revision)
+                 if (project_ids is None or a.scope in project_ids)
+                 and (models is None or a.dims.get("model") in models)
+                 and (api_key_ids is None or a.dims.get("api_key_id") in api_key_ids)
+                 and (batch is None or str(a.dims.get("batch")).lower() == batch.lower())]
+        data.append({"object": "bucket", "start_time": _midnight(day), "end_time": _midnight(day + timedelta(days=1)),
+                     "results": group_openai(atoms, endpoint, group_by)})
+    return data
 
 
 def _query_hash(request: Request) -> str:
@@ -70,15 +97,8 @@ async def openai_usage(endpoint: str, request: Request, org: FaultyOrg) -> JSONR
     query_hash = _query_hash(request)
     offset = _read_cursor(query["page"], query_hash) if query.get("page") else 0
     more = offset + limit < len(window)
-    data = []
-    for day in window[offset:offset + limit]:
-        atoms = [a for a in openai_atoms(org, day, endpoint, _state(request).revision(org.id))
-                 if (project_ids is None or a.scope in project_ids)
-                 and (models is None or a.dims.get("model") in models)
-                 and (api_key_ids is None or a.dims.get("api_key_id") in api_key_ids)
-                 and (batch is None or str(a.dims.get("batch")).lower() == batch.lower())]
-        data.append({"object": "bucket", "start_time": _midnight(day), "end_time": _midnight(day + timedelta(days=1)),
-                     "results": group_openai(atoms, endpoint, group_by)})
+    data = await generate(request, openai_usage_buckets, org, endpoint, window[offset:offset + limit], group_by,
+                          (project_ids, models, api_key_ids, batch), _state(request).revision(org.id))
     return JSONResponse({"object": "page", "data": data, "has_more": more,
                          "next_page": _cursor(offset + limit, query_hash) if more else None})
 

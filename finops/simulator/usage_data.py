@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
 from finops.simulator.anthropic_data import DESCRIPTIONS, scopes
 from finops.simulator.anthropic_data import daily_charges as anthropic_charges
 from finops.simulator.api_keys import default_key_id, split_count
 from finops.simulator.config import AnthropicOrganization, Organization
-from finops.simulator.data import daily_charges, keyed_charge
+from finops.simulator.data import count_splits
 from finops.simulator.randomness import unit_hash
 
 #: OpenAI usage endpoints the simulator serves, with the ``group_by`` fields each accepts and its result fields.
@@ -63,6 +64,7 @@ def api_key_id(scope: str) -> str:
 _TOOL_CALLS = {"web search tool calls": "web_search_calls", "file search tool calls": "file_search_calls"}
 
 
+@lru_cache(maxsize=4096)
 def _openai_target(line_item: str) -> tuple[str, str | None, str, bool] | None:
     """(endpoint, model, figure, batch) a line item's quantity feeds, or None for cost without usage."""
     head, _, rest = line_item.partition(" | ") if " | " in line_item else ("", "", line_item)
@@ -90,15 +92,14 @@ def openai_atoms(org: Organization, day: date, endpoint: str, revision: int = 0)
         return []
     atoms: dict[tuple, Atom] = {}
     for project in sorted(org.projects, key=lambda p: p.id):
-        for charge in daily_charges(org, project.id, day, revision):
+        for split in count_splits(org, project.id, day, revision):
+            charge = split.charge
             target = _openai_target(charge.line_item)
             if target is None or target[0] != endpoint:
                 continue
             _, model, figure, batch = target
             pid = None if charge.unassigned else project.id
-            parts = (split_count(org, project.id, day, charge.quantity) if keyed_charge(charge)
-                     else [(None, charge.quantity)])
-            for key_id, count in parts:
+            for key_id, count in split.counts:
                 key = (project.id, pid, model, batch, key_id)
                 atom = atoms.get(key)
                 if atom is None:

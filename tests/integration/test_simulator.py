@@ -10,13 +10,14 @@ import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
 from simulator_fixtures import HEALTHY, QUIRKY, build_test_config
 
 from finops.simulator.config import random_key, write_config
-from finops.simulator.server import READY_LINE, run_in_thread
+from finops.simulator.server import READY_LINE, run_in_thread, start_process
 
 
 def test_health(simulator):
@@ -127,3 +128,56 @@ def test_cli_reports_a_bad_config_in_one_sentence(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 1
     assert "invalid at organizations.0.id" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("generators", [0, 2])
+def test_start_process_serves_a_private_config_file_and_stops(tmp_path, generators):
+    """The bench's simulator process (with page generator processes or without): config in a 0600 JSON file, no key
+    on argv or in its log, the same bytes as the in-thread simulator, nothing left after ``stop``."""
+    config, keys = build_test_config()
+    sim = start_process(config, tmp_path, generators=generators)
+    base_url, stop = run_in_thread(config)
+    try:
+        assert stat.S_IMODE(os.stat(tmp_path / "simulator-config.json").st_mode) == 0o600
+        argv = _cmdline(sim.pid).replace(b"\0", b" ").decode()
+        secrets = [k for org in keys.values() for k in org.values()]
+        assert "finops.simulator.server" in argv and not any(k in argv for k in secrets)
+        headers = {"Authorization": f"Bearer {keys[HEALTHY]['active']}"}
+        window = "start_time=1735689600&end_time=1738368000&limit=31"
+        paths = [f"/v1/organization/costs?{window}&group_by[]=project_id&group_by[]=line_item&group_by[]=api_key_id",
+                 f"/v1/organization/costs?{window}&group_by[]=line_item",
+                 f"/v1/organization/usage/completions?{window}&group_by[]=project_id&group_by[]=model"
+                 "&group_by[]=api_key_id"]
+        for path in paths:
+            answers = [requests.get(f"{url}{path}", headers=headers, timeout=30) for url in (sim.base_url, base_url)]
+            assert answers[0].status_code == 200 and answers[0].content == answers[1].content, path
+        children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                    and _parent(int(p.name)) == sim.pid and b"spawn_main" in _cmdline(int(p.name))]
+        assert len(children) >= min(generators, 1)  # started on demand
+    finally:
+        stop()
+        sim.stop()
+    assert sim.process.poll() is not None and not any(Path(f"/proc/{pid}").exists() for pid in children)
+    assert not (tmp_path / "simulator-config.json").exists()
+    log = (tmp_path / "simulator.log").read_text()
+    assert not any(k in log for k in secrets)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def test_start_process_reports_a_simulator_that_exits(tmp_path):
+    config, _ = build_test_config()
+    with pytest.raises(RuntimeError, match="exited with code 1 before it answered"):
+        start_process(config, tmp_path, python="/bin/false")

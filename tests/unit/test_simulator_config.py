@@ -46,6 +46,30 @@ def test_yaml_round_trip_is_private(tmp_path):
     assert load_config(path) == config
 
 
+def test_json_round_trip_is_private_and_the_config_frozen(tmp_path):
+    config = demo_config({"growth": random_key()})
+    path = write_config(config, tmp_path / "sim" / "config.json")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and path.read_text().startswith("{")
+    assert load_config(path) == config
+    with pytest.raises(ValidationError):  # the generation is memoised per configuration object
+        config.organizations[0].seed = 7
+
+
+def test_memoised_generation_follows_the_organization_object_not_its_id():
+    from finops.simulator.config import ApiKeyConfig
+
+    org = demo_config({}).organizations[0]
+    pid = org.projects[0].id
+    keyed = org.model_copy(update={"api_keys": [ApiKeyConfig(id="key_memo1", name="one", scope=pid),
+                                                ApiKeyConfig(id="key_memo2", name="two", scope=pid, weight=3)]})
+    day = next(date(2025, 3, d) for d in range(1, 28) if daily_charges(org, pid, date(2025, 3, d)))
+    plain_keys = {r.api_key_id for r in bucket_results(org, day, [pid], by_api_key=True)} - {None}  # None: unkeyed
+    assert {r.api_key_id for r in bucket_results(keyed, day, [pid], by_api_key=True)} - {None} == {"key_memo1",
+                                                                                                   "key_memo2"}
+    assert {r.api_key_id for r in bucket_results(org, day, [pid], by_api_key=True)} - {None} == plain_keys
+    assert plain_keys and not plain_keys & {"key_memo1", "key_memo2"}
+
+
 def test_demo_keys_file_is_created_once_with_mode_0600(tmp_path):
     path = tmp_path / "keys.json"
     keys, where, created = demo_keys(path)
