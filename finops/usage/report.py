@@ -114,14 +114,18 @@ def page_segments(conn: psycopg.Connection, period: Period, previous: Period, co
         raise ValueError(f"page segments are grouped by team_id or model, not {columns}")
     conn.execute(paths.sql("usage/page_work_mem"))
     mtd, ranges = _period_pieces({"previous": previous, "current": period})
+    providers = [provider] if provider else list(PROVIDERS)
+    # A period of one month-to-date piece is returned as read: one row per (team, model, kind) only while one
+    # provider besides Anthropic (whose teams are summed day by day) is in scope.
+    single = sum(p != "anthropic" for p in providers) <= 1
     rows = conn.execute(paths.sql("usage/page_segments"), {
         "start": period.start, "end": period.end, "previous_start": previous.start, "previous_end": previous.end,
-        "providers": [provider] if provider else list(PROVIDERS), "team_id": team_id, "teams": teams,
+        "providers": providers, "team_id": team_id, "teams": teams,
         "mtd_periods": [m[0] for m in mtd], "mtd_firsts": [m[1] for m in mtd], "mtd_lasts": [m[2] for m in mtd],
         "range_periods": [r[0] for r in ranges], "range_starts": [r[1] for r in ranges],
         "range_ends": [r[2] for r in ranges],
-        "whole_periods": [name for name in ("previous", "current")
-                          if [m[0] for m in mtd].count(name) == 1 and name not in {r[0] for r in ranges}]}).fetchall()
+        "whole_periods": [name for name in ("previous", "current") if single
+                          and [m[0] for m in mtd].count(name) == 1 and name not in {r[0] for r in ranges}]}).fetchall()
     out = PageSegments(daily=[], previous=[], current=[])
     parts = {"day": out.daily, "previous": out.previous, "current": out.current}
     by_model = columns == ("model",)
