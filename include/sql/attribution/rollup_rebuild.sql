@@ -1,5 +1,5 @@
 -- spend_key_daily and spend_key_monthly recomputed from cost_data (finops.analytics.rollups.rebuild, after
--- analytics/rebuild.sql, under the recompute's lock); the same statements as migration 0020.
+-- analytics/rebuild.sql, under the recompute's lock), and migration 0020's fill.
 SET LOCAL work_mem = '256MB';
 TRUNCATE finops.spend_key_daily, finops.spend_key_monthly;
 

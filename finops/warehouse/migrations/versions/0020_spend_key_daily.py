@@ -18,7 +18,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    from alembic import op
+
+    from finops import paths
+
     run_sql_file("0020_spend_key_daily.up")
+    op.execute(paths.sql("attribution/rollup_rebuild"))  # the fill: the statements every rebuild runs
 
 
 def downgrade() -> None:
