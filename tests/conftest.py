@@ -76,7 +76,7 @@ def db(warehouse):
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
         conn.execute(
-            "TRUNCATE finops.alerts, finops.collection_streaks, finops.success_rates, finops.cost_data, finops.collection_run_days, finops.collection_runs, finops.audit_log, "
+            "TRUNCATE finops.alerts, finops.collection_streaks, finops.success_rates, finops.cost_data, finops.usage_data, finops.collection_run_days, finops.collection_runs, finops.audit_log, "
             "finops.admin_keys, finops.projects, finops.teams, "
             # The rollups have no foreign key to cascade from: emptied with the cost rows they sum.
             "finops.spend_project_daily, finops.spend_model_daily, finops.spend_project_monthly, finops.rollup_pending, "

@@ -72,6 +72,7 @@ class ChaosEnv:
 
         with psycopg.connect(self.pg_url, autocommit=True) as conn:
             conn.execute("TRUNCATE finops.alerts, finops.collection_streaks, finops.success_rates, finops.cost_data, "
+                         "finops.usage_data, "
                          "finops.collection_run_days, finops.collection_runs, finops.audit_log, finops.admin_keys, "
                          "finops.projects, finops.teams RESTART IDENTITY CASCADE")
         registry = Registry()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from finops import paths
 from finops.errors import FinopsError
 from finops.usage.models import UsageRow
+from finops.warehouse.loader import csv_line, csv_prefix, format_csv_rows, prefixed_csv_rows
 
 if TYPE_CHECKING:
     import psycopg
@@ -18,33 +19,54 @@ class DuplicateUsageRow(FinopsError):
     """The usage API returned the same day, scope, endpoint, key, model, tier, batch flag and context twice."""
 
 
+#: UsageRow's text fields: quoted in ``copy_usage_rows.sql``'s CSV, the rest (days, counts, flags, quantities) as
+#: ``str`` gives them.
+TEXT_FIELDS = frozenset({"project_id", "endpoint", "api_key_id", "model", "service_tier", "context_window",
+                         "quantity_unit"})
+_LINE = csv_line(name in TEXT_FIELDS for name in UsageRow._fields)
+
+
 @dataclass(slots=True)
 class UsageLoad:
-    """The usage of one team's window; :meth:`load` is called by the warehouse loader in its transaction."""
+    """The usage of one team's window; :meth:`load` is called by the warehouse loader in its transaction.
+
+    :meth:`spool` checks and formats the window's rows before the transaction (the loader calls it first), so the
+    transaction only deletes the window and streams bytes, as it does for the costs.
+    """
 
     rows: list[UsageRow]
     requests: int = 0
     pages: int = 0
     loaded: int = field(default=0, init=False)
+    _spooled: tuple[date, date, int, bytes, bytes] | None = field(default=None, init=False, repr=False)
 
-    def load(self, conn: psycopg.Connection, params: dict, run_id: int) -> int:
-        """Delete the window's usage rows of the team and provider, then copy the new ones in; returns the count."""
+    def spool(self, params: dict) -> None:
+        """Keep the rows of the load's window (``params``: the loader's) as COPY data; raise DuplicateUsageRow if one
+        comes twice."""
         start, end = params["window_start"], params["window_end"]
         rows = [r for r in self.rows if start <= r.usage_date < end]
         seen: set[tuple] = set()
         for row in rows:
-            if row.key in seen:
+            key = row[:8]  # UsageRow.key: day, scope, endpoint, key, model, tier, batch flag, context window
+            if key in seen:
                 raise DuplicateUsageRow(
                     f"The {params['provider']} usage API returned the same day, scope, endpoint, key, model and tier "
                     f"twice for team {params['team_id']} ({row.usage_date}, {row.project_id}, {row.endpoint}, "
                     f"{row.model}); nothing was replaced; retry the run, and report it if it persists."
                 )
-            seen.add(row.key)
+            seen.add(key)
+        self._spooled = (start, end, len(rows), *format_csv_rows(_LINE, rows))
+
+    def load(self, conn: psycopg.Connection, params: dict, run_id: int) -> int:
+        """Delete the window's usage rows of the team and provider, then copy the new ones in; returns the count."""
+        if self._spooled is None or self._spooled[:2] != (params["window_start"], params["window_end"]):
+            self.spool(params)
+        _, _, count, kind, data = self._spooled
         conn.execute(paths.sql("usage/delete_window"), params)
-        collected_at = datetime.now(UTC)
-        with conn.cursor().copy(paths.sql("usage/copy_usage_rows")) as copy:
-            for row in rows:
-                copy.write_row((params["provider"], params["team_id"], *row, collected_at, params["dag_run_id"],
-                                run_id))
-        self.loaded = len(rows)
+        if count:
+            prefix = csv_prefix(run_id, params["provider"], params["team_id"], datetime.now(UTC).isoformat(),
+                                params["dag_run_id"])
+            with conn.cursor().copy(paths.sql("usage/copy_usage_rows")) as copy:
+                copy.write(prefixed_csv_rows(kind, data, prefix))
+        self.loaded = count
         return self.loaded

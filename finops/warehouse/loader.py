@@ -178,6 +178,8 @@ def replace_window(
         spooled = _spool_rows(spool, rows, window, CostKinds(provider))
         # Complete once the stream is exhausted: what unregistered scopes cost (Anthropic workspaces).
         skipped = stats.skipped_costs() if hasattr(stats, "skipped_costs") else []
+        if usage is not None:
+            usage.spool(params)  # checked and formatted before the transaction, like the costs
         with connections.transaction() if connections else connect(conn_id) as conn:
             phase("spool")
             began = time.perf_counter()
@@ -332,25 +334,42 @@ def _add_sums(out: _Spool, keys: list, chunk: list[tuple]) -> None:
                     found[1] += sum(values, ZERO)
 
 
-#: A CostRow as one CSV line of ``copy_spooled_rows.sql`` (tab-separated, ' quotes, NULL None): days, decimals and
-#: booleans as ``str`` gives them, text fields as ``repr`` does ('text' quoted, None unquoted: the NULL).
-_LINE = "\t".join(("%r" if text else "%s") for text in (
-    False, True, True, True, False, False, True, True, True, True, True, True, True, True, True, False))
+def csv_line(text_fields: Iterable[bool]) -> str:
+    """The ``%`` format of a row as one CSV line of the loaders' COPYs (tab-separated, ' quotes, NULL None): days,
+    numbers, decimals and booleans as ``str`` gives them, text fields (True) as ``repr`` does ('text' quoted, None
+    unquoted: the NULL)."""
+    return "\t".join(("%r" if text else "%s") for text in text_fields)
+
+
+#: A CostRow as one CSV line of ``copy_spooled_rows.sql``.
+_LINE = csv_line((False, True, True, True, False, False, True, True, True, True, True, True, True, True, True, False))
 _FAST, _ROWS = b"F", b"R"
 
 
-def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> int:
-    """Write a chunk of rows as CSV COPY data (UTF-8), preceded by its size and kind; returns its rows.
+def format_csv_rows(line: str, rows: list[tuple]) -> tuple[bytes, bytes]:
+    """``rows`` as CSV COPY data (UTF-8) in the ``line`` format of :func:`csv_line`: (kind, data).
 
     One ``%`` per row: ``repr`` quotes a text with ' and escapes only what CSV would read otherwise with a
-    backslash (a quote, a tab, a newline, a control character), or switches to " quotes; a chunk with either is
-    quoted field by field instead (:func:`_csv_field`), its rows kept apart (a quoted field may hold a newline).
+    backslash (a quote, a tab, a newline, a control character), or switches to " quotes; rows with either are
+    quoted field by field instead (:func:`_csv_field`), kept apart (a quoted field may hold a newline).
     """
-    text = "\n".join(map(_LINE.__mod__, chunk)) + "\n"
+    text = "\n".join(map(line.__mod__, rows)) + "\n"
     if "\\" in text or '"' in text:
-        kind, data = _ROWS, marshal.dumps(["\t".join(map(_csv_field, row)) + "\n" for row in chunk])
-    else:
-        kind, data = _FAST, text.encode()
+        return _ROWS, marshal.dumps(["\t".join(map(_csv_field, row)) + "\n" for row in rows])
+    return _FAST, text.encode()
+
+
+def prefixed_csv_rows(kind: bytes, data: bytes, prefix: bytes) -> bytes:
+    """:func:`format_csv_rows`' data with ``prefix`` (the columns every row of a load shares) in front of each row."""
+    if kind == _FAST:  # no field holds a newline (repr escapes it): each one ends a row
+        return prefix + data[:-1].replace(b"\n", b"\n" + prefix) + b"\n"
+    return prefix + prefix.join(row.encode() for row in marshal.loads(data))  # noqa: S302 - our own data
+
+
+def _write_chunk(spool: IO[bytes], chunk: list[tuple]) -> int:
+    """Write a chunk of rows as CSV COPY data (:func:`format_csv_rows`), preceded by its size and kind; returns its
+    rows."""
+    kind, data = format_csv_rows(_LINE, chunk)
     spool.write(len(data).to_bytes(8, "little") + kind)
     spool.write(data)
     return len(chunk)
@@ -370,19 +389,18 @@ def _read_spool(spool: IO[bytes], prefix: bytes) -> Iterator[bytes]:
     """The spooled rows as CSV COPY data, a chunk at a time, ``prefix`` (the load's common columns) put in front of
     each row; only this process wrote the file."""
     spool.seek(0)
-    with_prefix = b"\n" + prefix
     while header := spool.read(9):
-        data = spool.read(int.from_bytes(header[:8], "little"))
-        if header[8:] == _FAST:  # no field holds a newline (repr escapes it): each one ends a row
-            yield prefix + data[:-1].replace(b"\n", with_prefix) + b"\n"
-        else:
-            yield prefix + prefix.join(row.encode() for row in marshal.loads(data))  # noqa: S302 - our own file
+        yield prefixed_csv_rows(header[8:], spool.read(int.from_bytes(header[:8], "little")), prefix)
+
+
+def csv_prefix(*values) -> bytes:
+    """The columns every row of a load begins with, as CSV fields of :func:`csv_line`'s format."""
+    return "".join(_csv_field(v) + "\t" for v in values).encode()
 
 
 def _row_prefix(run_id: int, team_id: str, collected_at: datetime, dag_run_id: str | None, provider: str) -> bytes:
     """The columns every row of a load begins with in ``copy_spooled_rows.sql``, as CSV fields."""
-    return "".join(_csv_field(v) + "\t" for v in (run_id, team_id, collected_at.isoformat(), dag_run_id,
-                                                   provider)).encode()
+    return csv_prefix(run_id, team_id, collected_at.isoformat(), dag_run_id, provider)
 
 
 def _check_drops(conn: psycopg.Connection, params: dict, window: Window, guard: DropGuard, spooled: _Spool) -> None:

@@ -173,7 +173,7 @@ def collected(db):
 
 def _prepare(db, prepare: Callable | None) -> None:
     """Two teams' windows loaded, rollups equal to cost_data."""
-    db.execute("TRUNCATE finops.cost_data, finops.collection_run_days, finops.collection_runs CASCADE")
+    db.execute("TRUNCATE finops.cost_data, finops.usage_data, finops.collection_run_days, finops.collection_runs CASCADE")
     db.execute(ROLLUPS_TRUNCATE)
     load("growth", rows("1"))
     load("search", rows("2"))

@@ -296,6 +296,36 @@ def test_kept_connections_survive_a_failed_load_and_a_server_closed_connection(t
     assert db.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (first,)).fetchone()[0] == 0
 
 
+@pytest.mark.parametrize("needs_quotes", [False, True], ids=["plain", "quoted"])
+def test_every_usage_value_comes_back_as_given(team, db, needs_quotes):
+    """The usage rows are formatted before the transaction as the costs' spool is (finops.usage.load): quotes, tabs,
+    newlines, backslashes, the text None, unicode, big counts, flags and exact quantities come back as given, with
+    the run's columns; rows outside the window are left out."""
+    from finops.usage.load import UsageLoad
+    from finops.usage.models import UsageRow
+
+    tricky = ["None", "héllo ✓", "NULL", "", " ", "x,y;z"]  # one % a row (repr's ' quotes)
+    if needs_quotes:  # repr would quote these with " or escape them: the rows are formatted field by field instead
+        tricky += ["it's", "''", "'None'", 'say "hi"', "back\\slash", "\\N", "tab\there", "new\nline"]
+    day = WINDOW.start
+    usage = [UsageRow(day, "proj_plain", "completions", None, "gpt-4o", None, None, None, None, 5, 0, 0, None, None, 7),
+             UsageRow(day, "proj_plain", "images", "key_1", "dall-e-3", "default", True, "200k", 2**40, 2**62, 3, 9, 4,
+                      5, 6, 1, 2, Decimal("12345678901234567890.123456789"), "images"),
+             UsageRow(WINDOW.end, "proj_plain", "completions", None, "outside", None, None, None, 1)]
+    usage += [UsageRow(day + timedelta(days=1), text, f"endpoint {n}", text, text, text, False, text, n,
+                       quantity=Decimal("1E-20"), quantity_unit=text) for n, text in enumerate(tricky)]
+    result = replace_window(team, WINDOW, rows(), dag_run_id="test", started_at=datetime.now(UTC),
+                            usage=UsageLoad(usage))
+    stored = db.execute(
+        "SELECT usage_date, project_id, endpoint, api_key_id, model, service_tier, batch, context_window, requests,"
+        " input_tokens, cache_read_tokens, cache_write_tokens, cache_write_5m_tokens, cache_write_1h_tokens,"
+        " output_tokens, input_audio_tokens, output_audio_tokens, quantity, quantity_unit"
+        " FROM finops.usage_data WHERE team_id = %s", (team,)).fetchall()
+    assert sorted(map(tuple, stored), key=repr) == sorted((tuple(r) for r in usage if r.usage_date < WINDOW.end), key=repr)
+    assert db.execute("SELECT DISTINCT provider::text, dag_run_id, collection_run_id FROM finops.usage_data "
+                      "WHERE team_id = %s", (team,)).fetchall() == [("openai", "test", result.run_id)]
+
+
 @pytest.mark.parametrize("chunk_rows", [2, 10_000])
 def test_every_value_comes_back_as_given(team, db, monkeypatch, chunk_rows):
     """The spool's CSV: quotes, tabs, newlines, backslashes, the text None, unicode and exponents come back exact,

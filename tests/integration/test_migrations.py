@@ -53,8 +53,10 @@ def test_constraints_do_the_integrity_work(scratch_db):
         conn.execute(insert_cost, row)
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute(insert_cost, row)
+        # Cost rows are checked through their load's run (0022): a run of a team that does not exist is refused.
         with pytest.raises(psycopg.errors.ForeignKeyViolation):
-            conn.execute(insert_cost, ("ghost", *row[1:]))
+            conn.execute("INSERT INTO finops.collection_runs (provider, team_id, window_start, window_end, status, "
+                         "started_at) VALUES ('openai', 'ghost', '2026-01-01', '2026-01-02', 'success', now())")
         key = ("INSERT INTO finops.admin_keys (team_id, ciphertext, kms_key_id, redacted, fingerprint, status, "
                "created_by) VALUES ('a', %s, 'k', 'r', 'f', %s, 't')")
         conn.execute(key, (b"x", "active"))

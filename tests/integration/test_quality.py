@@ -156,6 +156,23 @@ def test_row_without_collection_run_is_named(two_teams):
     assert failure(report, "collection_run_id_not_null").unexpected_count == 2
 
 
+def test_row_of_a_team_that_is_not_registered_is_named(two_teams):
+    """cost_data has no row-level foreign key to teams (migration 0022): a row written around the loader for a team
+    that does not exist is caught by the suite, through its run and its project."""
+    two_teams.execute(
+        "INSERT INTO finops.cost_data (team_id, usage_date, project_id, line_item, currency, amount, collected_at, "
+        "collection_run_id, provider) SELECT 'ghost', usage_date, project_id, line_item, currency, amount, "
+        "collected_at, collection_run_id, provider FROM finops.cost_data WHERE team_id = 'beta' AND usage_date = %s",
+        (day(2),),
+    )
+
+    report = validate(day(0), day(3))
+
+    assert failed_names(report) == {"project_registered", "reconciled_with_collection_runs", "days_collected"}
+    assert failure(report, "project_registered").unexpected_count == 2
+    assert all("team_id=ghost" in line for line in failure(report, "project_registered").sample)
+
+
 def test_negative_amount_fails_the_check_with_a_specific_error(two_teams):
     two_teams.execute(
         "UPDATE finops.cost_data SET amount = -0.5 WHERE team_id = 'alpha' AND usage_date = %s "

@@ -29,7 +29,7 @@ def loaded(warehouse, kms_endpoint, simulator):
 
     with psycopg.connect(warehouse, autocommit=True) as conn:
         # The rollups are derived from cost_data: emptied with it (other modules' fixtures empty cost_data alone).
-        conn.execute("TRUNCATE finops.cost_data, finops.collection_runs, finops.admin_keys, finops.projects, "
+        conn.execute("TRUNCATE finops.cost_data, finops.usage_data, finops.collection_runs, finops.admin_keys, finops.projects, "
                      "finops.teams, finops.spend_project_daily, finops.spend_project_monthly, "
                      "finops.spend_model_daily RESTART IDENTITY CASCADE")
     registry = Registry()
