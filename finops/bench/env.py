@@ -112,6 +112,8 @@ class BenchEnv:
     keys_per_project: int = 0
     #: Reuse the database of the previous run (the analytics case's warehouse) instead of creating it anew.
     keep_database: bool = False
+    #: The simulator keeps the costs and usage pages it computes (``--warm-simulator``).
+    cache_pages: bool = False
     pg_url: str = ""
     base_url: str = ""
     #: The simulator process's pid (finops.bench.explain reads its CPU time), 0 before ``start``.
@@ -146,9 +148,16 @@ class BenchEnv:
         from finops.simulator.server import start_process
 
         self.home.mkdir(parents=True, exist_ok=True)
-        process = start_process(config, self.home, python=self.python(), generators=SIMULATOR_GENERATORS)
+        process = start_process(config, self.home, python=self.python(), generators=SIMULATOR_GENERATORS,
+                                cache_pages=self.cache_pages)
         self._stops.append(process.stop)
         self.base_url, self.simulator_pid = process.base_url, process.pid
+
+    def page_cache(self) -> dict:
+        """The simulator's kept pages and how often they were served (``cache_pages``), or {}."""
+        import httpx
+
+        return httpx.get(f"{self.base_url}/_simulator/health", timeout=30).json().get("page_cache", {})
 
     def _database(self, cluster) -> None:
         import psycopg

@@ -10,9 +10,9 @@ __all__ = ["SimulatorConfig", "create_app", "demo_config", "expected_anthropic_c
            "write_config"]
 
 
-def create_app(config: SimulatorConfig, generators=None):
+def create_app(config: SimulatorConfig, generators=None, *, cache_pages: bool = False):
     """The FastAPI app serving ``config`` (imported lazily: FastAPI is only needed to serve); ``generators``: see
     :func:`finops.simulator.app.start_generators`."""
     from finops.simulator.app import create_app as _create_app
 
-    return _create_app(config, generators)
+    return _create_app(config, generators, cache_pages=cache_pages)

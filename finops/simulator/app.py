@@ -16,7 +16,7 @@ from typing import Annotated
 
 import msgspec
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -230,9 +230,9 @@ def _load_generator_config(config_file: str) -> None:
     tune_gc()
 
 
-def _in_generator(fn, org_id: str, *args):
+def _in_generator(fn, org_id: str, exact: bool, *args) -> bytes:
     assert _GENERATOR_CONFIG is not None, "not a generator process"
-    return fn(_GENERATOR_CONFIG.organization(org_id), *args)
+    return encode_data(fn(_GENERATOR_CONFIG.organization(org_id), *args), exact)
 
 
 def start_generators(config_file: str, processes: int):
@@ -244,24 +244,85 @@ def start_generators(config_file: str, processes: int):
                                initializer=_load_generator_config, initargs=(config_file,))
 
 
-async def generate(request: Request, fn, org: Organization, *args):
-    """``fn(org, *args)``: here, or in one of the app's generator processes when it has them.
+def encode_data(data: object, exact: bool) -> bytes:
+    """A page's ``data`` as its response writes it: msgspec with exact decimals (``exact``), else as Starlette's
+    JSONResponse does (compact stdlib json)."""
+    if exact:
+        return ExactJSONResponse._encoder.encode(data)
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+
+
+def page_response(data: bytes, more: bool, next_page: str | None) -> Response:
+    """``{"object": "page", "data": ..., "has_more": ..., "next_page": ...}`` around encoded ``data``: the bytes
+    JSONResponse (or ExactJSONResponse) writes for that dictionary."""
+    tail = json.dumps({"has_more": more, "next_page": next_page}, separators=(",", ":")).encode()
+    return Response(b'{"object":"page","data":' + data + b"," + tail[1:], media_type="application/json")
+
+
+class PageCache:
+    """Pages already computed, by generator function, organization and arguments (``--cache-pages``: the bench
+    serves its timed runs from it, so the stand-in's CPU stays off the machine the pipeline is measured on). Pages
+    are pure functions of the frozen configuration and those arguments (see :func:`generate`); once ``max_bytes``
+    are held, new pages are computed and not kept."""
+
+    def __init__(self, max_bytes: int = 8 << 30) -> None:
+        self.pages: dict[tuple, bytes] = {}
+        self.max_bytes = max_bytes
+        self.bytes = self.hits = self.misses = 0
+
+    def get(self, key: tuple) -> bytes | None:
+        found = self.pages.get(key)
+        if found is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return found
+
+    def put(self, key: tuple, page: bytes) -> None:
+        if self.bytes + len(page) <= self.max_bytes:
+            self.pages[key] = page
+            self.bytes += len(page)
+
+    def stats(self) -> dict:
+        return {"pages": len(self.pages), "bytes": self.bytes, "hits": self.hits, "misses": self.misses}
+
+
+def _hashable(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return tuple(map(_hashable, value))
+    if isinstance(value, set):
+        return frozenset(value)
+    return value
+
+
+async def generate(request: Request, fn, org: Organization, *args, exact: bool = False) -> bytes:
+    """``fn(org, *args)`` encoded (:func:`encode_data`): here, or in one of the app's generator processes when it has
+    them, or from the app's :class:`PageCache` when it keeps one.
 
     ``fn`` is a pure function of the (frozen) configuration and its plain-data arguments; the state that requests
     change (fault attempts, revisions, the key lists' clock) stays in this process and is passed in, so every
-    process answers alike. The pages come back pickled: floats and decimals exactly as computed.
+    process answers alike and a kept page is the page the arguments give. The pages come back encoded: floats and
+    decimals exactly as computed.
     """
+    cache: PageCache | None = request.app.state.page_cache
+    key = (fn.__name__, org.id, exact, _hashable(args))
+    if cache is not None and (page := cache.get(key)) is not None:
+        return page
     pool = request.app.state.generators
     if pool is None:
-        return fn(org, *args)
-    return await asyncio.get_running_loop().run_in_executor(pool, _in_generator, fn, org.id, *args)
+        page = encode_data(fn(org, *args), exact)
+    else:
+        page = await asyncio.get_running_loop().run_in_executor(pool, _in_generator, fn, org.id, exact, *args)
+    if cache is not None:
+        cache.put(key, page)
+    return page
 
 
 costs_router = APIRouter()
 
 
 @costs_router.get("/v1/organization/costs")
-async def costs(request: Request, org: FaultyOrg) -> JSONResponse:
+async def costs(request: Request, org: FaultyOrg) -> Response:
     """Daily cost buckets, paged by ``limit`` buckets, as ``GET /v1/organization/costs``."""
     query = request.query_params
     start_time = _int(query, "start_time")
@@ -292,14 +353,9 @@ async def costs(request: Request, org: FaultyOrg) -> JSONResponse:
     page_days = window[offset:offset + limit]
     more = offset + limit < len(window)
     state = _state(request)
-    data = await generate(request, costs_buckets, org, page_days, project_ids, tuple(group_by), state.revision(org.id))
-    response_class = ExactJSONResponse if "api_key_id" in group_by else JSONResponse
-    return response_class({
-        "object": "page",
-        "data": data,
-        "has_more": more,
-        "next_page": _cursor(offset + limit, query_hash) if more else None,
-    })
+    data = await generate(request, costs_buckets, org, page_days, project_ids, tuple(group_by), state.revision(org.id),
+                          exact="api_key_id" in group_by)
+    return page_response(data, more, _cursor(offset + limit, query_hash) if more else None)
 
 
 projects_router = APIRouter()
@@ -347,8 +403,10 @@ control_router = APIRouter(prefix="/_simulator")
 async def health(request: Request) -> dict:
     """Liveness for ``make up`` and the tests."""
     config = _state(request).config
+    cache = request.app.state.page_cache
     return {"status": "ok", "organizations": len(config.organizations),
-            "anthropic_organizations": len(config.anthropic_organizations)}
+            "anthropic_organizations": len(config.anthropic_organizations),
+            **({"page_cache": cache.stats()} if cache is not None else {})}
 
 
 @control_router.post("/reset")
@@ -405,8 +463,9 @@ async def expected(request: Request) -> dict:
             "total": plain(exact_sum(totals.values())), "rows": rows}
 
 
-def create_app(config: SimulatorConfig, generators=None) -> FastAPI:
-    """Build the simulator app for one configuration; ``generators``: a :func:`start_generators` pool (or None)."""
+def create_app(config: SimulatorConfig, generators=None, *, cache_pages: bool = False) -> FastAPI:
+    """Build the simulator app for one configuration; ``generators``: a :func:`start_generators` pool (or None);
+    ``cache_pages``: keep the costs and usage pages computed (:class:`PageCache`)."""
     from finops.simulator.anthropic_app import AnthropicError, anthropic_router
     from finops.simulator.keys_app import keys_router
     from finops.simulator.usage_app import usage_router
@@ -414,6 +473,7 @@ def create_app(config: SimulatorConfig, generators=None) -> FastAPI:
     app = FastAPI(title="OpenAI and Anthropic admin API simulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.simulator = SimulatorState(config)
     app.state.generators = generators
+    app.state.page_cache = PageCache() if cache_pages else None
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 READY_LINE = "Simulator ready on"
 
 
-def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, announce: bool = False, generators=None):
+def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, announce: bool = False, generators=None,
+            cache_pages: bool = False):
     import sys
 
     import uvicorn
@@ -44,23 +45,25 @@ def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, an
             if generators is not None:  # here: uvicorn re-raises SIGTERM once run() is done
                 generators.shutdown(wait=True, cancel_futures=True)
 
-    return Server(uvicorn.Config(create_app(config, generators), host=host, port=port, log_level=log_level,
+    return Server(uvicorn.Config(create_app(config, generators, cache_pages=cache_pages), host=host, port=port, log_level=log_level,
                                  access_log=log_level in ("debug", "info"), lifespan="off"))
 
 
 def serve(config: SimulatorConfig, host: str = "127.0.0.1", port: int = 54331, log_level: str = "info", *,
-          generators: int = 0, config_file: str | None = None) -> None:
+          generators: int = 0, config_file: str | None = None, cache_pages: bool = False) -> None:
     """Serve in the foreground until interrupted; prints ``READY_LINE`` once listening.
 
     The process is the simulator's own, so its garbage collector is tuned for it (finops.simulator.memo.tune_gc).
     ``generators`` > 0: that many processes compute the costs and usage pages from ``config_file`` (the file
     ``config`` was read from), so pages are generated on several cores while this process keeps the state.
+    ``cache_pages``: keep every costs and usage page computed and serve it again from memory (the bench's timed runs).
     """
     from finops.simulator.app import start_generators
     from finops.simulator.memo import tune_gc
 
     pool = start_generators(config_file, generators) if generators and config_file else None
-    server = _server(config, host, port, log_level, announce=True, generators=pool)  # shuts the pool down
+    server = _server(config, host, port, log_level, announce=True, generators=pool,  # shuts the pool down
+                     cache_pages=cache_pages)
     tune_gc()
     server.run()
 
@@ -146,12 +149,12 @@ def _healthy(url: str) -> bool:
 
 
 def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", *, python: str = sys.executable,
-                  generators: int = 0, startup_timeout: float = 120.0) -> SimulatorProcess:
+                  generators: int = 0, cache_pages: bool = False, startup_timeout: float = 120.0) -> SimulatorProcess:
     """Start ``python -m finops.simulator.server`` on a free port with ``config`` (written to ``home`` with mode
     0600 and removed by ``stop``: it holds the organizations' keys, never put on argv) and wait until its health
     endpoint answers.
 
-    ``generators``: processes that compute the pages (see :func:`serve`). Its output goes to ``home/simulator.log``
+    ``generators``, ``cache_pages``: see :func:`serve`. Its output goes to ``home/simulator.log``
     (warnings and errors only).
     """
     home.mkdir(parents=True, exist_ok=True)
@@ -162,7 +165,7 @@ def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", 
     try:
         process = subprocess.Popen(
             [python, "-m", "finops.simulator.server", "--config", str(config_file), "--host", host, "--port", str(port),
-             "--generators", str(generators)],
+             "--generators", str(generators), *(["--cache-pages"] if cache_pages else [])],
             stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     finally:
         log_file.close()
@@ -191,10 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
     parser.add_argument("--generators", type=int, default=0, metavar="N",
                         help="processes that compute the costs and usage pages (default 0: this one)")
+    parser.add_argument("--cache-pages", action="store_true",
+                        help="keep every costs and usage page computed and serve it again from memory")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     serve(load_config(args.config), host=args.host, port=args.port, log_level=args.log_level,
-          generators=args.generators, config_file=args.config)
+          generators=args.generators, config_file=args.config, cache_pages=args.cache_pages)
     return 0
 
 

@@ -10,7 +10,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from finops.simulator import anthropic_app
 from finops.simulator.app import (
@@ -23,6 +23,7 @@ from finops.simulator.app import (
     _state,
     generate,
     multi,
+    page_response,
 )
 from finops.simulator.config import Organization
 from finops.simulator.data import days
@@ -61,7 +62,7 @@ def _query_hash(request: Request) -> str:
 
 
 @usage_router.get("/v1/organization/usage/{endpoint}")
-async def openai_usage(endpoint: str, request: Request, org: FaultyOrg) -> JSONResponse:
+async def openai_usage(endpoint: str, request: Request, org: FaultyOrg) -> Response:
     """Daily usage buckets of one endpoint, as ``GET /v1/organization/usage/{endpoint}``."""
     if endpoint not in OPENAI_ENDPOINTS:
         raise ApiError(404, f"Invalid URL (GET /v1/organization/usage/{endpoint[:40]}).")
@@ -99,8 +100,7 @@ async def openai_usage(endpoint: str, request: Request, org: FaultyOrg) -> JSONR
     more = offset + limit < len(window)
     data = await generate(request, openai_usage_buckets, org, endpoint, window[offset:offset + limit], group_by,
                           (project_ids, models, api_key_ids, batch), _state(request).revision(org.id))
-    return JSONResponse({"object": "page", "data": data, "has_more": more,
-                         "next_page": _cursor(offset + limit, query_hash) if more else None})
+    return page_response(data, more, _cursor(offset + limit, query_hash) if more else None)
 
 
 @usage_router.get("/v1/organizations/usage_report/messages")

@@ -130,12 +130,12 @@ def test_cli_reports_a_bad_config_in_one_sentence(tmp_path):
     assert "invalid at organizations.0.id" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("generators", [0, 2])
-def test_start_process_serves_a_private_config_file_and_stops(tmp_path, generators):
+@pytest.mark.parametrize(("generators", "cache_pages"), [(0, False), (2, False), (2, True)])
+def test_start_process_serves_a_private_config_file_and_stops(tmp_path, generators, cache_pages):
     """The bench's simulator process (with page generator processes or without): config in a 0600 JSON file, no key
     on argv or in its log, the same bytes as the in-thread simulator, nothing left after ``stop``."""
     config, keys = build_test_config()
-    sim = start_process(config, tmp_path, generators=generators)
+    sim = start_process(config, tmp_path, generators=generators, cache_pages=cache_pages)
     base_url, stop = run_in_thread(config)
     try:
         assert stat.S_IMODE(os.stat(tmp_path / "simulator-config.json").st_mode) == 0o600
@@ -148,9 +148,11 @@ def test_start_process_serves_a_private_config_file_and_stops(tmp_path, generato
                  f"/v1/organization/costs?{window}&group_by[]=line_item",
                  f"/v1/organization/usage/completions?{window}&group_by[]=project_id&group_by[]=model"
                  "&group_by[]=api_key_id"]
-        for path in paths:
+        for path in paths * 2:  # the second time from memory with cache_pages
             answers = [requests.get(f"{url}{path}", headers=headers, timeout=30) for url in (sim.base_url, base_url)]
             assert answers[0].status_code == 200 and answers[0].content == answers[1].content, path
+        kept = requests.get(f"{sim.base_url}/_simulator/health", timeout=30).json().get("page_cache")
+        assert kept == ({"pages": 3, "bytes": kept["bytes"], "hits": 3, "misses": 3} if cache_pages else None)
         children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
                     and _parent(int(p.name)) == sim.pid and b"spawn_main" in _cmdline(int(p.name))]
         assert len(children) >= min(generators, 1)  # started on demand

@@ -237,3 +237,38 @@ def test_health_and_unknown_routes(api):
     assert api.get("/_simulator/health").json() == {"status": "ok", "organizations": 3, "anthropic_organizations": 0}
     r = api.get("/v1/organization/nothing", headers=auth())
     assert r.status_code == 404 and "error" in r.json()
+
+
+@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize("more", [False, True])
+def test_a_page_is_written_as_its_json_response_would_be(exact, more):
+    """Pages come encoded from where they are computed (a generator process, or the page cache); around them the
+    envelope gives the bytes JSONResponse (ExactJSONResponse with exact decimals) writes for the whole dictionary."""
+    from fastapi.responses import JSONResponse
+
+    from finops.simulator.app import ExactJSONResponse, encode_data, page_response
+
+    amount = Decimal("0.000123456789012345678901") if exact else 0.1 + 0.2
+    data = [{"object": "bucket", "start_time": JAN1, "results": [
+        {"amount": {"value": amount, "currency": "usd"}, "project_id": None, "line_item": "gpt-4o, input ✓",
+         "quantity": 12, "batch": False}]}, {"object": "bucket", "results": []}]
+    next_page = "cGFnZV8x" if more else None
+    expected = (ExactJSONResponse if exact else JSONResponse)(
+        {"object": "page", "data": data, "has_more": more, "next_page": next_page})
+    found = page_response(encode_data(data, exact), more, next_page)
+    assert found.body == expected.body
+    assert found.headers["content-type"] == expected.headers["content-type"]
+
+
+def test_kept_pages_are_served_again_with_the_same_bytes():
+    """``cache_pages``: the same request is answered from memory with the same bytes; another query (or another
+    revision of a restated organization: an argument of the page too) is computed."""
+    api = TestClient(create_app(CONFIG, cache_pages=True))
+    params = {"end_time": JAN1 + 3 * DAY, "group_by": ["project_id", "line_item"]}
+    first, again = costs(api, **params), costs(api, **params)
+    assert first.status_code == again.status_code == 200 and first.content == again.content
+    assert api.get("/_simulator/health").json()["page_cache"] | {"bytes": 0} == {
+        "pages": 1, "bytes": 0, "hits": 1, "misses": 1}
+    assert costs(api, **{**params, "group_by": ["line_item"]}).status_code == 200
+    assert api.get("/_simulator/health").json()["page_cache"]["misses"] == 2
+    assert "page_cache" not in TestClient(create_app(CONFIG)).get("/_simulator/health").json()
