@@ -101,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-usage-compare", action="store_true",
                         help="daily: skip the second run without usage (finops_usage_endpoints=none)")
     parser.add_argument("--warm-simulator", action="store_true",
-                        help="daily: the simulator keeps the pages it computes, and an untimed run asks for them all "
-                             "first, so the timed runs are served from memory (the stand-in's CPU off the machine)")
+                        help="daily, backfill: the simulator keeps the pages it computes, and an untimed run asks for "
+                             "them all first, so the timed runs are served from memory (the stand-in's CPU off the "
+                             "machine)")
     parser.add_argument("--script-limit", action="store_true",
                         help="daily, backfill: also time the bare script (python -m finops.bench.limit)")
     parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per request (default 100)")
