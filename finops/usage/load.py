@@ -66,7 +66,10 @@ class UsageLoad:
         if count:
             prefix = csv_prefix(run_id, params["provider"], params["team_id"], datetime.now(UTC).isoformat(),
                                 params["dag_run_id"])
+            data = prefixed_csv_rows(kind, data, prefix)
+            if conn.info.encoding not in ("utf-8", "ascii"):  # formatted as UTF-8, like the costs' spool
+                data = data.decode().encode(conn.info.encoding)
             with conn.cursor().copy(paths.sql("usage/copy_usage_rows")) as copy:
-                copy.write(prefixed_csv_rows(kind, data, prefix))
+                copy.write(data)
         self.loaded = count
         return self.loaded
