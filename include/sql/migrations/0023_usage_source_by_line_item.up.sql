@@ -1,7 +1,7 @@
 -- finops.usage_model_source with the cost rows summed per team, day and line item before the join to line_items
--- (the same sums, digits and counts: exact numeric addition does not depend on the grouping): a window's
--- recompute joins one row per line item and day instead of one per cost row (per project and API key), about
--- half the time on the loader's 1 M-row window (docs/performance.md, section 1). Nothing else changes.
+-- (the same sums, digits and counts: exact numeric addition does not depend on the grouping), each sum then looking
+-- its line item up by key: a window's recompute joins one row per line item and day instead of one per cost row (per
+-- project and API key) (docs/performance.md, section 1). Nothing else changes.
 CREATE OR REPLACE VIEW finops.usage_model_source AS
 SELECT provider, team_id, usage_date, model, token_kind, sum(cost) AS cost, sum(cost_rows)::integer AS cost_rows,
        sum(tokens)::bigint AS tokens, sum(requests)::bigint AS requests, sum(usage_rows)::integer AS usage_rows
@@ -14,7 +14,14 @@ FROM (
         FROM finops.cost_data
         GROUP BY provider, team_id, usage_date, line_item
     ) AS c
-    JOIN finops.line_items AS li ON li.provider = c.provider AND li.line_item = c.line_item
+    -- Each sum looks its line item up by key (OFFSET 0 keeps the subquery apart): with line_items' statistics
+    -- stale after a load, a plain join was planned with line_items outside and the sums computed again for each of
+    -- its rows.
+    CROSS JOIN LATERAL (
+        SELECT l.model, l.cost_kind, l.token_kind FROM finops.line_items AS l
+        WHERE l.provider = c.provider AND l.line_item = c.line_item
+        OFFSET 0
+    ) AS li
     UNION ALL
     SELECT d.provider, d.team_id, d.usage_date, d.model, k.token_kind, NULL, 0, k.tokens,
            CASE WHEN k.token_kind = 'input' THEN d.requests END, d.rows
