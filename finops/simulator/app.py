@@ -305,7 +305,7 @@ async def generate(request: Request, fn, org: Organization, *args, exact: bool =
     decimals exactly as computed.
     """
     cache: PageCache | None = request.app.state.page_cache
-    key = (fn.__name__, org.id, exact, _hashable(args))
+    key = (fn.__name__, org.id, exact, _hashable(args)) if cache is not None else ()
     if cache is not None and (page := cache.get(key)) is not None:
         return page
     pool = request.app.state.generators
