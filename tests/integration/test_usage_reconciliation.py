@@ -62,8 +62,8 @@ def test_it_warns_by_default_and_fails_as_a_gate(loaded, caplog):
 
 
 def test_a_usage_row_that_no_run_of_its_team_loaded_is_named(loaded):
-    """usage_data has no row-level foreign keys (migration 0022): a row written around the loader, for a team that does
-    not exist or with another team's run, is named by the suite."""
+    """usage_data has no row-level foreign keys (migration 0022): a row written around the loader for a team that does
+    not exist (carrying another team's run) is named by the suite."""
     loaded.execute("INSERT INTO finops.usage_data (provider, team_id, usage_date, project_id, endpoint, collected_at, "
                    "collection_run_id) SELECT provider, 'ghost', usage_date, project_id, endpoint, collected_at, "
                    "collection_run_id FROM finops.usage_data WHERE team_id = 'web' LIMIT 1")
