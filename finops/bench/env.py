@@ -155,9 +155,9 @@ class BenchEnv:
 
     def page_cache(self) -> dict:
         """The simulator's kept pages and how often they were served (``cache_pages``), or {}."""
-        import httpx
+        from finops.simulator.server import health
 
-        return httpx.get(f"{self.base_url}/_simulator/health", timeout=30).json().get("page_cache", {})
+        return (health(self.base_url, timeout=30) or {}).get("page_cache", {})
 
     def _database(self, cluster) -> None:
         import psycopg

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import socket
@@ -45,7 +46,8 @@ def _server(config: SimulatorConfig, host: str, port: int, log_level: str, *, an
             if generators is not None:  # here: uvicorn re-raises SIGTERM once run() is done
                 generators.shutdown(wait=True, cancel_futures=True)
 
-    return Server(uvicorn.Config(create_app(config, generators, cache_pages=cache_pages), host=host, port=port, log_level=log_level,
+    app = create_app(config, generators, cache_pages=cache_pages)
+    return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level,
                                  access_log=log_level in ("debug", "info"), lifespan="off"))
 
 
@@ -139,13 +141,19 @@ def _free_port(host: str) -> int:
         return sock.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def health(url: str, timeout: float = 2) -> dict | None:
+    """The simulator's ``/_simulator/health`` answer (with ``page_cache`` when it keeps pages), or None while it does
+    not answer."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never through a proxy
     try:
-        with opener.open(f"{url}/_simulator/health", timeout=2) as answer:
-            return answer.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
+        with opener.open(f"{url}/_simulator/health", timeout=timeout) as answer:
+            return json.loads(answer.read()) if answer.status == 200 else None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _healthy(url: str) -> bool:
+    return health(url) is not None
 
 
 def start_process(config: SimulatorConfig, home: Path, host: str = "127.0.0.1", *, python: str = sys.executable,
