@@ -73,6 +73,7 @@ def reconcile_usage(window_start: date, window_end: date, *, team_ids: Sequence[
                         settled_before=settled_before, provider=provider)
     result = UsageReconciliation(window_start, window_end, provider)
     with connect(conn_id) as conn:
+        conn.execute(paths.sql("quality/usage_work_mem"))
         for expectation in _suite()["expectations"]:
             meta = expectation["meta"]
             cur = conn.execute(render_sql(meta["sql"], scope, keep_batch=False))

@@ -20,6 +20,7 @@ from finops.costs.pagination import CursorPaginator
 from finops.costs.parsing import decode_page_body
 from finops.usage.models import ANTHROPIC_ENDPOINTS, UsageRow
 from finops.usage.normalize import UsageShapeError, page_rows
+from finops.usage.page_schema import openai_page_rows
 
 #: ``group_by`` per OpenAI endpoint: every field it allows that the usage table keeps.
 OPENAI_GROUP_BY = {
@@ -66,6 +67,10 @@ def _pages(client: ApiClient, key: str, path: str, query: list[tuple[str, str]],
         what = f"{source} page {page_no}"
 
         def decode(response, what=what, page_no=page_no):
+            if client.provider == "openai":  # the common form, in C; else (or off it) the lenient path below
+                fast = openai_page_rows(endpoint, response.content)
+                if fast is not None:
+                    return fast
             # A body cut on the way raises IncompleteJsonBody, which the client fetches again (like a cost page).
             body = decode_page_body(_ANY, response.content, source=source, page=page_no, what=what,
                                     status=response.status_code, content_type=response.headers.get("Content-Type"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from finops import paths
@@ -24,6 +25,9 @@ class DuplicateUsageRow(FinopsError):
 TEXT_FIELDS = frozenset({"project_id", "endpoint", "api_key_id", "model", "service_tier", "context_window",
                          "quantity_unit"})
 _LINE = csv_line(name in TEXT_FIELDS for name in UsageRow._fields)
+_DAY = itemgetter(0)
+#: UsageRow.key: day, scope, endpoint, key, model, tier, batch flag, context window (taken in C for the check).
+_KEY = itemgetter(*range(8))
 
 
 @dataclass(slots=True)
@@ -44,17 +48,20 @@ class UsageLoad:
         """Keep the rows of the load's window (``params``: the loader's) as COPY data; raise DuplicateUsageRow if one
         comes twice."""
         start, end = params["window_start"], params["window_end"]
-        rows = [r for r in self.rows if start <= r.usage_date < end]
-        seen: set[tuple] = set()
-        for row in rows:
-            key = row[:8]  # UsageRow.key: day, scope, endpoint, key, model, tier, batch flag, context window
-            if key in seen:
-                raise DuplicateUsageRow(
-                    f"The {params['provider']} usage API returned the same day, scope, endpoint, key, model and tier "
-                    f"twice for team {params['team_id']} ({row.usage_date}, {row.project_id}, {row.endpoint}, "
-                    f"{row.model}); nothing was replaced; retry the run, and report it if it persists."
-                )
-            seen.add(key)
+        rows = self.rows
+        if not all(start <= day < end for day in set(map(_DAY, rows))):  # a few days to look at, not every row
+            rows = [r for r in rows if start <= r.usage_date < end]
+        if len(set(map(_KEY, rows))) != len(rows):
+            seen: set[tuple] = set()
+            for row in rows:
+                if _KEY(row) in seen:
+                    raise DuplicateUsageRow(
+                        f"The {params['provider']} usage API returned the same day, scope, endpoint, key, model and "
+                        f"tier twice for team {params['team_id']} ({row.usage_date}, {row.project_id}, "
+                        f"{row.endpoint}, {row.model}); nothing was replaced; retry the run, and report it if it "
+                        "persists."
+                    )
+                seen.add(_KEY(row))
         self._spooled = (start, end, len(rows), *format_csv_rows(_LINE, rows))
 
     def load(self, conn: psycopg.Connection, params: dict, run_id: int) -> int:
