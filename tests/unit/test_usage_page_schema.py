@@ -69,6 +69,7 @@ def page(results: list[dict], **extra) -> bytes:
                      "input_uncached_tokens": 250, "output_tokens": 3, "project_id": "", "model": "gpt-4.1",
                      "batch": True, "service_tier": "flex", "api_key_id": "key_1", "user_id": "u"}),
     ("completions", {"input_audio_tokens": 7, "output_audio_tokens": 9}),
+    ("completions", {"input_tokens": 1, "project_id": "", "api_key_id": "", "model": "", "service_tier": ""}),
     ("embeddings", {"input_tokens": 16, "num_model_requests": 2, "model": "text-embedding-3-small"}),
     ("images", {"images": 2, "num_model_requests": 2, "size": "1024x1024", "source": "image.generation"}),
     ("audio_speeches", {"characters": 45, "num_model_requests": 1}),
