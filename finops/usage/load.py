@@ -26,16 +26,14 @@ TEXT_FIELDS = frozenset({"project_id", "endpoint", "api_key_id", "model", "servi
                          "quantity_unit"})
 _LINE = csv_line(name in TEXT_FIELDS for name in UsageRow._fields)
 _DAY = itemgetter(0)
-#: UsageRow.key: day, scope, endpoint, key, model, tier, batch flag, context window (taken in C for the check).
-_KEY = itemgetter(*range(8))
 
 
 @dataclass(slots=True)
 class UsageLoad:
     """The usage of one team's window; :meth:`load` is called by the warehouse loader in its transaction.
 
-    :meth:`spool` checks and formats the window's rows before the transaction (the loader calls it first), so the
-    transaction only deletes the window and streams bytes, as it does for the costs.
+    :meth:`spool` formats the window's rows before the transaction (the loader calls it first), so the transaction
+    only deletes the window and streams bytes, as it does for the costs.
     """
 
     rows: list[UsageRow]
@@ -45,27 +43,19 @@ class UsageLoad:
     _spooled: tuple[date, date, int, bytes, bytes] | None = field(default=None, init=False, repr=False)
 
     def spool(self, params: dict) -> None:
-        """Keep the rows of the load's window (``params``: the loader's) as COPY data; raise DuplicateUsageRow if one
-        comes twice."""
+        """Keep the rows of the load's window (``params``: the loader's) as COPY data. A row that comes twice is
+        refused by the natural key's unique index when it is copied (:meth:`load`), as a cost row is: checking
+        9,600 keys a team here cost more CPU than the whole COPY (docs/performance.md, section 2)."""
         start, end = params["window_start"], params["window_end"]
         rows = self.rows
         if not all(start <= day < end for day in set(map(_DAY, rows))):  # a few days to look at, not every row
             rows = [r for r in rows if start <= r.usage_date < end]
-        if len(set(map(_KEY, rows))) != len(rows):
-            seen: set[tuple] = set()
-            for row in rows:
-                if _KEY(row) in seen:
-                    raise DuplicateUsageRow(
-                        f"The {params['provider']} usage API returned the same day, scope, endpoint, key, model and "
-                        f"tier twice for team {params['team_id']} ({row.usage_date}, {row.project_id}, "
-                        f"{row.endpoint}, {row.model}); nothing was replaced; retry the run, and report it if it "
-                        "persists."
-                    )
-                seen.add(_KEY(row))
         self._spooled = (start, end, len(rows), *format_csv_rows(_LINE, rows))
 
     def load(self, conn: psycopg.Connection, params: dict, run_id: int) -> int:
         """Delete the window's usage rows of the team and provider, then copy the new ones in; returns the count."""
+        import psycopg
+
         if self._spooled is None or self._spooled[:2] != (params["window_start"], params["window_end"]):
             self.spool(params)
         _, _, count, kind, data = self._spooled
@@ -76,7 +66,15 @@ class UsageLoad:
             data = prefixed_csv_rows(kind, data, prefix)
             if conn.info.encoding not in ("utf-8", "ascii"):  # formatted as UTF-8, like the costs' spool
                 data = data.decode().encode(conn.info.encoding)
-            with conn.cursor().copy(paths.sql("usage/copy_usage_rows")) as copy:
-                copy.write(data)
+            try:
+                with conn.cursor().copy(paths.sql("usage/copy_usage_rows")) as copy:
+                    copy.write(data)
+            except psycopg.errors.UniqueViolation as exc:  # the transaction is rolled back: nothing is replaced
+                raise DuplicateUsageRow(
+                    f"The {params['provider']} usage API returned the same day, scope, endpoint, key, model and tier "
+                    f"twice for team {params['team_id']} in {params['window_start']}..{params['window_end']} "
+                    f"({exc.diag.message_detail or 'a row of the window'}); nothing was replaced; retry the run, and "
+                    "report it if it persists."
+                ) from None
         self.loaded = count
         return self.loaded

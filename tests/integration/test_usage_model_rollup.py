@@ -89,7 +89,7 @@ def test_loads_reruns_and_a_failed_load_keep_the_usage_rollup_equal_to_sql(teams
 
     # a failed load (a duplicate usage row) leaves cost, usage and the rollup as they were
     before = usage_rollup(db)
-    with pytest.raises(DuplicateUsageRow):
+    with pytest.raises(DuplicateUsageRow, match=rf"twice for team {growth} in .*already exists.*nothing was replaced"):
         load(growth, rows("6"), usage(6) + usage(6)[:1])
     assert usage_rollup(db) == before
     assert_rollups_equal_cost_data(db)

@@ -1,12 +1,11 @@
-"""UsageLoad.spool: the window's rows only, a duplicate refused before any transaction, the COPY data in order."""
+"""UsageLoad.spool: the window's rows only, as COPY data in their order (a duplicate is the unique index's to refuse:
+tests/integration/test_usage_model_rollup.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
-from finops.usage.load import DuplicateUsageRow, UsageLoad
+from finops.usage.load import UsageLoad
 from finops.usage.models import UsageRow
 
 PARAMS = {"window_start": date(2026, 9, 28), "window_end": date(2026, 10, 1), "provider": "openai", "team_id": "t1"}
@@ -37,14 +36,3 @@ def test_only_the_window_s_days_are_kept_in_their_order():
 def test_all_in_the_window_is_kept_whole():
     rows = [row(date(2026, 9, 28), key=f"key_{n}") for n in range(5)]
     assert spooled(rows)[0] == 5
-
-
-def test_the_same_key_twice_is_refused_with_its_day_and_scope():
-    rows = [row(date(2026, 9, 29)), row(date(2026, 9, 29), key="key_b"), row(date(2026, 9, 29), tokens=9)]
-    with pytest.raises(DuplicateUsageRow, match=r"team t1 \(2026-09-29, proj_a, completions, gpt-4.1\)"):
-        UsageLoad(rows).spool(PARAMS)
-
-
-def test_a_duplicate_outside_the_window_is_not_this_load_s_concern():
-    rows = [row(date(2026, 9, 27)), row(date(2026, 9, 27)), row(date(2026, 9, 28))]
-    assert spooled(rows)[0] == 1
