@@ -340,34 +340,54 @@ def _rollup_failures(then: str) -> Iterator[None]:
 def data_quality_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,
                       facts: RunFacts | None = None, provider: str = "openai") -> dict:
     """Validate the provider's window as of the run's reference date, so a rerun or backfill gives the same verdict."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from airflow.sdk.exceptions import AirflowFailException
 
     from finops.lookup import get_variable
     from finops.quality import DataQualityError, run_quality_check
+    from finops.quality.usage import VARIABLE as USAGE_GATE
+    from finops.quality.usage import UsageReconciliationFailed, judge_usage, reconcile_usage
+    from finops.warehouse.db import connection_params
 
     window = _window(window_start, window_end)
     today = (facts or RunFacts()).reference_date or window.end
     threshold = Decimal(str(get_variable(defaults.SUCCESS_RATE_THRESHOLD_VARIABLE,
                                          defaults.DEFAULT_SUCCESS_RATE_THRESHOLD)))
     log.info("%s", collection.measure_success_rate(dag_run_id, team_ids, threshold, provider).summary())
-    try:
-        report = run_quality_check(window.start, window.end, team_ids, _settle_days(), data_docs_dir(), today=today,
-                                   provider=provider)
-    except DataQualityError as exc:
-        _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
-        raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry
-    _stats().gauge("finops.quality.failed_expectations", 0)
-    from finops.quality.usage import VARIABLE as USAGE_GATE
-    from finops.quality.usage import UsageReconciliationFailed, check_usage
-
-    try:  # usage against the costs (docs/usage.md): warns, or fails with finops_usage_reconciliation=fail
-        check_usage(window.start, window.end, team_ids, settled_before=collection.settled_before(today, _settle_days()),
-                    provider=provider, setting=get_variable(USAGE_GATE, None))
-    except UsageReconciliationFailed as exc:
-        raise AirflowFailException(str(exc)) from None
+    usage_gate, params = get_variable(USAGE_GATE, None), connection_params()  # looked up here, not in the thread
+    # Usage against the costs (docs/usage.md) on a connection of its own, beside the costs' suite: two read-only
+    # checks of the window on the warehouse's cores at once, not one after the other. Its verdict comes second.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="usage-reconciliation") as beside:
+        usage = beside.submit(reconcile_usage, window.start, window.end, team_ids=team_ids,
+                              settled_before=collection.settled_before(today, _settle_days()), provider=provider,
+                              params=params)
+        try:
+            report = run_quality_check(window.start, window.end, team_ids, _settle_days(), data_docs_dir(),
+                                       today=today, provider=provider)
+        except DataQualityError as exc:
+            _stats().gauge("finops.quality.failed_expectations", len(exc.report.failures))
+            _log_usage_beside(usage)
+            raise AirflowFailException(str(exc)) from None  # data does not fix itself on retry
+        _stats().gauge("finops.quality.failed_expectations", 0)
+        try:  # warns, or fails with finops_usage_reconciliation=fail
+            judge_usage(usage.result(), usage_gate)
+        except UsageReconciliationFailed as exc:
+            raise AirflowFailException(str(exc)) from None
     return {"success": report.success, "rows_validated": report.rows_validated,
             "not_yet_settled": [d.isoformat() for d in report.not_yet_settled],
             "docs_path": str(report.docs_path) if report.docs_path else None}
+
+
+def _log_usage_beside(usage) -> None:
+    """The usage reconciliation's verdict when the costs' suite failed the task (it is logged, never raised, so
+    the costs' failure is what the task reports)."""
+    from finops.quality.usage import judge_usage
+
+    try:
+        judge_usage(usage.result())
+    except Exception as exc:  # noqa: BLE001 - the costs' failure is what the task must report
+        log.warning("The usage reconciliation did not complete: %s", exc)
 
 
 def success_rate_task(team_ids: list[str], window_start: str, window_end: str, dag_run_id: str,

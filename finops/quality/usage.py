@@ -19,7 +19,7 @@ from finops import paths
 from finops.errors import ConfigurationError, FinopsError
 from finops.quality.report import FailedExpectation
 from finops.quality.suite import WindowScope, render_sql, team_scope
-from finops.warehouse.db import FINOPS_DB_CONN_ID, connect
+from finops.warehouse.db import FINOPS_DB_CONN_ID, connect, open_connection
 
 log = logging.getLogger(__name__)
 
@@ -66,13 +66,16 @@ def _suite() -> dict:
 
 
 def reconcile_usage(window_start: date, window_end: date, *, team_ids: Sequence[str] | None = None,
-                    settled_before: date, provider: str = "openai",
-                    conn_id: str = FINOPS_DB_CONN_ID) -> UsageReconciliation:
-    """Run the reconciliation's expectations on one provider's window; each mismatch is a sampled row."""
+                    settled_before: date, provider: str = "openai", conn_id: str = FINOPS_DB_CONN_ID,
+                    params: dict | None = None) -> UsageReconciliation:
+    """Run the reconciliation's expectations on one provider's window; each mismatch is a sampled row.
+
+    ``params`` (:func:`finops.warehouse.db.connection_params`, resolved already) lets a helper thread connect
+    without looking the connection up itself."""
     scope = WindowScope(window_start=window_start, window_end=window_end, team_ids=team_scope(team_ids),
                         settled_before=settled_before, provider=provider)
     result = UsageReconciliation(window_start, window_end, provider)
-    with connect(conn_id) as conn:
+    with (open_connection(params, conn_id) if params is not None else connect(conn_id)) as conn:
         conn.execute(paths.sql("quality/usage_work_mem"))
         for expectation in _suite()["expectations"]:
             meta = expectation["meta"]
@@ -89,9 +92,14 @@ def reconcile_usage(window_start: date, window_end: date, *, team_ids: Sequence[
 def check_usage(window_start: date, window_end: date, team_ids: Sequence[str] | None, *, settled_before: date,
                 provider: str = "openai", setting: object = None) -> UsageReconciliation:
     """Reconcile, log the verdict, and raise :class:`UsageReconciliationFailed` when it is a gate and failed."""
+    return judge_usage(reconcile_usage(window_start, window_end, team_ids=team_ids, settled_before=settled_before,
+                                       provider=provider), setting)
+
+
+def judge_usage(result: UsageReconciliation, setting: object = None) -> UsageReconciliation:
+    """Log a reconciliation's verdict; raise :class:`UsageReconciliationFailed` when it failed and ``setting`` (the
+    variable's value) makes it a gate."""
     gate = mode(setting) == "fail"
-    result = reconcile_usage(window_start, window_end, team_ids=team_ids, settled_before=settled_before,
-                             provider=provider)
     if result.success:
         log.info("%s", result.summary())
         return result

@@ -71,3 +71,30 @@ def test_a_usage_row_that_no_run_of_its_team_loaded_is_named(loaded):
     (orphan,) = [f for f in result.failures if f.name == "usage_rows_loaded_by_their_run"]
     assert orphan.unexpected_count == 1 and orphan.sample[0].startswith("team_id=ghost, ")
     assert reconcile_usage(WINDOW.start, WINDOW.end, team_ids=["web"], settled_before=SETTLED).success
+
+
+def test_the_quality_task_reconciles_usage_beside_the_costs_suite(loaded, monkeypatch, tmp_path, caplog):
+    """The DAG's quality task runs the reconciliation on a thread of its own while the costs' suite runs: it still
+    warns by default, fails the task as a gate, and is logged when the costs' suite fails the task first."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from finops.tasks import RunFacts, data_quality_task
+
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    args = (["app"], WINDOW.start.isoformat(), WINDOW.end.isoformat(), "manual__recon", RunFacts(reference_date=SETTLED))
+    with caplog.at_level("WARNING", logger="finops.quality.usage"):
+        assert data_quality_task(*args)["success"]
+    assert "MISMATCHES FOUND" in caplog.text and f"usage_date={USAGE_MISSING_DAY}" in caplog.text
+
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_USAGE_RECONCILIATION", "fail")
+    with pytest.raises(AirflowFailException, match="finops_usage_reconciliation") as gate:
+        data_quality_task(*args)
+    assert f"usage_date={USAGE_MISMATCH_DAY}" in str(gate.value)
+
+    caplog.clear()
+    loaded.execute("UPDATE finops.cost_data SET amount = -amount WHERE team_id = 'app' AND usage_date = %s",
+                   (WINDOW.start,))
+    with caplog.at_level("WARNING", logger="finops.quality.usage"), \
+            pytest.raises(AirflowFailException, match="amount_not_negative"):
+        data_quality_task(*args)  # the costs' failure is the task's, the usage verdict is still in the log
+    assert "MISMATCHES FOUND" in caplog.text
