@@ -343,7 +343,7 @@ def csv_line(text_fields: Iterable[bool]) -> str:
 
 #: A CostRow as one CSV line of ``copy_spooled_rows.sql``.
 _LINE = csv_line((False, True, True, True, False, False, True, True, True, True, True, True, True, True, True, False))
-_FAST, _ROWS = b"F", b"R"
+FAST_KIND, ROWS_KIND = b"F", b"R"  # format_csv_rows' kinds of data
 
 
 def format_csv_rows(line: str, rows: list[tuple]) -> tuple[bytes, bytes]:
@@ -355,13 +355,13 @@ def format_csv_rows(line: str, rows: list[tuple]) -> tuple[bytes, bytes]:
     """
     text = "\n".join(map(line.__mod__, rows)) + "\n"
     if "\\" in text or '"' in text:
-        return _ROWS, marshal.dumps(["\t".join(map(_csv_field, row)) + "\n" for row in rows])
-    return _FAST, text.encode()
+        return ROWS_KIND, marshal.dumps(["\t".join(map(_csv_field, row)) + "\n" for row in rows])
+    return FAST_KIND, text.encode()
 
 
 def prefixed_csv_rows(kind: bytes, data: bytes, prefix: bytes) -> bytes:
     """:func:`format_csv_rows`' data with ``prefix`` (the columns every row of a load shares) in front of each row."""
-    if kind == _FAST:  # no field holds a newline (repr escapes it): each one ends a row
+    if kind == FAST_KIND:  # no field holds a newline (repr escapes it): each one ends a row
         return prefix + data[:-1].replace(b"\n", b"\n" + prefix) + b"\n"
     return prefix + prefix.join(row.encode() for row in marshal.loads(data))  # noqa: S302 - our own data
 

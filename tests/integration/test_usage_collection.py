@@ -3,7 +3,7 @@ identical reruns, a usage failure fails the team, and the usage agrees with the 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from simulator_fixtures import A_HEALTHY, USAGE, USAGE_DOWN, USAGE_MISMATCH_DAY, USAGE_MISSING_DAY
@@ -55,6 +55,50 @@ def test_usage_is_loaded_with_the_costs_and_a_rerun_leaves_the_same_rows(registr
     assert requests == first.requests == pages + 10 + 2
 
     collection.collect_team("app", WINDOW, dag_run_id="run-2")
+    assert usage_rows(db, "app") == rows
+
+
+def written_by(db, team: str) -> dict:
+    """Each usage day of the team: the physical versions of its rows (a rewrite makes new ones) and their run."""
+    return {day: (versions, runs) for day, versions, runs in db.execute(
+        "SELECT usage_date, array_agg(xmin::text || ctid::text ORDER BY ctid), array_agg(DISTINCT collection_run_id) "
+        "FROM finops.usage_data WHERE team_id = %s GROUP BY 1", (team,))}
+
+
+def test_a_rerun_rewrites_only_the_days_whose_usage_changed(registry, db):
+    first = collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    rows, before = usage_rows(db, "app"), written_by(db, "app")
+    days = db.execute("SELECT usage_date, rows, collection_run_id FROM finops.usage_days WHERE team_id = 'app' "
+                      "ORDER BY 1").fetchall()
+    per_day = dict(db.execute("SELECT usage_date, count(*) FROM finops.usage_data WHERE team_id = 'app' GROUP BY 1"))
+    assert [d for d, _, _ in days] == [WINDOW.start + timedelta(days=n) for n in range(WINDOW.days)]
+    assert {d: n for d, n, _ in days if n} == per_day and per_day  # the missing usage day is recorded with 0 rows
+    first_run = db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0]
+    assert {run for _, _, run in days} == {first_run}
+
+    collection.collect_team("app", WINDOW, dag_run_id="run-2")  # the same usage: no day is rewritten
+    assert usage_rows(db, "app") == rows and written_by(db, "app") == before
+    assert first.rows > 0
+
+    # a fix by hand forgets its day (trigger): the next run writes that day again from the API, and only that day
+    fixed = min(per_day)
+    db.execute("UPDATE finops.usage_data SET input_tokens = input_tokens + 1 WHERE team_id = 'app' AND usage_date = %s "
+               "AND endpoint = 'completions'", (fixed,))
+    db.execute("DELETE FROM finops.usage_data WHERE team_id = 'app' AND usage_date = %s", (max(per_day),))
+    assert db.execute("SELECT array_agg(usage_date ORDER BY usage_date) FROM finops.usage_days "
+                      "WHERE team_id = 'app'").fetchone()[0] == [d for d, _, _ in days if d not in (fixed, max(per_day))]
+    touched = written_by(db, "app")
+    collection.collect_team("app", WINDOW, dag_run_id="run-3")
+    assert usage_rows(db, "app") == rows
+    after = written_by(db, "app")
+    third_run = db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0]
+    assert {d: v for d, v in after.items() if d not in (fixed, max(per_day))} == \
+        {d: v for d, v in touched.items() if d not in (fixed, max(per_day))}
+    assert after[fixed][1] == after[max(per_day)][1] == [third_run] and after[fixed][0] != touched[fixed][0]
+
+    db.execute("TRUNCATE finops.usage_data")  # a restore, a purge: every day is forgotten, the next run loads all
+    assert db.execute("SELECT count(*) FROM finops.usage_days").fetchone()[0] == 0
+    collection.collect_team("app", WINDOW, dag_run_id="run-4")
     assert usage_rows(db, "app") == rows
 
 

@@ -1,11 +1,12 @@
-"""UsageLoad.spool: the window's rows only, as COPY data in their order (a duplicate is the unique index's to refuse:
-tests/integration/test_usage_model_rollup.py)."""
+"""UsageLoad.spool: the window's rows only, as COPY data a day of the window each, in their order, with a digest per
+day (a duplicate is the unique index's to refuse: tests/integration/test_usage_model_rollup.py; unchanged days left
+alone: tests/integration/test_usage_collection.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from finops.usage.load import UsageLoad
+from finops.usage.load import UsageLoad, day_digest
 from finops.usage.models import UsageRow
 
 PARAMS = {"window_start": date(2026, 9, 28), "window_end": date(2026, 10, 1), "provider": "openai", "team_id": "t1"}
@@ -17,10 +18,14 @@ def row(day: date, key: str = "key_a", tokens: int = 1) -> UsageRow:
 
 
 def spooled(rows: list[UsageRow]) -> tuple[int, bytes]:
+    days = spooled_days(rows)
+    return sum(day.rows for day in days), b"".join(day.data for day in days)
+
+
+def spooled_days(rows: list[UsageRow]) -> list:
     load = UsageLoad(rows)
     load.spool(PARAMS)
-    _, _, count, _, data = load._spooled
-    return count, data
+    return load._spooled[2]
 
 
 def test_only_the_window_s_days_are_kept_in_their_order():
@@ -36,3 +41,30 @@ def test_only_the_window_s_days_are_kept_in_their_order():
 def test_all_in_the_window_is_kept_whole():
     rows = [row(date(2026, 9, 28), key=f"key_{n}") for n in range(5)]
     assert spooled(rows)[0] == 5
+
+
+def test_every_day_of_the_window_is_a_part_with_its_digest_an_empty_day_too():
+    rows = [row(date(2026, 9, 30), tokens=7), row(date(2026, 9, 28), tokens=6), row(date(2026, 9, 30), key="key_b")]
+    days = spooled_days(rows)
+    assert [(d.usage_date, d.rows) for d in days] == [(date(2026, 9, 28), 1), (date(2026, 9, 29), 0),
+                                                      (date(2026, 9, 30), 2)]
+    assert days[1].data == b"" and days[1].digest == day_digest(days[1].kind, b"")
+    assert [line.split("\t")[3] for line in days[2].data.decode().splitlines()] == ["'key_a'", "'key_b'"]
+    assert len({d.digest for d in days}) == 3
+
+
+def test_a_day_s_digest_changes_with_any_figure_or_order_and_only_that_day_s():
+    base = [row(date(2026, 9, 28)), row(date(2026, 9, 29)), row(date(2026, 9, 29), key="key_b")]
+    digests = [d.digest for d in spooled_days(base)]
+    assert [d.digest for d in spooled_days(list(base))] == digests  # the same rows: the same digests
+    changed = [d.digest for d in spooled_days([base[0], row(date(2026, 9, 29), tokens=2), base[2]])]
+    assert changed[0] == digests[0] and changed[1] != digests[1] and changed[2] == digests[2]
+    swapped = [base[0], base[2], base[1]]
+    assert [d.digest for d in spooled_days(swapped)][1] != digests[1]
+
+
+def test_a_day_with_a_quoted_text_has_a_digest_of_its_own():
+    quoted = [row(date(2026, 9, 28), key='key "q"'), row(date(2026, 9, 28), key="key \\ b")]
+    (day, *_) = spooled_days(quoted)
+    assert day.kind != spooled_days([row(date(2026, 9, 28))])[0].kind  # written field by field (format_csv_rows)
+    assert day.digest == spooled_days(list(quoted))[0].digest != spooled_days(quoted[:1])[0].digest
