@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="daily, backfill: the simulator keeps the pages it computes, and an untimed run asks for "
                              "them all first, so the timed runs are served from memory (the stand-in's CPU off the "
                              "machine)")
+    parser.add_argument("--day-after-day", action="store_true",
+                        help="daily: each timed run starts where the previous day's run left the warehouse (its "
+                             "window's first two days loaded, as in a scheduled run after the first), not empty")
     parser.add_argument("--script-limit", action="store_true",
                         help="daily, backfill: also time the bare script (python -m finops.bench.limit)")
     parser.add_argument("--latency-ms", type=int, default=100, help="simulator latency per request (default 100)")

@@ -227,7 +227,7 @@ def explained_dags_test(env: BenchEnv, log: Log, label: str, logical_date: date,
     elapsed, ok = dags_test(env, log, logical_date, conf, dag_id, extra_env=extra_env)
     cpu = explain.CpuSnapshot.take(pg, env.simulator_pid).since(before)
     steps = explain.read_run(dag_id, since, launched)
-    teams_ok, requests, rows, usage = explain.run_counts(env.pg_url)
+    teams_ok, requests, rows, usage = explain.run_counts(env.pg_url, since)
     found = explain.Explained(label, elapsed, cpu, steps, requests, rows, usage, len(conf["team_ids"]), load_before,
                               explain.load_average())
     log(f"{label}: {elapsed:.1f} s, exit ok={ok}, {teams_ok} teams ok, {rows} cost rows, {usage} usage rows")
@@ -285,6 +285,18 @@ def daily_window(logical_date: date, lookback: int = 2) -> tuple[date, date]:
     return window.start, window.end
 
 
+def starting_state(env: BenchEnv, log: Log, args: argparse.Namespace, logical: date, teams: list[str]) -> None:
+    """With ``--day-after-day``, the warehouse as the previous day's run leaves it (untimed, after a truncate): the
+    timed run then re-collects two days already loaded (costs replaced, usage days compared: migration 0025) and
+    one new day, as every scheduled run after the first does. Without it, the timed run starts empty."""
+    if not args.day_after_day:
+        return
+    seconds, ok = dags_test(env, log, logical - timedelta(days=1), {"team_ids": teams})
+    if not ok:
+        raise RuntimeError(f"the previous day's run failed ({seconds:.1f} s); see the log above")
+    log(f"the previous day ({logical - timedelta(days=1)}) loaded by an untimed run ({seconds:.1f} s)")
+
+
 def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
     """Per team count: the run with usage and per-key rows, explained (CPU, steps, computed limit), the same
     run without usage, rows per team before/after the key grouping; the bare script with --script-limit."""
@@ -301,6 +313,7 @@ def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measur
             warm_s, _ = dags_test(env, log, logical, {"team_ids": teams})
             truncate(env)
             log(f"simulator warmed by an untimed run ({warm_s:.1f} s): {_pages(env)}")
+        starting_state(env, log, args, logical, teams)
         run, ok, dag_ok = explained_dags_test(env, log, f"daily {count} teams, usage + per-key rows", logical,
                                               {"team_ids": teams})
         if args.warm_simulator:
@@ -327,6 +340,7 @@ def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measur
                                f"{run.usage_rows / count:,.0f} usage rows, {run.requests / count:.1f} requests"))
         if not args.no_usage_compare:
             truncate(env)
+            starting_state(env, log, args, logical, teams)
             bare, bare_ok, bare_dag_ok = explained_dags_test(
                 env, log, f"daily {count} teams, without usage (finops_usage_endpoints=none)", logical,
                 {"team_ids": teams}, extra_env=WITHOUT_USAGE)

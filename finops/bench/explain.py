@@ -281,8 +281,11 @@ class Explained:
         counts = self.steps.team_steps.get("counts") or {}
         by_kind = ", ".join(f"{k.split(':', 1)[1]} {v / t:.1f}" for k, v in sorted(counts.items())
                             if k.startswith("requests:"))
+        written = ", ".join(f"{v / t:,.0f} {k.split(':', 1)[1]}" for k, v in sorted(counts.items())
+                            if k.startswith("usage_rows:"))
         lines.append(f"per team: {self.requests / t:.1f} requests ({by_kind or 'by kind not read'}), "
-                     f"{self.cost_rows / t:,.0f} cost rows, {self.usage_rows / t:,.0f} usage rows")
+                     f"{self.cost_rows / t:,.0f} cost rows, {self.usage_rows / t:,.0f} usage rows"
+                     + (f" ({written})" if written else ""))
         lines.append("| step | wall s | share |")
         lines.append("|---|---|---|")
         for name, seconds in wall_breakdown(self.steps, self.wall_s):
@@ -298,15 +301,20 @@ class Explained:
         return "\n".join(lines)
 
 
-def run_counts(pg_url: str) -> tuple[int, int, int, int]:
-    """(teams with a successful run, requests, cost rows, usage rows) in the bench warehouse."""
+def run_counts(pg_url: str, since: datetime) -> tuple[int, int, int, int]:
+    """(teams with a successful run, requests, cost rows, usage rows) of the runs started since ``since``: the rows
+    in their windows (with ``--day-after-day`` the warehouse also holds the previous day's run)."""
     import psycopg
 
     with psycopg.connect(pg_url) as conn:
-        ok, requests = conn.execute("SELECT count(DISTINCT team_id) FILTER (WHERE status = 'success'), "
-                                    "coalesce(sum(requests), 0) FROM finops.collection_runs").fetchone()
-        rows = conn.execute("SELECT count(*) FROM finops.cost_data").fetchone()[0]
-        usage = conn.execute("SELECT count(*) FROM finops.usage_data").fetchone()[0]
+        ok, requests, first, last = conn.execute(
+            "SELECT count(DISTINCT team_id) FILTER (WHERE status = 'success'), coalesce(sum(requests), 0), "
+            "min(window_start), max(window_end) FROM finops.collection_runs WHERE started_at >= %s", (since,)).fetchone()
+        window = (first, last)
+        rows = conn.execute("SELECT count(*) FROM finops.cost_data WHERE usage_date >= %s AND usage_date < %s",
+                            window).fetchone()[0]
+        usage = conn.execute("SELECT count(*) FROM finops.usage_data WHERE usage_date >= %s AND usage_date < %s",
+                             window).fetchone()[0]
     return ok, int(requests), rows, usage
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from finops import paths
+from finops import paths, timings
 from finops.errors import FinopsError
 from finops.usage.models import UsageRow
 from finops.warehouse.loader import (
@@ -98,6 +98,8 @@ class UsageLoad:
         changed = [day for day in days if stored.get(day.usage_date) != day.digest]
         self.loaded = sum(day.rows for day in days)
         self.written = sum(day.rows for day in changed)
+        timings.count("usage_rows:written", self.written)
+        timings.count("usage_rows:unchanged", self.loaded - self.written)
         if not changed:
             return self.loaded
         dates = [day.usage_date for day in changed]

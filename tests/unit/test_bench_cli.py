@@ -16,6 +16,7 @@ def test_defaults_run_every_case_but_the_opt_in_ones_at_the_small_scales():
     assert args.teams == [10, 100]
     assert args.latency_ms == 100
     assert args.table_sizes == [100_000, 1_000_000]
+    assert not args.day_after_day and parse_args(["--case", "daily", "--day-after-day"]).day_after_day
 
 
 def test_cases_and_lists_are_parsed_from_commas():
