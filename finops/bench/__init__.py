@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli",
-         "analytics", "export", "anthropic", "alerts_dag")
+         "analytics", "export", "anthropic", "alerts_dag", "usage_days")
 #: ``scheduler`` starts an Airflow of its own, ``analytics`` builds a 6.5 M row warehouse, ``anthropic``
 #: collects a year for 100 teams twice (a few minutes more each), ``alerts`` measures detection quality
-#: rather than the pipeline, ``alerts_dag`` times the alerts DAG over 1,000 teams: asked for by name.
-OPT_IN_CASES = ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag")
+#: rather than the pipeline, ``alerts_dag`` times the alerts DAG over 1,000 teams, ``usage_days`` times the usage load
+#: alone (empty, unchanged, changed): asked for by name.
+OPT_IN_CASES = ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag", "usage_days")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
 STANDALONE_CASES = {"parse", "alerts"}

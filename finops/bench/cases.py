@@ -550,3 +550,55 @@ def case_memory(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measu
             verdict(delta_mb <= 1.25 * deltas[PAGE_BUCKETS]) if days > PAGE_BUCKETS else "info"))
     truncate(env)
     return out
+
+
+def usage_window_rows(team: int, start: date, days: int = 3, projects: int = 10, keys: int = 20,
+                      models: int = 16, bump: int = 0) -> list:
+    """A team's usage rows of the daily case's shape (10 projects x 20 keys x 16 models x 3 days: 9,600 rows); ``bump``
+    changes every count, so every day of the window changes."""
+    from finops.usage.models import UsageRow
+
+    return [UsageRow(start + timedelta(days=d), f"proj_{team}_{p}", "completions", f"key_{team}_{p}_{k}", f"model-{m}",
+                     "default", False, None, 10 + m + bump, 1000 * (m + 1) + d + bump, 100 + k, 0, None, None, 500 + p)
+            for d in range(days) for p in range(projects) for k in range(keys) for m in range(models)]
+
+
+def case_usage_days(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
+    """The usage load (finops.usage.load.UsageLoad, in its own transactions) of --backfill-teams teams' 3-day windows
+    of 9,600 rows: into an empty warehouse, again unchanged (migration 0025 leaves the days alone), and again with
+    every day changed (deleted and copied: the same keys). Wall time and the backend's own CPU a row."""
+    import os
+
+    import psycopg
+
+    from finops.usage.load import UsageLoad
+
+    teams, start = args.backfill_teams, date(2026, 9, 28)
+    params = {"window_start": start, "window_end": start + timedelta(days=3), "provider": "openai",
+              "dag_run_id": "bench-usage-days"}
+    truncate(env)
+    out: list[Measurement] = []
+    with psycopg.connect(env.pg_url) as conn:
+        stat = Path(f"/proc/{conn.info.backend_pid}/stat")
+
+        def backend_cpu() -> float:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        for label, bump in (("into an empty warehouse", 0), ("again, unchanged", 0), ("again, every day changed", 1)):
+            loads = [UsageLoad(usage_window_rows(n, start, bump=bump)) for n in range(teams)]
+            for n, load in enumerate(loads):
+                load.spool({**params, "team_id": f"bench{n:04d}"})
+            rows = sum(len(load.rows) for load in loads)
+            began, cpu = time.perf_counter(), backend_cpu()
+            for n, load in enumerate(loads):
+                with conn.transaction():
+                    load.load(conn, {**params, "team_id": f"bench{n:04d}"}, run_id=n + 1)
+            wall, cpu = time.perf_counter() - began, backend_cpu() - cpu
+            written = sum(load.written for load in loads)
+            log(f"usage days, {label}: {rows:,} rows ({written:,} written) in {wall:.2f} s")
+            out.append(Measurement(f"usage load: {teams} teams x 9,600 rows, {label}",
+                                   f"{wall:.2f} s, {1e6 * wall / rows:.2f} us a row; backend CPU {1e6 * cpu / rows:.2f} "
+                                   f"us a row; {written:,} rows written"))
+    truncate(env)
+    return out
