@@ -285,13 +285,15 @@ def daily_window(logical_date: date, lookback: int = 2) -> tuple[date, date]:
     return window.start, window.end
 
 
-def starting_state(env: BenchEnv, log: Log, args: argparse.Namespace, logical: date, teams: list[str]) -> None:
-    """With ``--day-after-day``, the warehouse as the previous day's run leaves it (untimed, after a truncate): the
-    timed run then re-collects two days already loaded (costs replaced, usage days compared: migration 0025) and
-    one new day, as every scheduled run after the first does. Without it, the timed run starts empty."""
+def starting_state(env: BenchEnv, log: Log, args: argparse.Namespace, logical: date, teams: list[str],
+                   extra_env: dict[str, str] | None = None) -> None:
+    """With ``--day-after-day``, the warehouse as the previous day's run leaves it (untimed, after a truncate, with
+    the timed run's ``extra_env``: a deployment without usage had none the day before either): the timed run then
+    re-collects two days already loaded (costs replaced, usage days compared: migration 0025) and one new day, as
+    every scheduled run after the first does. Without it, the timed run starts empty."""
     if not args.day_after_day:
         return
-    seconds, ok = dags_test(env, log, logical - timedelta(days=1), {"team_ids": teams})
+    seconds, ok = dags_test(env, log, logical - timedelta(days=1), {"team_ids": teams}, extra_env=extra_env)
     if not ok:
         raise RuntimeError(f"the previous day's run failed ({seconds:.1f} s); see the log above")
     log(f"the previous day ({logical - timedelta(days=1)}) loaded by an untimed run ({seconds:.1f} s)")
@@ -340,7 +342,7 @@ def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measur
                                f"{run.usage_rows / count:,.0f} usage rows, {run.requests / count:.1f} requests"))
         if not args.no_usage_compare:
             truncate(env)
-            starting_state(env, log, args, logical, teams)
+            starting_state(env, log, args, logical, teams, extra_env=WITHOUT_USAGE)
             bare, bare_ok, bare_dag_ok = explained_dags_test(
                 env, log, f"daily {count} teams, without usage (finops_usage_endpoints=none)", logical,
                 {"team_ids": teams}, extra_env=WITHOUT_USAGE)
