@@ -65,8 +65,10 @@ print("AIRFLOW", "airflow" in sys.modules)
 
 
 def _probe(env: dict[str, str], var: bool = False) -> list[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_",
-                                                                      "AIRFLOW__SECRETS__"))}
+    # Airflow's own settings too (``make test`` exports the test metastore's URL): the probe's Airflow is a fresh
+    # one in ``AIRFLOW_HOME``, so what other tests stored in the metastore cannot answer for it.
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__",
+                                                                      "AIRFLOW_CONFIG"))}
     out = subprocess.run([sys.executable, "-c", PROBE.format(var=var)], env={**clean, **env}, capture_output=True,
                          text=True, check=True)
     return [line for line in out.stdout.splitlines() if line.startswith(("CONN", "AIRFLOW", "VAR"))]
