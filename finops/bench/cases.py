@@ -223,13 +223,15 @@ def explained_dags_test(env: BenchEnv, log: Log, label: str, logical_date: date,
     load_before = explain.load_average()
     since = datetime.now(UTC) - timedelta(seconds=1)
     launched = time.time()
+    measured = explain.statements_reset(env.pg_url)
     before = explain.CpuSnapshot.take(pg, env.simulator_pid)
     elapsed, ok = dags_test(env, log, logical_date, conf, dag_id, extra_env=extra_env)
     cpu = explain.CpuSnapshot.take(pg, env.simulator_pid).since(before)
+    statements = explain.top_statements(env.pg_url) if measured else []
     steps = explain.read_run(dag_id, since, launched)
     teams_ok, requests, rows, usage = explain.run_counts(env.pg_url, since)
     found = explain.Explained(label, elapsed, cpu, steps, requests, rows, usage, len(conf["team_ids"]), load_before,
-                              explain.load_average())
+                              explain.load_average(), statements)
     log(f"{label}: {elapsed:.1f} s, exit ok={ok}, {teams_ok} teams ok, {rows} cost rows, {usage} usage rows")
     return found, ok and teams_ok == len(conf["team_ids"]), teams_ok
 

@@ -123,10 +123,11 @@ class BenchEnv:
     _stops: list[Callable[[], None]] = field(default_factory=list)
 
     def start(self, log: Callable[[str], None]) -> BenchEnv:
+        from finops.bench import explain
         from finops.devenv import local
 
         cluster = local.cluster()
-        if cluster.start():
+        if cluster.start(settings=explain.SERVER_SETTINGS):
             self._stops.append(cluster.stop)
         self._database(cluster)
         self._kms()

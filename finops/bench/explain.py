@@ -111,6 +111,68 @@ def postgres_pid() -> int | None:
     return local.cluster().running_pid()
 
 
+# -- PostgreSQL's time per statement (pg_stat_statements) --------------------------------------------
+#: The bench's PostgreSQL settings (finops.bench.env starts the server with them when it starts it): the statements'
+#: times, so a run's PostgreSQL CPU can be traced to its statements.
+SERVER_SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.track": "all"}
+
+
+@dataclass(frozen=True)
+class Statement:
+    database: str
+    calls: int
+    total_ms: float
+    rows: int
+    query: str
+
+
+def _maintenance(pg_url: str) -> str:
+    """The cluster's ``postgres`` database: the extension lives there, out of the warehouse's schema (its view shows
+    every database's statements)."""
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(pg_url, dbname="postgres")
+
+
+def statements_reset(pg_url: str) -> bool:
+    """Forget the statements' times so far; False when pg_stat_statements is not loaded (the server was already
+    running when the bench began, without :data:`SERVER_SETTINGS`)."""
+    import psycopg
+
+    with psycopg.connect(_maintenance(pg_url), autocommit=True) as conn:
+        loaded = conn.execute("SELECT 'pg_stat_statements' = ANY(string_to_array(current_setting("
+                              "'shared_preload_libraries'), ', '))").fetchone()[0]
+        if not loaded:
+            return False
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+    return True
+
+
+def top_statements(pg_url: str, limit: int = 15) -> list[Statement]:
+    """The statements that took the most backend time since :func:`statements_reset`."""
+    import psycopg
+
+    from finops import paths
+
+    with psycopg.connect(_maintenance(pg_url)) as conn:
+        rows = conn.execute(paths.sql("bench/top_statements"), {"limit": limit}).fetchall()
+    return [Statement(db, int(calls), float(ms), int(n), query) for db, calls, ms, n, query in rows]
+
+
+def statements_table(statements: list[Statement], width: int = 140) -> list[str]:
+    if not statements:
+        return ["PostgreSQL's statements: not measured (pg_stat_statements not loaded: stop PostgreSQL before the bench)"]
+    lines = ["PostgreSQL's statements by backend time (pg_stat_statements, this run, top "
+             f"{len(statements)}; a trigger's or function's statements also inside their caller's):",
+             "| database | calls | total s | rows | statement |", "|---|---|---|---|---|"]
+    for st in statements:
+        text = st.query if len(st.query) <= width else st.query[:width - 3] + "..."
+        lines.append(f"| {st.database} | {st.calls:,} | {st.total_ms / 1000:.1f} | {st.rows:,} | "
+                     f"{text.replace('|', '/')} |")
+    return lines
+
+
 # -- steps from Airflow's metadata database -------------------------------------------------------
 @dataclass
 class RunSteps:
@@ -258,6 +320,7 @@ class Explained:
     teams: int
     load_before: str
     load_after: str
+    statements: list[Statement] = field(default_factory=list)
 
     def computed_limit(self, latency_s: float, concurrency: int, copy_rate: float) -> tuple[float, dict[str, float]]:
         breakdown = wall_breakdown(self.steps, self.wall_s)
@@ -298,6 +361,7 @@ class Explained:
         limit, parts = self.computed_limit(latency_s, concurrency, copy_rate)
         lines.append(f"computed limit {limit:.1f} s = " + " + ".join(f"{k} {v:.1f} s" for k, v in parts.items()))
         lines.append(f"run / computed limit = {self.wall_s:.1f} / {limit:.1f} = {self.wall_s / limit:.2f}")
+        lines.extend(statements_table(self.statements))
         return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -228,8 +229,11 @@ class Cluster:
         finally:
             pwfile.unlink(missing_ok=True)
 
-    def start(self) -> bool:
-        """Start the server (initialising the cluster once); False when it was already running."""
+    def start(self, settings: Mapping[str, str] | None = None) -> bool:
+        """Start the server (initialising the cluster once); False when it was already running.
+
+        ``settings`` are server settings for this start only (``-c name=value``, e.g. the bench's
+        ``shared_preload_libraries``); a server already running keeps its own."""
         self.init()
         if self.running_pid() is not None:
             running_port = self.running_port()
@@ -246,6 +250,7 @@ class Cluster:
                 "to a free port and retry."
             )
         options = f"-p {self.port} -k {self.run_dir} -c listen_addresses={self.host}"
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         argv = [self._bin("pg_ctl"), "start", "-D", str(self.data_dir), "-w", "-t", "60",
                 "-l", str(self.log_file), "-o", options]
         for attempt in range(20):

@@ -33,6 +33,27 @@ def test_start_twice_is_a_no_op_then_stop(cluster):
     assert "stopped" in cluster.status()
 
 
+def test_settings_apply_to_that_start_and_the_bench_reads_statement_times_with_them(cluster):
+    """The bench starts the server with pg_stat_statements (finops.bench.explain) and prints a run's statements."""
+    from finops.bench import explain
+
+    cluster.start(settings=explain.SERVER_SETTINGS)
+    url = cluster.url("finops")
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SHOW shared_preload_libraries").fetchone() == ("pg_stat_statements",)
+    assert explain.statements_reset(url) is True
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT count(*) FROM generate_series(1, 200000) AS marker_series").fetchone()
+    found = explain.top_statements(url)
+    mine = [s for s in found if "marker_series" in s.query]
+    assert [(s.database, s.calls, s.rows) for s in mine] == [("finops", 1, 1)] and mine[0].total_ms > 0
+    assert any("marker_series" in line for line in explain.statements_table(found))
+    cluster.stop()
+    cluster.start()  # the settings were for that start only
+    assert explain.statements_reset(url) is False
+    assert "not measured" in explain.statements_table([])[0]
+
+
 def test_start_after_a_killed_server_recovers_and_keeps_data(cluster):
     cluster.start()
     with psycopg.connect(cluster.url("finops"), autocommit=True) as conn:
