@@ -8,6 +8,8 @@
 - **Wall-clock per step**, from Airflow's metadata database (each task instance's start and end) and the
   ``timings`` XCom of every ``collect_team`` instance (finops.timings: seconds per step in each team's thread,
   apportioned to the instances' wall time in proportion, since 4 threads overlap).
+- **PostgreSQL's time per statement** (``pg_stat_statements``, when the bench started the server with
+  :data:`SERVER_SETTINGS`): the run's top statements by backend time.
 - **The computed limit**: Airflow's fixed start-up and teardown measured in this run + requests x latency /
   concurrency + rows / the bare COPY rate measured on this run's own rows.
 """
