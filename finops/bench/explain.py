@@ -142,8 +142,8 @@ def statements_reset(pg_url: str) -> bool:
     import psycopg
 
     with psycopg.connect(_maintenance(pg_url), autocommit=True) as conn:
-        loaded = conn.execute("SELECT 'pg_stat_statements' = ANY(string_to_array(current_setting("
-                              "'shared_preload_libraries'), ', '))").fetchone()[0]
+        loaded = conn.execute("SELECT 'pg_stat_statements' = ANY(regexp_split_to_array(current_setting("
+                              "'shared_preload_libraries'), '\\s*,\\s*'))").fetchone()[0]
         if not loaded:
             return False
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
