@@ -57,6 +57,10 @@ USER_AGENT = "finops-airflow/0.1 (+costs-client)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: Same-origin redirects followed per request before giving up (a loop is an error, not a hang).
 MAX_REDIRECTS = 5
+#: Bytes a response body is read in. ``requests`` reads 10 KB at a time, and each read lets the interpreter lock go:
+#: while other threads of the task run Python, getting it back can take the switch interval (5 ms) each time, so a
+#: 2.7 MB usage page took seconds instead of 0.1 s (docs/performance.md, section 2, "Reading a page in large chunks").
+BODY_CHUNK_BYTES = 1 << 20
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -393,12 +397,12 @@ class ApiClient:
         """One GET, following redirects only within the connection's origin; the key never leaves it."""
         settings = self.settings
         home = origin(settings.base_url)
-        response = self.session.get(url, params=params, headers=headers, allow_redirects=False,
+        response = self.session.get(url, params=params, headers=headers, allow_redirects=False, stream=True,
                                     timeout=(settings.connect_timeout, settings.read_timeout))
         for _ in range(MAX_REDIRECTS + 1):
             location = response.headers.get("Location")
             if response.status_code not in REDIRECT_STATUSES or not location:
-                return response
+                return read_body(response)
             target = urljoin(response.url or url, location)
             if origin(target) != home:
                 raise RedirectRefused(
@@ -406,7 +410,7 @@ class ApiClient:
                     home=shown_origin(settings.base_url), conn_id=self.conn_id, provider=self.provider,
                 )
             response.close()
-            response = self.session.get(target, headers=headers, allow_redirects=False,
+            response = self.session.get(target, headers=headers, allow_redirects=False, stream=True,
                                         timeout=(settings.connect_timeout, settings.read_timeout))
         raise CostsApiResponseError(
             f"The {self.spec.label} API redirected {what} more than {MAX_REDIRECTS} times within "
@@ -444,3 +448,13 @@ class ApiClient:
             f"`{self.conn_id}` connection's host is the API's base URL ({self.spec.default_base_url}).",
             status=status, provider=self.provider,
         )
+
+
+def read_body(response: requests.Response) -> requests.Response:
+    """``response`` with its whole body read, in :data:`BODY_CHUNK_BYTES` reads, as ``requests`` reads it when not
+    streaming (the same exceptions for a body cut short; ``response.content`` is then the body, read once)."""
+    if response._content is False:  # requests' own "not read yet"; its ``content`` property reads 10 KB at a time
+        response._content = b"".join(response.iter_content(BODY_CHUNK_BYTES)) if response.raw is not None else None
+    response._content_consumed = True
+    response.close()  # the connection goes back to the pool, as after a non-streamed request
+    return response

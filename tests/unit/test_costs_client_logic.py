@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from datetime import date
@@ -54,7 +55,7 @@ class ScriptedSession:
         self.script = list(script)
         self.calls = []
 
-    def get(self, url, params=None, headers=None, timeout=None, allow_redirects=True):
+    def get(self, url, params=None, headers=None, timeout=None, allow_redirects=True, stream=False):
         assert allow_redirects is False, "the client must never let requests follow a redirect"
         self.calls.append(SimpleNamespace(url=url, params=list(params or []), headers=headers, timeout=timeout))
         item = self.script.pop(0)
@@ -336,3 +337,52 @@ def test_a_body_that_is_not_json_is_not_retried(text, content_type):
     with pytest.raises(CostsApiResponseError, match="not valid JSON"):
         list(c.costs(KEY, date(2025, 1, 1), date(2025, 1, 2), ["proj_a"]))
     assert len(session.calls) == 1
+
+
+class CountingBody(io.BytesIO):
+    """A socket's body that records the size of every read the client asks of it."""
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.asked = []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return super().read(size)
+
+    def readinto(self, buffer):
+        self.asked.append(len(buffer))
+        return super().readinto(buffer)
+
+
+def test_a_page_is_read_in_large_chunks_not_requests_10_kb_ones():
+    # Each read lets the interpreter lock go; with 10 KB reads a busy task took seconds to receive a usage page.
+    from urllib3.response import HTTPResponse
+
+    from finops.costs.http import BODY_CHUNK_BYTES, read_body
+
+    data = b'{"data": [' + b"7," * 1_400_000 + b"7]}"  # 2.8 MB, a usage page's size
+    body = CountingBody(data)
+    r = requests.Response()
+    r.status_code = 200
+    r.raw = HTTPResponse(body=body, preload_content=False, headers={"Content-Length": str(len(data))})
+
+    assert read_body(r).content == data
+    assert BODY_CHUNK_BYTES >= 1 << 20
+    assert max(body.asked) >= BODY_CHUNK_BYTES, body.asked[:5]
+    assert len(body.asked) <= len(data) // BODY_CHUNK_BYTES + 3, f"{len(body.asked)} reads for {len(data):,} bytes"
+    assert r.content == data  # read once, kept
+
+
+def test_a_body_cut_short_while_reading_in_chunks_is_still_the_truncation_the_client_retries():
+    from urllib3.response import HTTPResponse
+
+    from finops.costs.http import _TRUNCATED, read_body
+
+    data = b'{"data": [1, 2, 3]}'
+    r = requests.Response()
+    r.status_code = 200
+    r.raw = HTTPResponse(body=io.BytesIO(data[:9]), preload_content=False, enforce_content_length=True,
+                         headers={"Content-Length": str(len(data))})
+    with pytest.raises(_TRUNCATED):
+        read_body(r)
