@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from finops import defaults, paths, timings
 from finops.errors import ConfigurationError, FinopsError, UsageError
 from finops.money import EXACT, exact_sum, plain
+from finops.side_requests import SideRequests
 from finops.warehouse.db import connect
 from finops.warehouse.failures import explain as explain_database_error
 from finops.warehouse.loader import DropGuard, Window, record_failure, replace_window
@@ -158,9 +159,68 @@ class TeamResult:
         return asdict(self)
 
 
+@dataclass(eq=False)
+class TeamStart:
+    """A team's collection begun ahead of its load (:func:`start_team`): its scopes, its key (in this task's memory
+    only, until the costs are asked for) and its usage and key-list requests, running; or why it could not begin."""
+
+    team_id: str
+    started_at: datetime
+    scope_ids: list[str] = field(default_factory=list)
+    api_key: str | None = field(default=None, repr=False)
+    side: SideRequests | None = None
+    error: Exception | None = None
+    steps: timings.Timings | None = None
+
+    def take_key(self) -> str:
+        """The key, forgotten here once taken."""
+        key, self.api_key = self.api_key, None
+        return key
+
+    def close(self) -> None:
+        """Wait for the team's requests still running and forget the key (after a failure, nothing uses them)."""
+        self.api_key = None
+        if self.side is not None:
+            self.side.close()
+
+
+def start_team(team_id: str, window: Window, *, registry, client, provider: str = "openai", connections=None,
+               requests_in_flight: int = 1) -> TeamStart:
+    """Begin a team's collection: read its scopes and key, decrypt the key, and start its usage and key-list
+    requests in threads of their own. Never raises: a failure is kept and raised by :func:`collect_team`, which
+    records it as the team's attempt. The task starts the next team this way before loading the current one
+    (fetch-ahead), so the next team's requests run during this team's load."""
+    from finops.providers import provider as provider_spec
+
+    spec = provider_spec(provider)
+    begun = TeamStart(team_id, datetime.now(UTC))
+    with timings.recording() as record:
+        begun.steps = record
+        try:
+            # The registry's reads on the thread's kept connection (a batch's), else on new connections.
+            with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
+                begun.scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name, conn=kept)]
+            if not begun.scope_ids:
+                option = "" if spec.name == "openai" else f" --provider {spec.name}"
+                raise NoProjectsRegistered(
+                    f"Team {team_id} has no {spec.label} {spec.scope_noun}s registered, so its costs cannot be "
+                    f"filtered; add them with `finops projects add {team_id} {spec.scope_example.split()[0]}{option}` "
+                    "or on the FinOps page."
+                )
+            with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
+                ciphertext = registry.key_ciphertext(team_id, spec.name, conn=kept)
+            begun.api_key = registry.decrypt_key(team_id, spec.name, ciphertext=ciphertext)  # the kms_decrypt step
+            begun.side = SideRequests(spec.name, client, begun.api_key, window, begun.scope_ids,
+                                      in_flight=requests_in_flight)
+        except Exception as exc:  # noqa: BLE001 - raised and recorded by collect_team
+            begun.error = exc
+            begun.close()
+    return begun
+
+
 def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, registry=None, client=None,
                  guard: DropGuard | None = None, provider: str = "openai", connections=None,
-                 rollups=None, requests_in_flight: int = 1) -> TeamResult:
+                 rollups=None, requests_in_flight: int = 1, begun: TeamStart | None = None) -> TeamResult:
     """Decrypt the team's key for ``provider``, fetch its costs for the window and replace them in the warehouse.
 
     Every attempt is recorded in ``collection_runs``; a failure (a settled day dropping beyond the
@@ -169,7 +229,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     ``connections`` (finops.warehouse.db.KeptConnections) lets a batch's loads share warehouse connections, and
     ``rollups`` (finops.analytics.rollups.RollupBatch) applies their changes to the rollups together.
     ``requests_in_flight`` (the variable ``finops_team_requests_in_flight``) lets that many of the team's usage and
-    key-list requests run side by side.
+    key-list requests run side by side. ``begun``: the team's :func:`start_team`, when the task began it ahead.
     """
     from finops.attribution.allocation import allocate_rows
     from finops.attribution.store import KeysLoad
@@ -179,30 +239,26 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
     spec = provider_spec(provider)
     registry = registry or Registry()
     client = client or registry.client(spec.name)
-    started_at = datetime.now(UTC)
+    if begun is None:
+        begun = start_team(team_id, window, registry=registry, client=client, provider=spec.name,
+                           connections=connections, requests_in_flight=requests_in_flight)
+    record = timings.current()
+    if record is not None and begun.steps is not None:  # the start's steps, wherever it ran, are the team's
+        for name, seconds in begun.steps.seconds.items():
+            record.add(name, seconds)
+        for name, n in begun.steps.counts.items():
+            record.counts[name] = record.counts.get(name, 0) + n
+    started_at = begun.started_at
     stream = None
     try:
-        # The registry's reads on the thread's kept connection (a batch's), else on new connections.
-        with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
-            scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name, conn=kept)]
-        if not scope_ids:
-            option = "" if spec.name == "openai" else f" --provider {spec.name}"
-            raise NoProjectsRegistered(
-                f"Team {team_id} has no {spec.label} {spec.scope_noun}s registered, so its costs cannot be filtered; "
-                f"add them with `finops projects add {team_id} {spec.scope_example.split()[0]}{option}` or on the "
-                "FinOps page."
-            )
-        with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
-            ciphertext = registry.key_ciphertext(team_id, spec.name, conn=kept)
-        api_key = registry.decrypt_key(team_id, spec.name, ciphertext=ciphertext)  # the kms_decrypt step
-        stream = client.costs(api_key, window.start, window.end, scope_ids)
-        usage, key_list = _usage_and_keys(spec.name, client, api_key, window, scope_ids, stream.stats,
-                                          in_flight=requests_in_flight)
+        if begun.error is not None:
+            raise begun.error
+        scope_ids = begun.scope_ids
+        stream = client.costs(begun.take_key(), window.start, window.end, scope_ids)
+        usage, key_list = begun.side.result(stream.stats)
         keys = KeysLoad(key_list, scope_ids)
-        del api_key
         # Anthropic's cost report has no key: token costs are allocated over the keys' usage (docs/attribution.md).
         rows = allocate_rows(stream, usage.rows) if spec.name == "anthropic" and usage is not None else stream
-        record = timings.current()
         inner = record.seconds.get("load_usage", 0.0) + record.seconds.get("load_keys", 0.0) if record else 0.0
         with timings.step("spool"):  # the stream's fetch and parse, and the rollups' batch, are steps of their own
             result = replace_window(team_id, window, rows, dag_run_id=dag_run_id, started_at=started_at,
@@ -214,6 +270,7 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
             record.add("spool", -(result.transaction_seconds - inner))
             record.add("load", result.transaction_seconds - inner)
     except Exception as exc:
+        begun.close()
         explained = explain_database_error(exc)  # a PostgreSQL failure of the load, as one sentence
         error = explained or exc
         message = str(error) if isinstance(error, FinopsError) else f"unexpected {type(exc).__name__}; see the task log"
@@ -242,62 +299,6 @@ def collect_team(team_id: str, window: Window, *, dag_run_id: str | None, regist
         pages=stream.pages, requests=stream.requests, retries=stream.retries, amount_total=str(result.amount_total),
         provider=spec.name, skipped_total=str(exact_sum(sk.amount for sk in result.skipped)),
     )
-
-
-def _usage_and_keys(provider: str, client, api_key: str, window: Window, scope_ids: list[str], stats, *,
-                    in_flight: int = 1):
-    """The team's usage (None when no usage endpoint is enabled) and key list, as fetched one after the other
-    but with up to ``in_flight`` of the OpenAI requests side by side (an endpoint's or a project's pages stay in
-    order; 1: one after the other). Any failure raises the first one in that order, as fetching in sequence would.
-    ``stats`` (the cost stream's) counts every request and retry."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from finops.attribution.client import fetch_keys
-    from finops.costs.http import RequestStats
-    from finops.usage.collect import configured_endpoints, fetch_usage
-    from finops.usage.load import UsageLoad
-
-    endpoints = configured_endpoints(provider)
-    if provider != "openai" or in_flight <= 1:
-        usage = fetch_usage(provider, client, api_key, window, scope_ids, endpoints=endpoints, stats=stats)
-        return usage, fetch_keys(provider, client, api_key, scope_ids, stats=stats)
-
-    def job(fetch, part):
-        def run():
-            own = RequestStats()
-            with timings.recording() as record:  # this thread's steps, added to the team's below
-                try:
-                    return fetch(part, own), None, own, record
-                except Exception as exc:  # raised below in the sequential order
-                    return None, exc, own, record
-        return run
-
-    jobs = [job(lambda e, own: fetch_usage(provider, client, api_key, window, scope_ids, endpoints=(e,), stats=own),
-                e) for e in endpoints]
-    jobs += [job(lambda pid, own: fetch_keys(provider, client, api_key, [pid], stats=own), pid)
-             for pid in dict.fromkeys(scope_ids)]
-    with timings.step("side_wait"), ThreadPoolExecutor(max_workers=in_flight,
-                                                       thread_name_prefix="team-requests") as pool:
-        done = list(pool.map(lambda run: run(), jobs))
-    team = timings.current()
-    for _, _, own, record in done:
-        stats.requests += own.requests
-        stats.retries += own.retries
-        if team is not None:
-            for name, seconds in record.seconds.items():  # the helper threads' own, apart from the team thread's
-                team.add(f"side {name}", seconds)
-            for name, n in record.counts.items():
-                team.counts[name] = team.counts.get(name, 0) + n
-    failed = next((exc for _, exc, _, _ in done if exc is not None), None)
-    if failed is not None:
-        raise failed
-    usage = None
-    if endpoints:
-        parts = [value for value, _, _, _ in done[:len(endpoints)]]
-        usage = UsageLoad([row for part in parts for row in part.rows], requests=sum(p.requests for p in parts),
-                          pages=sum(p.pages for p in parts))
-    key_list = [key for value, _, _, _ in done[len(endpoints):] for key in value]
-    return usage, key_list
 
 
 def exact_text(amount: Decimal) -> str:

@@ -182,21 +182,47 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
     kms = _kms_hook(KmsHook)
     kms_client_s = time.perf_counter() - mark
 
-    def collect_one(team_id: str):
-        with timings.recording() as record:
-            began_team = time.perf_counter()
-            with timings.step("client"):
-                client = client_for(provider)
+    queue, queue_lock = iter(todo), threading.Lock()
+
+    def begin_next():
+        """The next team of the batch, begun (its key decrypted, its usage and key-list requests started), or None."""
+        with queue_lock:
+            team_id = next(queue, None)
+        if team_id is None:
+            return None
+        began_team = time.perf_counter()
+        with timings.recording() as record, timings.step("client"):
+            client = client_for(provider)
+        begun = collection.start_team(team_id, window, registry=Registry(kms=kms), client=client, provider=provider,
+                                      connections=connections, requests_in_flight=in_flight)
+        return team_id, client, begun, record, time.perf_counter() - began_team
+
+    def collect_one(ahead) -> tuple:
+        team_id, client, begun, record, begin_seconds = ahead
+        # The team's wall time in its thread: its start and its own turn, not the previous team's load in between.
+        began_team = time.perf_counter() - begin_seconds
+        with timings.recording() as own_record:
+            own_record.seconds.update(record.seconds)
             try:
                 result = collection.collect_team(team_id, window, dag_run_id=dag_run_id,
                                                  registry=Registry(kms=kms), client=client, guard=guard,
                                                  provider=provider, connections=connections, rollups=timed_rollups,
-                                                 requests_in_flight=in_flight)
-                return team_id, result, None, _team_record(record, began_team)
+                                                 requests_in_flight=in_flight, begun=begun)
+                return team_id, result, None, _team_record(own_record, began_team)
             except Exception as exc:  # reported per team below; the batch decides retry or fail
-                return team_id, None, exc, _team_record(record, began_team)
+                return team_id, None, exc, _team_record(own_record, began_team)
             finally:
                 client.close()
+
+    def collect_in_turn() -> list[tuple]:
+        """One thread's teams: each next team is begun before the current one is loaded (fetch-ahead), so its
+        requests run during that load; at most two teams a thread are under way."""
+        done, current = [], begin_next()
+        while current is not None:
+            following = begin_next()
+            done.append(collect_one(current))
+            current = following
+        return done
 
     threads = max(1, min(int(get_variable(defaults.THREADS_PER_TASK_VARIABLE, defaults.DEFAULT_THREADS_PER_TASK)), len(todo)))
     # Each thread's loads share one warehouse connection (a broken one is replaced for the thread's next team);
@@ -207,7 +233,8 @@ def collect_teams_task(team_ids: list[str], window_start: str, window_end: str, 
         timed_rollups = _TimedRollups(rollups)
         mark = time.perf_counter()
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="collect") as pool:
-            outcomes = list(pool.map(collect_one, todo))
+            by_team = {o[0]: o for part in pool.map(lambda _: collect_in_turn(), range(threads)) for o in part}
+        outcomes = [by_team[t] for t in todo]
         own["teams"] = time.perf_counter() - mark
         mark = time.perf_counter()
         _update_rollups(rollups, connections, provider, dag_run_id, team_ids)

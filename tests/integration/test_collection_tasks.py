@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
-from simulator_fixtures import HEALTHY
+from simulator_fixtures import HEALTHY, OTHER
 
 from finops import collection
 from finops.errors import UsageError
@@ -85,6 +85,31 @@ def test_a_batch_collects_each_team_separately_and_a_retry_skips_the_collected(r
     with pytest.raises(AirflowFailException):
         collect_teams_task(["growth", "lapsed"], "2026-03-01", "2026-03-03", "run-b", RunFacts(retry=True))
     assert db.execute("SELECT count(*) FROM finops.collection_runs WHERE team_id = 'growth'").fetchone()[0] == 1
+
+
+def test_a_thread_begins_its_next_team_before_loading_the_current_one(registry, simulator, db, monkeypatch):
+    """Fetch-ahead: with one thread, each next team's key and requests are under way before the team before it is
+    loaded, and a next team that cannot begin (a revoked key) fails alone, recorded as its own attempt."""
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_THREADS_PER_TASK", "1")
+    monkeypatch.setenv("AIRFLOW_VAR_FINOPS_TEAM_REQUESTS_IN_FLIGHT", "4")
+    for team, org, status, project in (("search", HEALTHY, "active", 1), ("lapsed", HEALTHY, "revoked", 2),
+                                       ("ads", OTHER, "active", 0)):
+        registry.add_team(team, ACTOR)
+        registry.register_key(team, simulator.key(org, status), ACTOR, verify=False)
+        registry.add_project(team, simulator.project_ids(org)[project], ACTOR, verify=False)
+    with pytest.raises(AirflowFailException, match="Team lapsed: .*re-register") as excinfo:
+        collect_teams_task(["growth", "search", "lapsed", "ads"], "2026-03-01", "2026-03-03", "run-ahead")
+    assert "growth" not in str(excinfo.value) and "ads" not in str(excinfo.value)
+    runs = db.execute("SELECT team_id, status, started_at, finished_at FROM finops.collection_runs "
+                      "ORDER BY started_at").fetchall()
+    assert [(r[0], r[1]) for r in runs] == [("growth", "success"), ("search", "success"), ("lapsed", "failed"),
+                                            ("ads", "success")]
+    for current, following in zip(runs, runs[1:], strict=False):  # begun before the one before was loaded
+        assert following[2] < current[3], (current[0], following[0])
+    totals = dict(db.execute("SELECT team_id, count(*) FROM finops.cost_data GROUP BY 1").fetchall())
+    assert set(totals) == {"growth", "search", "ads"} and all(totals.values())
+    usage = dict(db.execute("SELECT team_id, count(*) FROM finops.usage_data GROUP BY 1").fetchall())
+    assert set(usage) == {"growth", "search", "ads"}
 
 
 def test_a_cleared_batch_collects_every_team_again(registry, simulator, db):
