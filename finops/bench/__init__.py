@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CASES = ("load", "daily", "backfill", "validation", "parse", "memory", "page", "scheduler", "alerts", "cli",
-         "analytics", "export", "anthropic", "alerts_dag", "usage_days")
+         "analytics", "export", "anthropic", "alerts_dag", "usage_days", "page_read")
 #: ``scheduler`` starts an Airflow of its own, ``analytics`` builds a 6.5 M row warehouse, ``anthropic``
 #: collects a year for 100 teams twice (a few minutes more each), ``alerts`` measures detection quality
 #: rather than the pipeline, ``alerts_dag`` times the alerts DAG over 1,000 teams, ``usage_days`` times the usage load
-#: alone (empty, unchanged, changed): asked for by name.
-OPT_IN_CASES = ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag", "usage_days")
+#: alone (empty, unchanged, changed), ``page_read`` times one usage page's read beside busy threads: asked for by name.
+OPT_IN_CASES = ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag", "usage_days", "page_read")
 DEFAULT_CASES = tuple(c for c in CASES if c not in OPT_IN_CASES)
 #: Cases that need no services (PostgreSQL, KMS, simulator).
 STANDALONE_CASES = {"parse", "alerts"}
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     needs_teams = max([*(args.teams if team_cases & set(args.case) else []),
                        args.backfill_teams if {"backfill", "scheduler"} & set(args.case) else 0,
                        cases.VALIDATION_TEAMS if "validation" in args.case else 0,
-                       1 if "memory" in args.case else 0])
+                       1 if {"memory", "page_read"} & set(args.case) else 0])
     anthropic_teams = args.anthropic_teams if "anthropic" in args.case else 0
     env = BenchEnv(teams=max(needs_teams, anthropic_teams), latency_ms=args.latency_ms, home=home,
                    keys_per_project=args.keys_per_project, cache_pages=args.warm_simulator,

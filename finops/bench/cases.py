@@ -606,3 +606,57 @@ def case_usage_days(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[M
                                    f"us a row; {written:,} rows written"))
     truncate(env)
     return out
+
+
+# -- usage page read ----------------------------------------------------------------------------
+def case_page_read(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:
+    """One team's completions usage page (3 days, --keys-per-project keys a project: 2.7 MB at 20) fetched through
+    the OpenAI client from the simulator (--latency-ms), with 0 and 3 threads of plain Python running beside it, as a
+    busy collection task has, read in requests' own 10 KB reads and in BODY_CHUNK_BYTES ones (finops.costs.http):
+    each read lets the interpreter lock go, and taking it back from a busy thread can cost the switch interval."""
+    import threading
+
+    from finops.bench.env import team_id
+    from finops.costs import http
+    from finops.costs.client import CostsClient
+    from finops.costs.http import ClientSettings
+    from finops.usage.client import openai_usage
+
+    start = date(2026, 9, 28)
+    client = CostsClient(settings=ClientSettings(base_url=env.base_url))
+
+    def fetch() -> tuple[float, int]:
+        began = time.perf_counter()
+        rows = openai_usage(client, env.keys[team_id(0)], start, start + timedelta(days=3), project_ids(0),
+                            ("completions",)).rows
+        return time.perf_counter() - began, len(rows)
+
+    _, rows = fetch()  # the simulator computes the page once (and keeps it with --warm-simulator)
+    out, chunk = [], http.BODY_CHUNK_BYTES
+    stop = threading.Event()
+
+    def busy() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    try:
+        for beside in (0, 3):
+            for size, label in ((10 * 1024, "10 KB reads (requests' own)"), (chunk, f"{chunk // 1024} KB reads")):
+                http.BODY_CHUNK_BYTES = size
+                stop.clear()
+                threads = [threading.Thread(target=busy, daemon=True) for _ in range(beside)]
+                for thread in threads:
+                    thread.start()
+                samples = sorted(fetch()[0] for _ in range(args.repeat))
+                stop.set()
+                for thread in threads:
+                    thread.join()
+                median = statistics.median(samples)
+                log(f"page read, {beside} busy threads, {label}: {', '.join(f'{s:.3f}' for s in samples)} s")
+                out.append(Measurement(f"usage page read ({rows:,} rows), {beside} busy threads beside, {label}",
+                                       f"{median:.3f} s (median of {args.repeat})",
+                                       f"latency {args.latency_ms} ms", median / (args.latency_ms / 1000)))
+    finally:
+        http.BODY_CHUNK_BYTES = chunk
+        client.close()
+    return out

@@ -10,7 +10,7 @@ from finops.bench import CASES, Measurement, format_table, parse_args
 def test_defaults_run_every_case_but_the_opt_in_ones_at_the_small_scales():
     args = parse_args([])
     assert args.case == [c for c in CASES if c not in ("scheduler", "alerts", "analytics", "anthropic", "alerts_dag",
-                                                       "usage_days")]
+                                                       "usage_days", "page_read")]
     assert parse_args(["--case", "alerts"]).alert_teams == 200
     assert parse_args(["--case", "scheduler"]).backfill_create_days == 30
     assert args.rows == 1_000_000
