@@ -59,7 +59,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 #: Bytes a response body is read in. ``requests`` reads 10 KB at a time, and each read lets the interpreter lock go:
 #: while other threads of the task run Python, getting it back can take the switch interval (5 ms) each time, so a
-#: 2.7 MB usage page took seconds instead of 0.1 s (docs/performance.md, section 2, "Reading a page in large chunks").
+#: 2.7 MB usage page took seconds instead of 0.1 s (docs/performance.md, section 2, "Reading pages in large chunks").
 BODY_CHUNK_BYTES = 1 << 20
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
