@@ -4,6 +4,10 @@ does something else: the previous team's load (fetch-ahead, docs/performance.md,
 Up to ``in_flight`` of an OpenAI team's requests run side by side (an endpoint's or a project's pages stay in order);
 with 1, or for Anthropic, they run one after the other in one thread, in the order a plain fetch would use, and stop
 at the first failure. Either way :meth:`SideRequests.result` raises the first failure in that order.
+
+Once the usage requests are done, the usage rows are spooled (formatted and digested day by day,
+:meth:`finops.usage.load.UsageLoad.spool`) in a helper thread too, so the team thread's turn does not spend its time
+on them (docs/performance.md, section 2).
 """
 
 from __future__ import annotations
@@ -42,12 +46,13 @@ class SideRequests:
         self._pool = ThreadPoolExecutor(max_workers=max(1, min(in_flight, len(jobs))),
                                         thread_name_prefix="team-requests")
         self._futures: list[tuple[str, Future]] = [(kind, self._pool.submit(_recorded, fetch)) for kind, fetch in jobs]
+        if self.endpoints:  # submitted last: every job it waits for has started when it starts (no deadlock)
+            usage_jobs = [(kind, future) for kind, future in self._futures if kind in ("usage", "both")]
+            self._futures.append(("spool", self._pool.submit(_recorded, lambda _: _spool_usage(usage_jobs, window))))
 
     def result(self, stats: RequestStats):
         """``(usage, key_list)`` once every request is done (usage None when no usage endpoint is enabled); their
         requests and retries are added to ``stats`` and their steps to the calling thread's record as ``side ...``."""
-        from finops.usage.load import UsageLoad
-
         with timings.step("side_wait"):
             done = [(kind, future.result()) for kind, future in self._futures]
         self.close()
@@ -63,25 +68,39 @@ class SideRequests:
         failed = next((exc for _, (_, exc, _, _) in done if exc is not None), None)
         if failed is not None:
             raise failed
-        parts, key_list = [], []
+        usage, key_list = None, []
         for kind, (value, _, _, _) in done:
             if kind == "both":
-                usage, keys = value
-                parts += [usage] if usage is not None else []
-                key_list += keys
-            elif kind == "usage":
-                parts.append(value)
-            else:
+                key_list += value[1]
+            elif kind == "keys":
                 key_list += value
-        if not self.endpoints:
-            return None, key_list
-        return UsageLoad([row for part in parts for row in part.rows], requests=sum(p.requests for p in parts),
-                         pages=sum(p.pages for p in parts)), key_list
+            elif kind == "spool":
+                usage = value
+        return usage, key_list
 
     def close(self) -> None:
         """Wait for the requests still running and drop them (and the key their closures hold); safe to repeat."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._futures = []
+
+
+def _spool_usage(usage_jobs: list[tuple[str, Future]], window: Window):
+    """The team's usage rows as one :class:`~finops.usage.load.UsageLoad`, spooled for the window's load (None when a
+    usage request failed: :meth:`SideRequests.result` raises that failure)."""
+    from finops.usage.load import UsageLoad
+
+    parts = []
+    for kind, future in usage_jobs:
+        value, exc, _, _ = future.result()
+        if exc is not None:
+            return None
+        part = value[0] if kind == "both" else value
+        parts += [part] if part is not None else []
+    usage = UsageLoad([row for part in parts for row in part.rows], requests=sum(p.requests for p in parts),
+                      pages=sum(p.pages for p in parts))
+    with timings.step("usage_spool"):
+        usage.spool({"window_start": window.start, "window_end": window.end})
+    return usage
 
 
 def _recorded(fetch) -> tuple[Any, BaseException | None, RequestStats, timings.Timings]:

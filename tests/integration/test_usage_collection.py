@@ -186,6 +186,29 @@ def test_anthropic_usage_keeps_the_registered_workspaces_with_cache_writes_apart
     assert {m for m, _ in costs} == set(tokens)
 
 
+@pytest.mark.parametrize("in_flight", [1, 4])
+def test_the_usage_rows_are_formatted_in_a_helper_thread_not_the_team_thread(registry, db, monkeypatch, in_flight):
+    """The usage spool (formatting and digests, finops.usage.load) runs in the side requests' helper thread once the
+    usage is fetched, so the team thread's turn does not spend its time on it; the loader's own call finds it done."""
+    import threading
+
+    from finops.usage import load
+
+    threads = []
+
+    def recorded(line, rows):
+        threads.append(threading.current_thread().name)
+        return format_csv_rows(line, rows)
+
+    format_csv_rows = load.format_csv_rows
+    monkeypatch.setattr(load, "format_csv_rows", recorded)
+    collection.collect_team("app", WINDOW, dag_run_id="run-1", requests_in_flight=in_flight)
+    assert usage_rows(db, "app")
+    assert threads and all(name.startswith("team-requests") for name in threads), threads
+    days = db.execute("SELECT count(*) FROM finops.usage_days WHERE team_id = 'app'").fetchone()[0]
+    assert len(threads) <= (WINDOW.end - WINDOW.start).days == days  # each day once: not formatted again
+
+
 KEYS = "SELECT provider, team_id, api_key_id, project_id, name, redacted_value, owner_type, owner_id, owner_name, status " \
        "FROM finops.api_keys ORDER BY 1, 2, 3"
 
