@@ -28,11 +28,15 @@ def truncate(env: BenchEnv) -> None:
     import psycopg
 
     with psycopg.connect(env.pg_url, autocommit=True) as conn:
-        # The rollups and the run-dependent tables too: a bench run starts from an empty warehouse.
+        # The rollups and the run-dependent tables too (the usage rollups and the alerts' state included, so that the
+        # run without usage does not start from what the run with usage left): a bench run starts from an empty
+        # warehouse.
         conn.execute("TRUNCATE finops.success_rates, finops.cost_data, finops.collection_run_days, "
                      "finops.collection_run_skipped, finops.restatements, finops.spend_project_daily, "
                      "finops.spend_project_monthly, finops.spend_model_daily, finops.rollup_pending, finops.usage_data, "
-                     "finops.collection_runs, finops.spend_key_daily, finops.spend_key_monthly")
+                     "finops.collection_runs, finops.spend_key_daily, finops.spend_key_monthly, "
+                     "finops.usage_model_daily, finops.usage_model_mtd, finops.usage_days, finops.alerts, "
+                     "finops.anomaly_judgements, finops.collection_streaks")
 
 
 def _midnight(day: date) -> int:
@@ -224,9 +228,12 @@ def explained_dags_test(env: BenchEnv, log: Log, label: str, logical_date: date,
     since = datetime.now(UTC) - timedelta(seconds=1)
     launched = time.time()
     measured = explain.statements_reset(env.pg_url)
+    maintained = explain.autovacuum_counts(env.pg_url)
     before = explain.CpuSnapshot.take(pg, env.simulator_pid)
     elapsed, ok = dags_test(env, log, logical_date, conf, dag_id, extra_env=extra_env)
     cpu = explain.CpuSnapshot.take(pg, env.simulator_pid).since(before)
+    log(f"{label}: autovacuum during the run: "
+        f"{explain.autovacuum_since(maintained, explain.autovacuum_counts(env.pg_url))}")
     statements = explain.top_statements(env.pg_url) if measured else []
     steps = explain.read_run(dag_id, since, launched)
     teams_ok, requests, rows, usage = explain.run_counts(env.pg_url, since)
@@ -299,6 +306,19 @@ def starting_state(env: BenchEnv, log: Log, args: argparse.Namespace, logical: d
     if not ok:
         raise RuntimeError(f"the previous day's run failed ({seconds:.1f} s); see the log above")
     log(f"the previous day ({logical - timedelta(days=1)}) loaded by an untimed run ({seconds:.1f} s)")
+    log(f"the previous day's writes vacuumed and analyzed ({vacuum(env):.1f} s)")
+
+
+def vacuum(env: BenchEnv) -> float:
+    """``VACUUM (ANALYZE)`` of the bench database: the maintenance autovacuum does in the day between two scheduled
+    runs, done before the timed run instead of beside it (it would otherwise vacuum the previous day's millions of
+    replaced rows during the timed run). Returns its seconds."""
+    import psycopg
+
+    began = time.perf_counter()
+    with psycopg.connect(env.pg_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+    return time.perf_counter() - began
 
 
 def case_daily(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Measurement]:

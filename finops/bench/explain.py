@@ -151,6 +151,27 @@ def statements_reset(pg_url: str) -> bool:
     return True
 
 
+def autovacuum_counts(pg_url: str) -> dict[str, tuple[int, int]]:
+    """Per table of the warehouse, how often autovacuum has vacuumed and analyzed it so far (pg_stat_user_tables):
+    taken before and after a timed run, the difference says what maintenance ran beside it."""
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        return {name: (vacuums, analyzes) for name, vacuums, analyzes in conn.execute(
+            "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_user_tables WHERE schemaname = 'finops'")}
+
+
+def autovacuum_since(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> str:
+    """The tables autovacuum worked on between two :func:`autovacuum_counts`, as text ("none" when it did not)."""
+    done = []
+    for name, (vacuums, analyzes) in sorted(after.items()):
+        was = before.get(name, (0, 0))
+        parts = [f"{n} {what}" for n, what in ((vacuums - was[0], "vacuum"), (analyzes - was[1], "analyze")) if n]
+        if parts:
+            done.append(f"{name} ({', '.join(parts)})")
+    return ", ".join(done) or "none"
+
+
 def top_statements(pg_url: str, limit: int = 15) -> list[Statement]:
     """The statements that took the most backend time since :func:`statements_reset`."""
     import psycopg
