@@ -310,9 +310,9 @@ def starting_state(env: BenchEnv, log: Log, args: argparse.Namespace, logical: d
 
 
 def vacuum(env: BenchEnv) -> float:
-    """``VACUUM (ANALYZE)`` of the bench database: the maintenance autovacuum does in the day between two scheduled
-    runs, done before the timed run instead of beside it (it would otherwise vacuum the previous day's millions of
-    replaced rows during the timed run). Returns its seconds."""
+    """``VACUUM (ANALYZE)`` of the bench database: the maintenance autovacuum has a day for between two scheduled
+    runs, done before the timed run, so that what autovacuum had not finished of the previous day's writes does not
+    run beside it. Returns its seconds."""
     import psycopg
 
     began = time.perf_counter()
