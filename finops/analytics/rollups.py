@@ -589,12 +589,21 @@ def recompute_usage_days(conn: psycopg.Connection, days: dict[str, set[date]]) -
 
 
 def rebuild_usage(conn: psycopg.Connection) -> None:
-    """Recompute ``usage_model_daily`` whole (part of :func:`rebuild`; alone after a bulk load of usage rows, under
-    the recompute's lock). Migration 0006 rebuilds before 0019 creates it (which then fills itself)."""
+    """Recompute ``usage_project_daily`` and ``usage_model_daily`` whole (part of :func:`rebuild`; alone after a bulk
+    load of usage rows, under the recompute's lock). Migration 0006 rebuilds before 0019 creates it (which then fills
+    itself)."""
+    rebuild_usage_sums(conn)
     if _has_usage_rollup(conn):
         conn.execute(paths.sql("analytics/lock_model_daily"))
         conn.execute(paths.sql("analytics/usage_model_rebuild"))
         rebuild_usage_mtd(conn)
+
+
+def rebuild_usage_sums(conn: psycopg.Connection) -> None:
+    """Recompute ``usage_project_daily`` (usage_data's sums, migration 0026) whole: its fill, and a rebuild's repair
+    of what its triggers could not see (a restore with triggers disabled). Earlier migrations have no such table."""
+    if conn.execute("SELECT to_regclass('finops.usage_project_daily')").fetchone()[0]:
+        conn.execute(paths.sql("analytics/usage_project_daily_rebuild"))
 
 
 # -- usage_model_mtd: month-to-date sums of usage_model_daily (migration 0021), recomputed with it ------------------

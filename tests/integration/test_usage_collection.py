@@ -186,6 +186,49 @@ def test_anthropic_usage_keeps_the_registered_workspaces_with_cache_writes_apart
     assert {m for m, _ in costs} == set(tokens)
 
 
+SUMS = ("SELECT provider, team_id, usage_date, project_id, model, rows, CASE WHEN request_rows > 0 THEN requests END, "
+        "input_tokens, cache_read_tokens, cache_write_tokens, cache_write_5m_tokens, cache_write_1h_tokens, "
+        "output_tokens FROM finops.usage_project_daily ORDER BY 1, 2, 3, 4, 5")
+SUMMED = ("SELECT provider, team_id, usage_date, project_id, model, count(*), sum(requests), sum(input_tokens), "
+          "sum(cache_read_tokens), sum(cache_write_tokens), COALESCE(sum(cache_write_5m_tokens), 0), "
+          "COALESCE(sum(cache_write_1h_tokens), 0), sum(output_tokens) FROM finops.usage_data "
+          "GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5")
+
+
+def test_the_usage_sums_follow_every_change_of_the_usage_rows(registry, db):
+    """finops.usage_project_daily (migration 0026; what the reconciliation and the usage rollup read) equals
+    usage_data summed per team, day, project and model after loads, reruns and changes by hand."""
+    from finops.analytics import rollups
+
+    collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    collection.collect_team("claude", WINDOW, dag_run_id="run-1", provider="anthropic")
+    summed = db.execute(SUMMED).fetchall()
+    assert db.execute(SUMS).fetchall() == summed and {r[0] for r in summed} == {"openai", "anthropic"}
+    assert any(r[6] is None for r in summed) and any(r[4] is None for r in summed)  # tool calls: no requests, model
+    collection.collect_team("app", WINDOW, dag_run_id="run-2")
+    assert db.execute(SUMS).fetchall() == summed
+
+    day = min(r[2] for r in summed)
+    db.execute("UPDATE finops.usage_data SET input_tokens = input_tokens + 7, requests = NULL "
+               "WHERE team_id = 'app' AND usage_date = %s AND endpoint = 'completions'", (day,))
+    db.execute("UPDATE finops.usage_data SET project_id = 'moved by hand' WHERE team_id = 'app' AND usage_date = %s "
+               "AND endpoint = 'embeddings'", (day,))  # a group emptied, a new one made
+    db.execute("DELETE FROM finops.usage_data WHERE team_id = 'claude' AND usage_date = %s", (day,))
+    changed = db.execute(SUMMED).fetchall()
+    assert changed != summed and db.execute(SUMS).fetchall() == changed
+    assert not db.execute("SELECT 1 FROM finops.usage_project_daily WHERE rows <= 0").fetchall()
+
+    collection.collect_team("app", WINDOW, dag_run_id="run-3")  # the days changed by hand are loaded again
+    collection.collect_team("claude", WINDOW, dag_run_id="run-3", provider="anthropic")
+    assert db.execute(SUMMED).fetchall() == db.execute(SUMS).fetchall() == summed
+
+    db.execute("DELETE FROM finops.usage_project_daily WHERE team_id = 'app'")  # a restore without triggers
+    rollups.rebuild_usage_sums(db)
+    assert db.execute(SUMS).fetchall() == summed
+    db.execute("TRUNCATE finops.usage_data")
+    assert db.execute(SUMS).fetchall() == []
+
+
 @pytest.mark.parametrize("in_flight", [1, 4])
 def test_the_usage_rows_are_formatted_in_a_helper_thread_not_the_team_thread(registry, db, monkeypatch, in_flight):
     """The usage spool (formatting and digests, finops.usage.load) runs in the side requests' helper thread once the

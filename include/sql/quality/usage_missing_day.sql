@@ -8,7 +8,7 @@ WITH token_days AS (
       AND c.usage_date >= {window_start} AND c.usage_date < LEAST({window_end}, {settled_before})
       AND ({team_ids} IS NULL OR c.team_id = ANY({team_ids}))
 ), collected AS (
-    SELECT DISTINCT team_id, usage_date FROM finops.usage_data
+    SELECT DISTINCT team_id, usage_date FROM finops.usage_project_daily  -- usage_data's groups (migration 0026)
     WHERE provider = {provider} AND usage_date >= {window_start} AND usage_date < {window_end}
 )
 SELECT t.team_id, t.usage_date

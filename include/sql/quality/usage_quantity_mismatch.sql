@@ -2,15 +2,14 @@
 -- `quantity` (tokens; `1000_tokens` scaled) must equal the usage tokens (input uncached, cached input, output).
 -- Only days with usage rows are compared (a day without usage is usage_missing_day's finding).
 -- Both sides are summed per row group first (usage per model, costs per line item) and only then split into token
--- kinds, so the sums sort and hash a few rows per project and day instead of every row three times.
+-- kinds, so the sums sort and hash a few rows per project and day instead of every row three times. The usage sums
+-- are usage_data's as its triggers keep them (finops.usage_project_daily, migration 0026).
 WITH usage_models AS (
-    SELECT u.team_id, u.usage_date, u.project_id, u.model, sum(u.input_tokens) AS input_tokens,
-           sum(u.cache_read_tokens) AS cache_read_tokens, sum(u.output_tokens) AS output_tokens
-    FROM finops.usage_data u
+    SELECT u.team_id, u.usage_date, u.project_id, u.model, u.input_tokens, u.cache_read_tokens, u.output_tokens
+    FROM finops.usage_project_daily u
     WHERE u.provider = 'openai' AND {provider} = 'openai'
       AND u.usage_date >= {window_start} AND u.usage_date < {window_end}
       AND ({team_ids} IS NULL OR u.team_id = ANY({team_ids}))
-    GROUP BY 1, 2, 3, 4
 ), usage AS (
     SELECT u.team_id, u.usage_date, u.project_id, u.model, k.token_kind, k.tokens AS usage_tokens
     FROM usage_models u
