@@ -191,15 +191,21 @@ def start_team(team_id: str, window: Window, *, registry, client, provider: str 
     records it as the team's attempt. The task starts the next team this way before loading the current one
     (fetch-ahead), so the next team's requests run during this team's load."""
     from finops.providers import provider as provider_spec
+    from finops.usage.collect import configured_endpoints
+    from finops.usage.load import stored_days
 
     spec = provider_spec(provider)
     begun = TeamStart(team_id, datetime.now(UTC))
     with timings.recording() as record:
         begun.steps = record
         try:
+            endpoints = configured_endpoints(spec.name)
             # The registry's reads on the thread's kept connection (a batch's), else on new connections.
             with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
                 begun.scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name, conn=kept)]
+                # The usage days as last loaded: the side requests decode only the days whose usage changed.
+                known = stored_days(kept, {"provider": spec.name, "team_id": team_id, "window_start": window.start,
+                                           "window_end": window.end}) if endpoints else None
             if not begun.scope_ids:
                 option = "" if spec.name == "openai" else f" --provider {spec.name}"
                 raise NoProjectsRegistered(
@@ -211,7 +217,7 @@ def start_team(team_id: str, window: Window, *, registry, client, provider: str 
                 ciphertext = registry.key_ciphertext(team_id, spec.name, conn=kept)
             begun.api_key = registry.decrypt_key(team_id, spec.name, ciphertext=ciphertext)  # the kms_decrypt step
             begun.side = SideRequests(spec.name, client, begun.api_key, window, begun.scope_ids,
-                                      in_flight=requests_in_flight)
+                                      in_flight=requests_in_flight, endpoints=endpoints, known_days=known)
         except Exception as exc:  # noqa: BLE001 - raised and recorded by collect_team
             begun.error = exc
             begun.close()

@@ -5,9 +5,9 @@ Up to ``in_flight`` of an OpenAI team's requests run side by side (an endpoint's
 with 1, or for Anthropic, they run one after the other in one thread, in the order a plain fetch would use, and stop
 at the first failure. Either way :meth:`SideRequests.result` raises the first failure in that order.
 
-Once the usage requests are done, the usage rows are spooled (formatted and digested day by day,
-:meth:`finops.usage.load.UsageLoad.spool`) in a helper thread too, so the team thread's turn does not spend its time
-on them (docs/performance.md, section 2).
+Once the usage requests are done, the usage is spooled (digested day by day, and the days not loaded as they are
+decoded and formatted: :meth:`finops.usage.load.UsageLoad.spool`, given the days read ahead) in a helper thread too,
+so the team thread's turn does not spend its time on it (docs/performance.md, section 2).
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ class SideRequests:
     """The requests, already started; :meth:`result` waits for them (the team's ``side_wait`` step)."""
 
     def __init__(self, provider: str, client, api_key: str, window: Window, scope_ids: list[str], *,
-                 in_flight: int = 1) -> None:
+                 in_flight: int = 1, endpoints: tuple[str, ...] | None = None, known_days: dict | None = None) -> None:
+        """``endpoints``: the usage endpoints to call (default: as ``finops_usage_endpoints`` says); ``known_days``:
+        the team's usage days as last loaded (:func:`finops.usage.load.stored_days`), read ahead."""
         from finops.attribution.client import fetch_keys
         from finops.usage.collect import configured_endpoints, fetch_usage
 
-        self.endpoints = configured_endpoints(provider)
+        self.endpoints = configured_endpoints(provider) if endpoints is None else endpoints
         endpoints, projects = self.endpoints, list(dict.fromkeys(scope_ids))
 
         def usage(part, stats):
@@ -48,7 +50,8 @@ class SideRequests:
         self._futures: list[tuple[str, Future]] = [(kind, self._pool.submit(_recorded, fetch)) for kind, fetch in jobs]
         if self.endpoints:  # submitted last: every job it waits for has started when it starts (no deadlock)
             usage_jobs = [(kind, future) for kind, future in self._futures if kind in ("usage", "both")]
-            self._futures.append(("spool", self._pool.submit(_recorded, lambda _: _spool_usage(usage_jobs, window))))
+            self._futures.append(("spool", self._pool.submit(
+                _recorded, lambda _: _spool_usage(usage_jobs, window, known_days))))
 
     def result(self, stats: RequestStats):
         """``(usage, key_list)`` once every request is done (usage None when no usage endpoint is enabled); their
@@ -84,8 +87,8 @@ class SideRequests:
         self._futures = []
 
 
-def _spool_usage(usage_jobs: list[tuple[str, Future]], window: Window):
-    """The team's usage rows as one :class:`~finops.usage.load.UsageLoad`, spooled for the window's load (None when a
+def _spool_usage(usage_jobs: list[tuple[str, Future]], window: Window, known_days: dict | None):
+    """The team's usage as one :class:`~finops.usage.load.UsageLoad`, spooled for the window's load (None when a
     usage request failed: :meth:`SideRequests.result` raises that failure)."""
     from finops.usage.load import UsageLoad
 
@@ -96,10 +99,11 @@ def _spool_usage(usage_jobs: list[tuple[str, Future]], window: Window):
             return None
         part = value[0] if kind == "both" else value
         parts += [part] if part is not None else []
-    usage = UsageLoad([row for part in parts for row in part.rows], requests=sum(p.requests for p in parts),
-                      pages=sum(p.pages for p in parts))
+    usage = UsageLoad([row for part in parts for row in part.rows],
+                      buckets=[bucket for part in parts for bucket in part.buckets],
+                      requests=sum(p.requests for p in parts), pages=sum(p.pages for p in parts))
     with timings.step("usage_spool"):
-        usage.spool({"window_start": window.start, "window_end": window.end})
+        usage.spool({"window_start": window.start, "window_end": window.end}, known_days)
     return usage
 
 

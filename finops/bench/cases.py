@@ -648,7 +648,7 @@ def case_page_read(env: BenchEnv, args: argparse.Namespace, log: Log) -> list[Me
     def fetch() -> tuple[float, int]:
         began = time.perf_counter()
         rows = openai_usage(client, env.keys[team_id(0)], start, start + timedelta(days=3), project_ids(0),
-                            ("completions",)).rows
+                            ("completions",)).decoded_rows()
         return time.perf_counter() - began, len(rows)
 
     _, rows = fetch()  # the simulator computes the page once (and keeps it with --warm-simulator)

@@ -14,13 +14,12 @@ from datetime import time as dtime
 
 import msgspec
 
-from finops.costs.errors import CostsApiResponseError
 from finops.costs.http import ApiClient, RequestStats
 from finops.costs.pagination import CursorPaginator
 from finops.costs.parsing import decode_page_body
 from finops.usage.models import ANTHROPIC_ENDPOINTS, UsageRow
 from finops.usage.normalize import UsageShapeError, page_rows
-from finops.usage.page_schema import openai_page_rows
+from finops.usage.page_schema import RawBucket, bucket_rows, contract_broken, openai_page_buckets
 
 #: ``group_by`` per OpenAI endpoint: every field it allows that the usage table keeps.
 OPENAI_GROUP_BY = {
@@ -45,13 +44,21 @@ _ANY = msgspec.json.Decoder()
 
 @dataclass(slots=True)
 class UsageFetch:
-    """What one team's usage fetch brought back: rows, pages and requests (for the log and the run record)."""
+    """What one team's usage fetch brought back: rows, pages and requests (for the log and the run record).
+
+    OpenAI pages in the common form give ``buckets`` (their results decoded only if their day changed,
+    finops.usage.load); any other page gives ``rows``, decoded and checked at once."""
 
     rows: list[UsageRow] = field(default_factory=list)
+    buckets: list[RawBucket] = field(default_factory=list)
     pages: int = 0
     stats: RequestStats = field(default_factory=RequestStats)
     #: Rows of scopes the team has not registered (Anthropic's report covers the whole organization).
     skipped: int = 0
+
+    def decoded_rows(self) -> list[UsageRow]:
+        """Every row, the buckets decoded too (a load decodes only its changed days' buckets)."""
+        return self.rows + [row for bucket in self.buckets for row in bucket_rows(bucket)]
 
 
 def _midnight(day: date) -> int:
@@ -68,24 +75,24 @@ def _pages(client: ApiClient, key: str, path: str, query: list[tuple[str, str]],
 
         def decode(response, what=what, page_no=page_no):
             if client.provider == "openai":  # the common form, in C; else (or off it) the lenient path below
-                fast = openai_page_rows(endpoint, response.content)
+                fast = openai_page_buckets(endpoint, response.content, source=source, page=page_no)
                 if fast is not None:
-                    return fast
+                    return [], *fast
             # A body cut on the way raises IncompleteJsonBody, which the client fetches again (like a cost page).
             body = decode_page_body(_ANY, response.content, source=source, page=page_no, what=what,
                                     status=response.status_code, content_type=response.headers.get("Content-Type"),
                                     conn_id=client.conn_id)
             try:
-                return page_rows(client.provider, endpoint, body)
+                rows, has_more, next_page = page_rows(client.provider, endpoint, body)
+                return rows, [], has_more, next_page
             except (UsageShapeError, TypeError, ValueError) as exc:
-                raise CostsApiResponseError(
-                    f"{source}'s page {page_no} does not match the contract ({exc}); nothing from this window was "
-                    "kept, check for a proxy between Airflow and the API or report the API change."
-                ) from None
+                raise contract_broken(source, page_no, exc) from None
 
-        rows, has_more, next_page = client.get(key, path, params, stats=fetch.stats, what=what, decode=decode)
+        rows, buckets, has_more, next_page = client.get(key, path, params, stats=fetch.stats, what=what,
+                                                        decode=decode)
         paginator.update(has_more, next_page)
         fetch.pages = fetch.pages + 1
+        fetch.buckets += buckets
         yield from rows
 
 

@@ -38,5 +38,6 @@ def fetch_usage(provider: str, client: ApiClient, api_key: str, window: Window, 
         fetch = anthropic_usage(client, api_key, window.start, window.end, scope_ids, endpoints, stats)
     else:
         fetch = openai_usage(client, api_key, window.start, window.end, scope_ids, endpoints, stats)
-    log.info("Usage (%s): %d rows, %d pages for %s.", provider, len(fetch.rows), fetch.pages, window)
-    return UsageLoad(fetch.rows, requests=fetch.stats.requests, pages=fetch.pages)
+    log.info("Usage (%s): %d pages for %s (%d daily buckets kept as sent, %d rows decoded).", provider, fetch.pages,
+             window, len(fetch.buckets), len(fetch.rows))
+    return UsageLoad(fetch.rows, buckets=fetch.buckets, requests=fetch.stats.requests, pages=fetch.pages)

@@ -65,8 +65,21 @@ def written_by(db, team: str) -> dict:
         "FROM finops.usage_data WHERE team_id = %s GROUP BY 1", (team,))}
 
 
-def test_a_rerun_rewrites_only_the_days_whose_usage_changed(registry, db):
+@pytest.fixture
+def decoded(monkeypatch) -> list:
+    """The days whose OpenAI buckets a load decodes (finops.usage.load, bucket_rows), in order."""
+    from finops.usage import load
+
+    days, real = [], load.bucket_rows
+    monkeypatch.setattr(load, "bucket_rows", lambda bucket: days.append(bucket.usage_date) or real(bucket))
+    return days
+
+
+def test_a_rerun_rewrites_only_the_days_whose_usage_changed(registry, db, decoded):
     first = collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    assert set(dict(db.execute("SELECT usage_date, 1 FROM finops.usage_data WHERE team_id = 'app'"))) <= \
+        set(decoded)  # the first load decodes every day
+    decoded.clear()
     rows, before = usage_rows(db, "app"), written_by(db, "app")
     days = db.execute("SELECT usage_date, rows, collection_run_id FROM finops.usage_days WHERE team_id = 'app' "
                       "ORDER BY 1").fetchall()
@@ -76,9 +89,9 @@ def test_a_rerun_rewrites_only_the_days_whose_usage_changed(registry, db):
     first_run = db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0]
     assert {run for _, _, run in days} == {first_run}
 
-    collection.collect_team("app", WINDOW, dag_run_id="run-2")  # the same usage: no day is rewritten
+    collection.collect_team("app", WINDOW, dag_run_id="run-2")  # the same usage: no day is rewritten, or decoded
     assert usage_rows(db, "app") == rows and written_by(db, "app") == before
-    assert first.rows > 0
+    assert first.rows > 0 and decoded == []
 
     # a fix by hand forgets its day (trigger): the next run writes that day again from the API, and only that day
     fixed = min(per_day)
@@ -89,7 +102,7 @@ def test_a_rerun_rewrites_only_the_days_whose_usage_changed(registry, db):
                       "WHERE team_id = 'app'").fetchone()[0] == [d for d, _, _ in days if d not in (fixed, max(per_day))]
     touched = written_by(db, "app")
     collection.collect_team("app", WINDOW, dag_run_id="run-3")
-    assert usage_rows(db, "app") == rows
+    assert usage_rows(db, "app") == rows and set(decoded) == {fixed, max(per_day)}  # only the forgotten days
     after = written_by(db, "app")
     third_run = db.execute("SELECT max(run_id) FROM finops.collection_runs").fetchone()[0]
     assert {d: v for d, v in after.items() if d not in (fixed, max(per_day))} == \
@@ -100,6 +113,20 @@ def test_a_rerun_rewrites_only_the_days_whose_usage_changed(registry, db):
     assert db.execute("SELECT count(*) FROM finops.usage_days").fetchone()[0] == 0
     collection.collect_team("app", WINDOW, dag_run_id="run-4")
     assert usage_rows(db, "app") == rows
+
+
+def test_a_day_changed_after_the_read_ahead_is_still_written(registry, db, decoded):
+    """The side requests decode only the days the read ahead (finops.usage.load.stored_days) does not hold as they
+    come back; a day changed between that read and the load is decoded and written in the load's transaction."""
+    collection.collect_team("app", WINDOW, dag_run_id="run-1")
+    rows, day = usage_rows(db, "app"), WINDOW.start
+    decoded.clear()
+    client = registry.client("openai")
+    begun = collection.start_team("app", WINDOW, registry=registry, client=client)  # reads ahead: all unchanged
+    db.execute("UPDATE finops.usage_data SET output_tokens = output_tokens + 1 WHERE team_id = 'app' "
+               "AND usage_date = %s", (day,))  # a fix by hand meanwhile: the trigger forgets the day
+    collection.collect_team("app", WINDOW, dag_run_id="run-2", registry=registry, client=client, begun=begun)
+    assert usage_rows(db, "app") == rows and set(decoded) == {day}
 
 
 def test_openai_cost_quantities_equal_the_usage_tokens_except_on_the_mismatch_day(registry, db):

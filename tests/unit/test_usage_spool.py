@@ -68,3 +68,86 @@ def test_a_day_with_a_quoted_text_has_a_digest_of_its_own():
     (day, *_) = spooled_days(quoted)
     assert day.kind != spooled_days([row(date(2026, 9, 28))])[0].kind  # written field by field (format_csv_rows)
     assert day.digest == spooled_days(list(quoted))[0].digest != spooled_days(quoted[:1])[0].digest
+
+
+# -- OpenAI buckets kept as the API sent them (finops.usage.page_schema.RawBucket) ---------------------------------
+
+def bucket(day: date, results: bytes, endpoint: str = "completions"):
+    from datetime import UTC, datetime
+
+    from finops.usage.page_schema import RawBucket
+
+    start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+    return RawBucket(day, start, endpoint, results, "The OpenAI completions usage endpoint", 1)
+
+
+RESULTS = b'[{"input_tokens": 10, "input_cached_tokens": 4, "project_id": "proj_a", "model": "gpt-4.1"}]'
+
+
+def test_a_day_of_buckets_is_digested_over_its_bytes_and_decoded_only_when_not_known(monkeypatch):
+    from finops.usage import load as load_module
+
+    decoded = []
+    real = load_module.bucket_rows
+    monkeypatch.setattr(load_module, "bucket_rows", lambda b: decoded.append(b.usage_date) or real(b))
+    buckets = [bucket(date(2026, 9, 28), RESULTS), bucket(date(2026, 9, 29), RESULTS),
+               bucket(date(2026, 9, 29), b"[]", endpoint="images")]
+    first = UsageLoad([], buckets=buckets)
+    first.spool(PARAMS, known={})  # nothing loaded yet: every day with buckets decoded and formatted
+    days = first._spooled[2]
+    assert decoded == [date(2026, 9, 28), date(2026, 9, 29), date(2026, 9, 29)]
+    assert [(d.rows, d.data is not None) for d in days] == [(1, True), (1, True), (0, True)]
+    assert days[0].data.decode().split("\t")[9:11] == ["6", "4"]  # input without its cached part
+
+    decoded.clear()
+    known = {d.usage_date: (d.digest, d.rows) for d in days}
+    again = UsageLoad([], buckets=list(buckets))
+    again.spool(PARAMS, known=known)  # the same bytes: nothing decoded, the same digests
+    assert decoded == [] and [d.digest for d in again._spooled[2]] == [d.digest for d in days]
+    assert [d.data for d in again._spooled[2]][:2] == [None, None]
+
+    changed = UsageLoad([], buckets=[buckets[0], bucket(date(2026, 9, 29), RESULTS.replace(b"10", b"11")),
+                                     buckets[2]])
+    changed.spool(PARAMS, known=known)  # only the day whose bytes changed is decoded
+    assert decoded == [date(2026, 9, 29), date(2026, 9, 29)]
+    assert [d.digest == k.digest for d, k in zip(changed._spooled[2], days, strict=True)] == [True, False, True]
+
+    decoded.clear()
+    lazy = UsageLoad([], buckets=list(buckets))
+    lazy.spool(PARAMS)  # nothing read ahead: the load decodes what its transaction finds changed
+    assert decoded == [] and lazy._spooled[2][0].digest == days[0].digest
+    lazy._spooled[2][0].format()
+    assert (lazy._spooled[2][0].rows, lazy._spooled[2][0].data) == (days[0].rows, days[0].data)
+
+
+def test_a_bucket_s_endpoint_and_order_are_part_of_its_day_s_digest():
+    def digest(*buckets):
+        load = UsageLoad([], buckets=list(buckets))
+        load.spool(PARAMS)
+        return load._spooled[2][0].digest
+
+    a, b = bucket(date(2026, 9, 28), RESULTS), bucket(date(2026, 9, 28), b"[]", endpoint="images")
+    assert digest(a, b) == digest(a, b) != digest(b, a)
+    assert digest(a) != digest(bucket(date(2026, 9, 28), RESULTS, endpoint="embeddings"))
+
+
+def test_a_day_with_rows_decoded_at_once_is_digested_over_all_its_rows():
+    # a page off the common form gives decoded rows: its day's buckets are decoded too, and the rows digested
+    day = date(2026, 9, 28)
+    load = UsageLoad([row(day, key="key_z")], buckets=[bucket(day, RESULTS)])
+    load.spool(PARAMS)
+    spooled = load._spooled[2][0]
+    assert spooled.rows == 2 and spooled.digest == day_digest(spooled.kind, spooled.data)
+
+
+def test_results_off_the_contract_are_named_when_their_day_is_decoded():
+    import pytest
+
+    from finops.costs.errors import CostsApiResponseError
+
+    load = UsageLoad([], buckets=[bucket(date(2026, 9, 28), b'[{"input_tokens": "many"}]')])
+    with pytest.raises(CostsApiResponseError, match="completions usage endpoint's page 1 does not match"):
+        load.spool(PARAMS, known={})
+    lenient = UsageLoad([], buckets=[bucket(date(2026, 9, 28), b'[{"input_tokens": "12"}]')])
+    lenient.spool(PARAMS, known={})  # a count as text: the lenient path's reading
+    assert lenient._spooled[2][0].data.decode().split("\t")[9] == "12"
