@@ -203,9 +203,10 @@ def start_team(team_id: str, window: Window, *, registry, client, provider: str 
             # The registry's reads on the thread's kept connection (a batch's), else on new connections.
             with timings.step("registry"), (connections.transaction() if connections else nullcontext()) as kept:
                 begun.scope_ids = [p.project_id for p in registry.projects(team_id, provider=spec.name, conn=kept)]
-                # The usage days as last loaded: the side requests decode only the days whose usage changed.
+                # The usage days as last loaded: the side requests decode only the OpenAI days whose usage changed
+                # (Anthropic's report is decoded whole, to be filtered per workspace: nothing to read ahead for).
                 known = stored_days(kept, {"provider": spec.name, "team_id": team_id, "window_start": window.start,
-                                           "window_end": window.end}) if endpoints else None
+                                           "window_end": window.end}) if endpoints and spec.name == "openai" else None
             if not begun.scope_ids:
                 option = "" if spec.name == "openai" else f" --provider {spec.name}"
                 raise NoProjectsRegistered(

@@ -57,7 +57,7 @@ class SpooledDay:
 
     @classmethod
     def of_rows(cls, day: date, rows: list[UsageRow]) -> SpooledDay:
-        kind, data = format_csv_rows(_LINE, rows) if rows else (FAST_KIND, b"")
+        kind, data = _formatted(rows)
         return cls(day, day_digest(kind, data), len(rows), kind, data)
 
     @classmethod
@@ -72,8 +72,13 @@ class SpooledDay:
         """Decode the day's buckets (the contract checked: finops.usage.page_schema.bucket_rows) and format them."""
         if self.data is None:
             rows = [row for bucket in self.buckets for row in bucket_rows(bucket)]
-            self.kind, self.data = format_csv_rows(_LINE, rows) if rows else (FAST_KIND, b"")
+            self.kind, self.data = _formatted(rows)
             self.rows = len(rows)
+
+
+def _formatted(rows: list[UsageRow]) -> tuple[bytes, bytes]:
+    """A day's rows as COPY data (kind, data); a day without rows as none."""
+    return format_csv_rows(_LINE, rows) if rows else (FAST_KIND, b"")
 
 
 def day_digest(kind: bytes, data: bytes) -> bytes:
